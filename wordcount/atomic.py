@@ -1,0 +1,42 @@
+"""Writing a file so that a reader sees the old contents or the new, never half of either."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def check_writable(path: str) -> str | None:
+    """Why a file could not be written at `path` (without writing it), or None if it can."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        return f"folder does not exist: {folder}"
+    if os.path.isdir(path):
+        return f"is a folder: {path}"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"folder is not writable: {folder}"
+    return None
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write `data` to a temporary file beside `path`, flush it to disk, then rename it over.
+
+    On any failure the temporary file is removed and `path` is left as it was.
+    """
+    folder = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it 0600; give it a normal file's mode
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

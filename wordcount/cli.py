@@ -1,0 +1,207 @@
+"""The command line: flags → settings, wiring the stages, the progress bar, the exit code.
+
+discover → engine (count in workers) → report.Summary (merge) → render → stdout or --output.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from enum import Enum
+from typing import Annotated, NoReturn
+
+import typer
+
+from wordcount import __version__, atomic, decode, engine
+from wordcount.count import CountOptions
+from wordcount.discover import WalkOptions, discover
+from wordcount.results import STDIN, FileEntry
+from wordcount.report import RENDERERS, ExitCode, Summary
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class ProgressMode(str, Enum):
+    auto = "auto"
+    bar = "bar"
+    none = "none"
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C does, so that workers and temp files are cleaned up."""
+
+
+def _on_sigterm(signum: int, frame: object) -> NoReturn:
+    raise Terminated
+
+
+def _say(message: str) -> None:
+    """A line for people, on stderr."""
+    sys.stderr.write(f"wordcount: {message}\n")
+    sys.stderr.flush()
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"wordcount {__version__}")
+        raise typer.Exit()
+
+
+class ProgressBar:
+    """A tqdm bar on stderr fed with live totals: bytes as the bar, files and words beside it."""
+
+    def __init__(self, total_files: int, total_bytes: int) -> None:
+        import tqdm  # imported only when a bar is drawn: it costs start-up time
+
+        tqdm.tqdm.monitor_interval = 0  # no monitor thread, which forking workers would copy
+        self.total_files = total_files
+        self.bar = tqdm.tqdm(
+            total=total_bytes,
+            unit="B",
+            unit_scale=True,
+            unit_divisor=1024,
+            file=sys.stderr,
+            dynamic_ncols=True,
+            leave=False,
+            desc="counting",
+        )
+
+    def __call__(self, snapshot: engine.Snapshot) -> None:
+        files, nbytes, words = snapshot
+        self.bar.set_postfix_str(f"{files:,}/{self.total_files:,} files, {words:,} words", refresh=False)
+        self.bar.update(nbytes - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _usage_error(message: str) -> NoReturn:
+    raise typer.BadParameter(message)
+
+
+def _write_report(text: str, output: str | None) -> None:
+    data = text.encode("utf-8", "backslashreplace")  # undecodable file names stay visible, as \udcXX
+    if output is not None:
+        atomic.write_atomically(output, data)
+        return
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): nothing more to say, and no traceback at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+@app.command(context_settings={"help_option_names": ["-h", "--help"]})
+def wordcount(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Files and folders to count; '-' reads standard input. Default: '.'.")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("-j", "--jobs", min=1, help="Worker processes. Default: the CPUs this process may use.")
+    ] = None,
+    top: Annotated[int, typer.Option(min=0, help="Show the N most frequent words; 0 turns frequencies off.")] = 10,
+    ignore_case: Annotated[bool, typer.Option("--ignore-case", help="Fold case before counting frequencies.")] = False,
+    per_file: Annotated[bool, typer.Option("--per-file", help="Add one row per file to the report.")] = False,
+    output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write the report to FILE, atomically.", metavar="FILE")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Read every file with this encoding instead of detecting it.", metavar="NAME")
+    ] = None,
+    progress: Annotated[
+        ProgressMode, typer.Option(help="Progress bar on stderr; auto: when stderr is a terminal.")
+    ] = ProgressMode.auto,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no warnings on stderr.")] = False,
+    hidden: Annotated[bool, typer.Option("--hidden", help="Include hidden files and folders.")] = False,
+    no_ignore: Annotated[bool, typer.Option("--no-ignore", help="Do not honour .gitignore and .ignore files.")] = False,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Leave out paths matching GLOB (gitignore syntax; repeatable).", metavar="GLOB")
+    ] = None,
+    max_depth: Annotated[
+        int | None, typer.Option(min=0, help="Descend at most N folders below each path.", metavar="N")
+    ] = None,
+    follow_links: Annotated[
+        bool, typer.Option("--follow-links", help="Follow symbolic links met while walking.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Count lines, words, characters and bytes, and the most frequent words, in files and trees."""
+    roots = paths or ["."]
+    if encoding is not None:
+        try:
+            encoding = decode.canonical(encoding)
+        except LookupError:
+            _usage_error(f"unknown encoding: {encoding}")
+    for root in roots:
+        if root != STDIN and not os.path.lexists(root):
+            _usage_error(f"no such file or folder: {root}")
+    if output is not None and (problem := atomic.check_writable(output)):
+        _usage_error(f"cannot write the report: {problem}")
+
+    count_options = CountOptions(
+        frequencies=top > 0, ignore_case=ignore_case, encoding=encoding, per_file=per_file
+    )
+    walk_options = WalkOptions(
+        hidden=hidden,
+        use_ignore_files=not no_ignore,
+        excludes=tuple(exclude or ()),
+        max_depth=max_depth,
+        follow_links=follow_links,
+    )
+    show_bar = not quiet and (
+        progress is ProgressMode.bar or (progress is ProgressMode.auto and sys.stderr.isatty())
+    )
+    previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        summary = _run(roots, walk_options, count_options, jobs or engine.default_jobs(), top, show_bar)
+        _write_report(RENDERERS[output_format.value](summary), output)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+    except Terminated:
+        _say("terminated")
+        raise typer.Exit(ExitCode.TERMINATED) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+    if not quiet:
+        for failure in summary.sorted_errors():
+            _say(f"{failure.path}: {failure.error}")
+    raise typer.Exit(summary.exit_code)
+
+
+def _run(
+    roots: list[str], walk_options: WalkOptions, count_options: CountOptions, jobs: int, top: int, show_bar: bool
+) -> Summary:
+    """Discover, count and merge: the whole pipeline short of rendering."""
+    summary = Summary(top=top, per_file=count_options.per_file)
+    entries: list[FileEntry] = []
+    for found in discover(roots, walk_options):
+        if isinstance(found, FileEntry):
+            entries.append(found)
+        else:
+            summary.add(found)
+    bar = ProgressBar(len(entries), sum(entry.size for entry in entries)) if show_bar else None
+    try:
+        for batch in engine.run(entries, count_options, jobs, bar):
+            summary.add_batch(batch)
+    finally:
+        if bar is not None:
+            bar.close()
+    return summary
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,327 @@
+"""What a line, a word and a character are, and the counting of files: the code workers run.
+
+Definitions (those of GNU `wc` ≥ 9.5 in a UTF-8 locale):
+- a line is a newline character (U+000A);
+- a word is a maximal run of characters that are not whitespace, whitespace being what glibc's
+  `iswspace` calls a space (tab, newline, vertical tab, form feed, carriage return, space,
+  U+1680, U+2000–U+2006, U+2008–U+200A, U+2028, U+2029, U+205F, U+3000) plus the no-break
+  spaces U+00A0, U+2007, U+202F and U+2060, as `wc` adds them;
+- a character is a code point after decoding (a BOM is not one);
+- bytes are the file's bytes, as stored.
+
+Every file is counted as UTF-8 bytes: UTF-8 files as they are (validated, not decoded), others
+transcoded block by block. Words are never turned into `str` objects; frequencies are kept as
+UTF-8 `bytes` and decoded once, in the parent, for the few that are shown.
+
+This module must stay cheap to import: workers load it, and nothing of Typer or tqdm.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+from wordcount import decode
+from wordcount.results import STDIN, BatchResult, FileCounts, Failed, Outcome, Skipped, Totals
+
+BLOCK_BYTES = 1 << 20
+# Tokens longer than this count as words but are left out of the frequencies (base64 blobs,
+# minified code); it also bounds what a file without whitespace keeps in memory.
+MAX_WORD_BYTES = 1024
+
+_ASCII_SPACE = b"\t\n\v\f\r "
+# Every byte → b" " if it is ASCII whitespace, else b"x": a word starts at each b" x".
+_WORD_MARKS = bytes(0x20 if b in _ASCII_SPACE else 0x78 for b in range(256))
+# Multibyte whitespace in UTF-8, grouped by a prefix that is cheap to look for first.
+_SPACE_PATTERNS: tuple[tuple[bytes, re.Pattern[bytes]], ...] = (
+    (b"\xc2\xa0", re.compile(b"\xc2\xa0")),  # U+00A0
+    (b"\xe1\x9a\x80", re.compile(b"\xe1\x9a\x80")),  # U+1680
+    (b"\xe2\x80", re.compile(b"\xe2\x80[\x80-\x8a\xa8\xa9\xaf]")),  # U+2000–200A, 2028, 2029, 202F
+    (b"\xe2\x81", re.compile(b"\xe2\x81[\x9f\xa0]")),  # U+205F, U+2060
+    (b"\xe3\x80\x80", re.compile(b"\xe3\x80\x80")),  # U+3000
+)
+
+_REPLACE = "wordcount-replace"
+_replaced = [0]  # bytes replaced by the handler below in this process, for the current file
+
+
+def _replace_and_count(error: UnicodeError) -> tuple[str, int]:
+    """Like errors="replace", but remembers how many bytes had to be replaced."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    _replaced[0] += error.end - error.start
+    return "\ufffd", error.end
+
+
+codecs.register_error(_REPLACE, _replace_and_count)
+
+
+@dataclass(frozen=True, slots=True)
+class CountOptions:
+    """The settings that change what is counted; given to every worker once."""
+
+    frequencies: bool = True
+    ignore_case: bool = False
+    encoding: str | None = None
+    per_file: bool = False
+
+
+class Progress(Protocol):
+    """Where a counter reports live progress: files finished, bytes read, words found."""
+
+    def add(self, files: int, nbytes: int, words: int) -> None: ...
+
+
+class NoProgress:
+    """A progress sink that ignores everything, for runs without a bar."""
+
+    def add(self, files: int, nbytes: int, words: int) -> None:
+        pass
+
+
+def normalize_spaces(data: bytes) -> bytes:
+    """Turn every multibyte whitespace character of UTF-8 `data` into an ASCII space."""
+    for prefix, pattern in _SPACE_PATTERNS:
+        if prefix in data:
+            data = pattern.sub(b" ", data)
+    return data
+
+
+def utf8_tail(data: bytes) -> int:
+    """How many bytes at the end of `data` begin a UTF-8 character that is not complete."""
+    size = len(data)
+    for back in range(1, min(4, size) + 1):
+        byte = data[size - back]
+        if byte < 0x80:
+            return 0
+        if byte >= 0xC0:
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if need > back else 0
+    return 0
+
+
+class Tally:
+    """Counts of a stream of UTF-8 blocks, fed in order; a word may span two blocks.
+
+    With `freq` set, words are also added to that mapping (a token that runs on into the next
+    block is carried until it ends); without, words are counted from where they start, which
+    creates no object per word.
+    """
+
+    __slots__ = ("lines", "words", "chars", "in_word", "carry", "freq", "fold")
+
+    def __init__(self, freq: Counter[bytes] | None = None, fold: bool = False) -> None:
+        self.lines = 0
+        self.words = 0
+        self.chars = 0
+        self.in_word = False
+        self.carry = b""
+        self.freq = freq
+        self.fold = fold
+
+    def feed(self, data: bytes, ascii: bool, text: str | None = None) -> int:
+        """Count one block of valid UTF-8 (`text` is its decoded form if at hand).
+
+        Returns the number of words that start in this block.
+        """
+        if not data:
+            return 0
+        if self.freq is not None and self.fold:
+            if ascii:
+                data = data.lower()
+            else:
+                data = (text if text is not None else data.decode("utf-8")).casefold().encode("utf-8")
+        if not ascii:
+            data = normalize_spaces(data)
+        self.lines += data.count(b"\n")
+        started = self._words(data) if self.freq is None else self._tokens(data, self.freq)
+        self.words += started
+        return started
+
+    def _words(self, data: bytes) -> int:
+        marks = data.translate(_WORD_MARKS)
+        started = marks.count(b" x")
+        if marks[0] == 0x78 and not self.in_word:
+            started += 1
+        self.in_word = marks[-1] == 0x78
+        return started
+
+    def _tokens(self, data: bytes, freq: Counter[bytes]) -> int:
+        tokens = data.split()
+        started = len(tokens)
+        if not tokens:
+            self.finish()
+            return 0
+        if self.in_word and data[0] not in _ASCII_SPACE:
+            started -= 1
+            tokens[0] = self.carry + tokens[0]
+        else:
+            self.finish()
+        if data[-1] in _ASCII_SPACE:
+            self.in_word = False
+        else:
+            carry = tokens.pop()
+            self.in_word = True
+            self.carry = carry[: MAX_WORD_BYTES + 1]
+        freq.update(tokens)
+        return started
+
+    def finish(self) -> None:
+        """End the word in progress, if any (at a whitespace block or the end of the file)."""
+        if self.carry:
+            self.freq[self.carry] += 1  # type: ignore[index]
+            self.carry = b""
+        self.in_word = False
+
+
+class _NotUtf8(Exception):
+    """The UTF-8 fast path met a byte that is not UTF-8; `sample` is for detection."""
+
+    def __init__(self, sample: bytes) -> None:
+        super().__init__("not UTF-8")
+        self.sample = sample
+
+
+def _blocks(stream: BinaryIO, head: bytes) -> Iterator[tuple[bytes, bool]]:
+    """The blocks of a stream, starting with `head` (already read), each with "is last"."""
+    block = head
+    while block:
+        following = stream.read(BLOCK_BYTES)
+        yield block, not following
+        block = following
+
+
+def _count_pass(
+    stream: BinaryIO,
+    path: str,
+    head: bytes,
+    plan: decode.Plan,
+    utf8: bool,
+    options: CountOptions,
+    words: Counter[bytes] | None,
+    progress: Progress,
+) -> FileCounts:
+    """Read one file from its first block to its end, as UTF-8 (`utf8`) or via `plan.encoding`.
+
+    Raises _NotUtf8 on the UTF-8 path before anything of the offending block is counted.
+    """
+    tally = Tally(None, options.ignore_case)
+    decoder = None if utf8 else codecs.getincrementaldecoder(plan.encoding)(errors=_REPLACE)  # type: ignore[arg-type]
+    _replaced[0] = 0
+    size = 0
+    pending = b""
+    first = True
+    for block, last in _blocks(stream, head):
+        size += len(block)
+        read = len(block)
+        if first:
+            first = False
+            # A file read in one block feeds the batch's frequencies directly; a longer one
+            # gets its own, merged only once it has been read to the end without an error.
+            if words is not None:
+                tally.freq = words if last else Counter()
+            if utf8:
+                block = block[plan.skip :]
+        text = None
+        if decoder is None:
+            data = pending + block if pending else block
+            ascii = data.isascii()
+            pending = b""
+            if not ascii:
+                cut = len(data) if last else len(data) - utf8_tail(data)
+                data, pending = data[:cut], data[cut:]
+                try:
+                    text = data.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    progress.add(0, -(size - read), -tally.words)  # that pass is void
+                    raise _NotUtf8(decode.sample_around(data, error.start)) from None
+            tally.chars += len(text) if text is not None else len(data)
+        else:
+            text = decoder.decode(block, last)
+            data = text.encode("utf-8")
+            ascii = len(data) == len(text)
+            tally.chars += len(text)
+        progress.add(0, read, tally.feed(data, ascii, text))
+    if tally.freq is not None:
+        tally.finish()
+        if tally.freq is not words:
+            words.update(tally.freq)  # type: ignore[union-attr]
+    return FileCounts(path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", _replaced[0])
+
+
+def count_stream(
+    stream: BinaryIO,
+    path: str,
+    options: CountOptions,
+    words: Counter[bytes] | None,
+    progress: Progress,
+) -> FileCounts | Skipped:
+    """Count one open binary stream; `words` receives its word frequencies.
+
+    A stream that cannot seek (a pipe) is spooled to a temporary file as it is read, so that
+    a file found not to be UTF-8 half way through can be read again with the right codec.
+    """
+    if not stream.seekable():
+        with tempfile.SpooledTemporaryFile(max_size=8 * BLOCK_BYTES) as spool:
+            while chunk := stream.read(BLOCK_BYTES):
+                spool.write(chunk)
+            spool.seek(0)
+            return count_stream(spool, path, options, words, progress)  # type: ignore[arg-type]
+    head = stream.read(BLOCK_BYTES)
+    plan = decode.plan(head, options.encoding)
+    if plan.binary:
+        return Skipped(path, "binary")
+    if plan.utf8_first:
+        try:
+            return _count_pass(stream, path, head, plan, True, options, words, progress)
+        except _NotUtf8 as not_utf8:
+            if not plan.skip:  # a UTF-8 BOM still says UTF-8: its bad bytes are replaced
+                plan = decode.Plan(decode.detect(not_utf8.sample))
+            stream.seek(0)
+            head = stream.read(BLOCK_BYTES)
+    return _count_pass(stream, path, head, plan, False, options, words, progress)
+
+
+def count_file(path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress) -> Outcome:
+    """Count the file at `path` (`-`: standard input); an OS error becomes a `Failed` outcome."""
+    try:
+        if path == STDIN:
+            return count_stream(sys.stdin.buffer, path, options, words, progress)
+        with open(path, "rb", buffering=0) as stream:
+            outcome = count_stream(stream, path, options, words, progress)  # type: ignore[arg-type]
+            if isinstance(outcome, Skipped):
+                progress.add(0, os.fstat(stream.fileno()).st_size, 0)
+            return outcome
+    except OSError as error:
+        return Failed(path, os_message(error))
+    finally:
+        progress.add(1, 0, 0)
+
+
+def os_message(error: OSError) -> str:
+    """The operating system's words for an error, without Python's decoration."""
+    return error.strerror or str(error)
+
+
+def count_batch(paths: Sequence[str], options: CountOptions, progress: Progress) -> BatchResult:
+    """Count a batch of files and fold them into one small result for the parent."""
+    words: Counter[bytes] | None = Counter() if options.frequencies else None
+    totals = Totals()
+    rows: list[FileCounts] = []
+    problems: list[Skipped | Failed] = []
+    for path in paths:
+        outcome = count_file(path, options, words, progress)
+        if isinstance(outcome, FileCounts):
+            totals += outcome.totals
+            if options.per_file:
+                rows.append(outcome)
+        else:
+            problems.append(outcome)
+    return BatchResult(totals, tuple(rows), tuple(problems), words if words is not None else {})

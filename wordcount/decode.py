@@ -1,0 +1,131 @@
+"""Bytes → text: BOMs, the UTF-8 fast path, chardet on a bounded sample, the binary verdict.
+
+This module decides *how* a file is to be read; `count` does the reading. The decision is
+made from the first block (BOM, NUL bytes) and, only for files that are not valid UTF-8,
+from a sample of at most `SAMPLE_BYTES` around the first byte that is not.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+SAMPLE_BYTES = 64 * 1024
+
+# Longest first: the UTF-32-LE BOM begins with the UTF-16-LE one.
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Encodings whose text is full of NUL bytes: a NUL does not make such a file binary.
+_WIDE = ("utf_16", "utf_32")
+
+# chardet's answers that are better decoded as a superset that holds more characters.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030"}
+
+# Control bytes other than tab, newline and carriage return: kept out of chardet's sample,
+# since escape sequences (coloured logs) make it call a perfectly good text binary.
+_CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r") + b"\x7f"
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """How to read one file: as `encoding`, after skipping `skip` BOM bytes.
+
+    `encoding` is None for a file that is binary. `utf8_first` means "try the UTF-8 fast
+    path and come back for a detection if the file turns out not to be UTF-8".
+    """
+
+    encoding: str | None
+    skip: int = 0
+    utf8_first: bool = False
+
+    @property
+    def binary(self) -> bool:
+        return self.encoding is None
+
+
+BINARY = Plan(None)
+
+
+def canonical(name: str) -> str:
+    """The `codecs` name of an encoding, with subsets widened (GB2312/GBK → GB18030).
+
+    Raises LookupError for a name Python does not know.
+    """
+    name = codecs.lookup(name).name
+    return _SUPERSETS.get(name, name)
+
+
+def is_wide(encoding: str) -> bool:
+    """True for UTF-16 and UTF-32, whose text holds NUL bytes."""
+    return codecs.lookup(encoding).name.replace("-", "_").startswith(_WIDE)
+
+
+def plan(head: bytes, forced: str | None = None) -> Plan:
+    """Decide from the first block how a file is read.
+
+    A BOM decides; else a NUL byte makes the file binary; else UTF-8 is tried first. A
+    `forced` encoding is used for every file (a NUL still means binary unless it is wide).
+    """
+    if forced is not None:
+        if b"\0" in head and not is_wide(forced):
+            return BINARY
+        return Plan(forced)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            if encoding == "utf-8-sig":
+                return Plan(encoding, skip=len(bom), utf8_first=True)
+            return Plan(encoding)
+    if b"\0" in head:
+        return BINARY
+    return Plan("utf-8", utf8_first=True)
+
+
+def sample_around(data: bytes, offset: int) -> bytes:
+    """A detection sample of `data` that holds `offset`, cut where no character is split.
+
+    The window starts a little before `offset` (so the sample holds the bytes that made
+    UTF-8 fail, not just a plain ASCII preamble) and both ends are moved to just after a
+    byte below 0x40, which no legacy double-byte encoding uses as a trailing byte.
+    """
+    start = max(0, min(offset - 1024, len(data) - SAMPLE_BYTES))
+    window = data[start : start + SAMPLE_BYTES]
+    if start > 0:
+        window = window[_after_low_byte(window[:256]) :]
+    if start + SAMPLE_BYTES < len(data):
+        tail = window[-256:]
+        cut = _after_low_byte(tail)
+        if cut:
+            window = window[: len(window) - len(tail) + cut]
+    return window
+
+
+def _after_low_byte(chunk: bytes) -> int:
+    """Index just after the last byte below 0x40 in `chunk`, or 0 if there is none."""
+    for i in range(len(chunk) - 1, -1, -1):
+        if chunk[i] < 0x40:
+            return i + 1
+    return 0
+
+
+def detect(sample: bytes) -> str:
+    """The encoding chardet finds for a sample that is not UTF-8, as a `codecs` name.
+
+    Falls back to UTF-8 (whose undecodable bytes are then replaced and counted) when
+    chardet has no answer.
+    """
+    import chardet  # imported here: most runs never need it
+
+    answer = chardet.detect(sample.translate(None, _CONTROLS), prefer_superset=True)
+    name = answer.get("encoding")
+    if not name:
+        return "utf-8"
+    try:
+        return canonical(name)
+    except LookupError:
+        return "utf-8"

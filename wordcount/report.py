@@ -1,0 +1,210 @@
+"""The parent's `Summary` (merging results, the exit code) and pure renderers of it.
+
+Renderers return text and never write: the command line decides where text goes. Every
+list is sorted, so the same input renders byte-identically whatever the number of workers.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import io
+import json
+from collections import Counter
+from collections.abc import Iterable
+from enum import IntEnum
+
+from wordcount import __version__
+from wordcount.count import MAX_WORD_BYTES
+from wordcount.results import BatchResult, Failed, FileCounts, Skipped, Totals
+
+SCHEMA = 1
+
+
+class ExitCode(IntEnum):
+    """The exit codes wordcount promises (README, "Exit codes")."""
+
+    OK = 0
+    AUDIT_FAILED = 1  # kept for audit rules
+    USAGE = 2
+    UNREADABLE = 3
+    INTERRUPTED = 130
+    TERMINATED = 143
+
+
+class Summary:
+    """Everything a run found, merged in the parent as results arrive."""
+
+    def __init__(self, top: int = 10, per_file: bool = False) -> None:
+        self.top_n = top
+        self.per_file = per_file
+        self.totals = Totals()
+        self.files: list[FileCounts] = []
+        self.skipped: dict[str, Skipped] = {}
+        self.errors: dict[str, Failed] = {}
+        self.words: Counter[bytes] = Counter()
+
+    def add(self, outcome: FileCounts | Skipped | Failed) -> None:
+        """Take in one file's outcome (or a problem met while walking)."""
+        if isinstance(outcome, FileCounts):
+            self.totals += outcome.totals
+            if self.per_file:
+                self.files.append(outcome)
+        elif isinstance(outcome, Skipped):
+            self.skipped.setdefault(outcome.path, outcome)
+        else:
+            self.errors.setdefault(outcome.path, outcome)
+
+    def add_batch(self, batch: BatchResult) -> None:
+        """Merge one batch's result."""
+        self.totals += batch.totals
+        self.files.extend(batch.files)
+        for problem in batch.problems:
+            self.add(problem)
+        if batch.words:
+            self.words.update(batch.words)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0 when everything was counted, 3 when some input could not be read."""
+        return ExitCode.UNREADABLE if self.errors else ExitCode.OK
+
+    def top(self) -> list[tuple[str, int]]:
+        """The `top_n` most frequent words, ties broken by the word (code point order)."""
+        if self.top_n <= 0 or not self.words:
+            return []
+        eligible = [(word, count) for word, count in self.words.items() if len(word) <= MAX_WORD_BYTES]
+        if len(eligible) > self.top_n:
+            cutoff = heapq.nlargest(self.top_n, (count for _, count in eligible))[-1]
+            eligible = [pair for pair in eligible if pair[1] >= cutoff]
+        # UTF-8 byte order is code point order, so sorting the bytes sorts the words.
+        eligible.sort(key=lambda pair: (-pair[1], pair[0]))
+        return [(word.decode("utf-8"), count) for word, count in eligible[: self.top_n]]
+
+    def sorted_files(self) -> list[FileCounts]:
+        return sorted(self.files, key=lambda row: row.path)
+
+    def sorted_skipped(self) -> list[Skipped]:
+        return [self.skipped[path] for path in sorted(self.skipped)]
+
+    def sorted_errors(self) -> list[Failed]:
+        return [self.errors[path] for path in sorted(self.errors)]
+
+
+def _file_row(row: FileCounts) -> dict[str, object]:
+    record: dict[str, object] = {
+        "path": row.path,
+        "lines": row.lines,
+        "words": row.words,
+        "chars": row.chars,
+        "bytes": row.bytes,
+        "encoding": row.encoding,
+    }
+    if row.replaced:
+        record["replaced"] = row.replaced
+    return record
+
+
+def render_json(summary: Summary) -> str:
+    """The report as JSON (schema 1, documented in the README)."""
+    totals = summary.totals
+    document: dict[str, object] = {
+        "schema": SCHEMA,
+        "version": __version__,
+        "totals": {
+            "files": totals.files,
+            "lines": totals.lines,
+            "words": totals.words,
+            "chars": totals.chars,
+            "bytes": totals.bytes,
+        },
+        "top": [{"word": word, "count": count} for word, count in summary.top()],
+    }
+    if summary.per_file:
+        document["files"] = [_file_row(row) for row in summary.sorted_files()]
+    document["skipped"] = [{"path": item.path, "reason": item.reason} for item in summary.sorted_skipped()]
+    document["errors"] = [{"path": item.path, "error": item.error} for item in summary.sorted_errors()]
+    return _dump(document)
+
+
+def _dump(document: dict[str, object]) -> str:
+    """JSON with one top-level key, and one record of each list, per line: easy to read and diff."""
+
+    def compact(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in document.items():
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"    {compact(item)}" for item in value)
+            lines.append(f"  {compact(key)}: [\n{items}\n  ]")
+        else:
+            lines.append(f"  {compact(key)}: {compact(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def render_csv(summary: Summary) -> str:
+    """Per-file rows with `--per-file`, else `word,count` rows of the top words."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if summary.per_file:
+        writer.writerow(["path", "lines", "words", "chars", "bytes", "encoding", "replaced"])
+        for row in summary.sorted_files():
+            writer.writerow([row.path, row.lines, row.words, row.chars, row.bytes, row.encoding, row.replaced])
+    else:
+        writer.writerow(["word", "count"])
+        writer.writerows(summary.top())
+    return buffer.getvalue()
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (newlines and tabs in file names) shown as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
+def _columns(rows: Iterable[list[str]], left: int = 0) -> list[str]:
+    """Align rows of cells: numbers to the right, the last `left` cells to the left."""
+    rows = list(rows)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    split = len(widths) - left
+    return [
+        "  ".join(
+            [cell.rjust(width) for cell, width in zip(row[:split], widths[:split])]
+            + [cell.ljust(width) for cell, width in zip(row[split:], widths[split:])]
+        ).rstrip()
+        for row in rows
+    ]
+
+
+def render_table(summary: Summary) -> str:
+    """The report for people: totals, top words, and what was skipped or failed."""
+    totals = summary.totals
+    numbers = [f"{value:,}" for value in (totals.lines, totals.words, totals.chars, totals.bytes)]
+    out: list[str] = []
+    if summary.per_file:
+        rows = [["lines", "words", "chars", "bytes", "encoding", "path"]]
+        for row in summary.sorted_files():
+            cells = [f"{value:,}" for value in (row.lines, row.words, row.chars, row.bytes)]
+            encoding = row.encoding + (f" ({row.replaced:,} replaced)" if row.replaced else "")
+            rows.append([*cells, encoding, printable(row.path)])
+        rows.append([*numbers, "", f"total ({totals.files:,} files)"])
+        out += _columns(rows, left=2)
+    else:
+        out += _columns([["files", "lines", "words", "chars", "bytes"], [f"{totals.files:,}", *numbers]])
+    top = summary.top()
+    if top:
+        out += ["", f"top {len(top)} words"]
+        out += ["  " + line for line in _columns([["count", "word"]] + [[f"{c:,}", printable(w)] for w, c in top], 1)]
+    if summary.skipped:
+        reasons = Counter(item.reason for item in summary.skipped.values())
+        detail = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(reasons.items()))
+        out += ["", f"skipped {len(summary.skipped):,} ({detail})"]
+    if summary.errors:
+        out += ["", f"{len(summary.errors):,} could not be read:"]
+        out += [f"  {printable(item.path)}: {item.error}" for item in summary.sorted_errors()]
+    return "\n".join(out) + "\n"
+
+
+RENDERERS = {"table": render_table, "json": render_json, "csv": render_csv}

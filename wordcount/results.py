@@ -1,0 +1,90 @@
+"""The small frozen values that flow between the stages: discovery, counting, merging.
+
+Every stage speaks this vocabulary and nothing else, so a worker's answer is a handful of
+plain values that pickle cheaply and a renderer never needs to know how they were made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+STDIN = "-"  # the path that means standard input
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A file that takes part in the count: its path as reached from the arguments, and size."""
+
+    path: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Line, word, character and byte counts of some number of files; they add up."""
+
+    files: int = 0
+    lines: int = 0
+    words: int = 0
+    chars: int = 0
+    bytes: int = 0
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            self.files + other.files,
+            self.lines + other.lines,
+            self.words + other.words,
+            self.chars + other.chars,
+            self.bytes + other.bytes,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FileCounts:
+    """The counts of one file, and how its bytes were read as text."""
+
+    path: str
+    lines: int
+    words: int
+    chars: int
+    bytes: int
+    encoding: str
+    replaced: int = 0  # undecodable bytes that were replaced by U+FFFD
+
+    @property
+    def totals(self) -> Totals:
+        return Totals(1, self.lines, self.words, self.chars, self.bytes)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file met but not counted, for a reason other than the user's filters (binary, fifo, …)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """An input that could not be read; `error` is the operating system's message."""
+
+    path: str
+    error: str
+
+
+Outcome = FileCounts | Skipped | Failed
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """What counting one batch of files gives back to the parent.
+
+    `files` holds the per-file rows only when they were asked for; `totals` always adds up
+    every counted file. `problems` lists the files of the batch that were skipped or failed.
+    `words` maps UTF-8 encoded words to their frequency in the batch (empty when off).
+    """
+
+    totals: Totals
+    files: tuple[FileCounts, ...] = ()
+    problems: tuple[Skipped | Failed, ...] = ()
+    words: dict[bytes, int] = field(default_factory=dict)

@@ -62,13 +62,20 @@ class ProgressBar:
 
         tqdm.tqdm.monitor_interval = 0  # no monitor thread, which forking workers would copy
         self.total_files = total_files
+        try:
+            sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
+        except (OSError, ValueError):
+            sized = False
         self.bar = tqdm.tqdm(
             total=total_bytes,
             unit="B",
             unit_scale=True,
             unit_divisor=1024,
             file=sys.stderr,
-            dynamic_ncols=True,
+            # A terminal that reports no size (a bare pty) would get no bar at all.
+            dynamic_ncols=sized,
+            ncols=None if sized else 100,
+            nrows=None if sized else 24,
             leave=False,
             desc="counting",
         )
@@ -79,6 +86,7 @@ class ProgressBar:
         self.bar.update(nbytes - self.bar.n)
 
     def close(self) -> None:
+        self.bar.refresh()  # the last totals, even if they came within tqdm's minimum interval
         self.bar.close()
 
 

@@ -162,6 +162,7 @@ class Tally:
         if self.in_word and data[0] not in _ASCII_SPACE:
             started -= 1
             tokens[0] = self.carry + tokens[0]
+            self.carry = b""
         else:
             self.finish()
         if data[-1] in _ASCII_SPACE:
@@ -274,7 +275,7 @@ def count_stream(
                 spool.write(chunk)
             spool.seek(0)
             return count_stream(spool, path, options, words, progress)  # type: ignore[arg-type]
-    head = stream.read(BLOCK_BYTES)
+    head = stream.read(max(BLOCK_BYTES, 4))  # a BOM is up to 4 bytes long
     plan = decode.plan(head, options.encoding)
     if plan.binary:
         return Skipped(path, "binary")
@@ -285,7 +286,7 @@ def count_stream(
             if not plan.skip:  # a UTF-8 BOM still says UTF-8: its bad bytes are replaced
                 plan = decode.Plan(decode.detect(not_utf8.sample))
             stream.seek(0)
-            head = stream.read(BLOCK_BYTES)
+            head = stream.read(max(BLOCK_BYTES, 4))
     return _count_pass(stream, path, head, plan, False, options, words, progress)
 
 

@@ -1,0 +1,97 @@
+"""Shared helpers: running the CLI in-process and as a real process, and an independent count."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from wordcount.cli import app
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "fixtures" / "sample"
+
+# Whitespace as GNU wc ≥ 9.5 sees it in a UTF-8 locale, written out by hand, independently of
+# the byte tables in wordcount.count: glibc's iswspace plus wc's four no-break spaces.
+WC_SPACES = frozenset(
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u2060\u3000"
+)
+
+
+def reference_words(text: str) -> list[str]:
+    """Split text into words one character at a time: the slow, obviously right way."""
+    words: list[str] = []
+    current: list[str] = []
+    for char in text:
+        if char in WC_SPACES:
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(char)
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def reference_counts(text: str) -> dict[str, int]:
+    """Lines, words and characters of decoded text, computed independently of wordcount."""
+    return {"lines": text.count("\n"), "words": len(reference_words(text)), "chars": len(text)}
+
+
+def reference_top(texts: Sequence[str], n: int, fold: bool = False) -> list[dict[str, Any]]:
+    """The n most frequent words over texts, ties broken by the word."""
+    counter: Counter[str] = Counter()
+    for text in texts:
+        counter.update(w.casefold() if fold else w for w in reference_words(text))
+    ranked = sorted(counter.items(), key=lambda pair: (-pair[1], pair[0]))
+    return [{"word": word, "count": count} for word, count in ranked[:n]]
+
+
+def invoke(*args: str, input: bytes | str | None = None) -> Any:
+    """Run wordcount in this process (Typer's CliRunner); returns the click Result."""
+    runner = CliRunner()
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def invoke_json(*args: str) -> dict[str, Any]:
+    """Run wordcount with --format json in-process and parse the report."""
+    result = invoke("--format", "json", *args)
+    assert result.exit_code in (0, 3), result.output
+    return json.loads(result.stdout)
+
+
+def run_process(
+    args: Sequence[str],
+    *,
+    unprivileged: bool = False,
+    timeout: float = 120,
+    **kwargs: Any,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `python -m wordcount ARGS` as a real process.
+
+    With `unprivileged`, a root user gives up the capabilities that let it read any file, so
+    that permission tests mean the same as for an ordinary user (CI runs as root).
+    """
+    command = [sys.executable, "-m", "wordcount", *args]
+    if unprivileged and os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.fail("running as root needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE")
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
+    return subprocess.run(command, capture_output=True, timeout=timeout, **kwargs)
+
+
+@pytest.fixture
+def sample() -> pathlib.Path:
+    return SAMPLE

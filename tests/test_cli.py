@@ -1,0 +1,279 @@
+"""The command line, in-process: every option, the report formats, exit codes."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+import pathlib
+import random
+
+import pytest
+
+from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, run_process
+from wordcount import __version__, atomic, engine
+
+# The true encoding of every text file in the sample corpus, and the name the report gives it.
+SAMPLE_TEXTS = {
+    "empty.txt": ("utf-8", "utf-8"),
+    "en/notes/counting.md": ("utf-8", "utf-8"),
+    "en/quick-count.txt": ("utf-8", "utf-8"),
+    "ja/shift-jis.txt": ("shift_jis", None),
+    "nested/one/two/three/deep.txt": ("utf-8", "utf-8"),
+    "utf16/bom.txt": ("utf-16", "utf-16"),
+    "zh/gbk.txt": ("gbk", "gb18030"),
+    "zh/utf8.txt": ("utf-8", "utf-8"),
+}
+
+
+def sample_text(relative: str) -> str:
+    return (SAMPLE / relative).read_bytes().decode(SAMPLE_TEXTS[relative][0])
+
+
+def test_sample_matches_an_independent_count() -> None:
+    """Per-file counts, totals and top words of the sample equal an independent computation."""
+    report = invoke_json(str(SAMPLE), "--per-file", "--top", "15")
+    rows = {pathlib.Path(row["path"]).relative_to(SAMPLE).as_posix(): row for row in report["files"]}
+    assert sorted(rows) == sorted(SAMPLE_TEXTS)
+    for relative, (true_encoding, reported) in SAMPLE_TEXTS.items():
+        row, text = rows[relative], sample_text(relative)
+        assert {key: row[key] for key in ("lines", "words", "chars")} == reference_counts(text), relative
+        assert row["bytes"] == (SAMPLE / relative).stat().st_size
+        if reported:
+            assert row["encoding"] == reported
+        assert (SAMPLE / relative).read_bytes().decode(row["encoding"]).lstrip("\ufeff") == text
+    texts = [sample_text(relative) for relative in SAMPLE_TEXTS]
+    expected = {key: sum(reference_counts(text)[key] for text in texts) for key in ("lines", "words", "chars")}
+    assert report["totals"] == {"files": 8, **expected, "bytes": sum(row["bytes"] for row in rows.values())}
+    assert report["top"] == reference_top(texts, 15)
+    # The binary is skipped with a reason; the hidden and the ignored file are left out silently.
+    assert report["skipped"] == [{"path": str(SAMPLE / "images" / "pixel.bin"), "reason": "binary"}]
+    assert report["errors"] == []
+
+
+def make_tree(root: pathlib.Path, files: int = 48, words_per_file: int = 9000) -> pathlib.Path:
+    """A tree large enough for the pool to be used, in several encodings."""
+    rng = random.Random(7)
+    vocabulary = "the of and to a in is you that it 中文 词语 日本語 café naïve Straße".split()
+    for index in range(files):
+        text = " ".join(rng.choice(vocabulary) for _ in range(words_per_file)) + "\n"
+        encoding = ["utf-8", "gb18030", "utf-16"][index % 3]
+        data = text.encode(encoding) if encoding != "gb18030" else text.replace("日本語", "日本").encode(encoding)
+        target = root / f"part{index % 4}" / f"file{index:03}.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return root
+
+
+def test_jobs_give_byte_identical_reports(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-j 1 (no pool) and -j 2 / -j 3 (a real pool) print byte-identical per-file JSON."""
+    tree = make_tree(tmp_path / "tree")
+    used: list[str] = []
+    for name in ("_run_serial", "_run_pool"):
+        original = getattr(engine, name)
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            used.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(engine, name, spy)
+    outputs = {}
+    for jobs in ("1", "2", "3"):
+        used.clear()
+        result = invoke(str(tree), "--per-file", "--format", "json", "-j", jobs, "--top", "50")
+        assert result.exit_code == 0
+        outputs[jobs] = result.stdout
+        assert used == (["_run_serial"] if jobs == "1" else ["_run_pool"])
+    assert outputs["1"] == outputs["2"] == outputs["3"]
+    assert json.loads(outputs["1"])["totals"]["files"] == 48
+
+
+def test_small_input_runs_serially(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An input too small to gain from a pool is counted without one, even with -j 4."""
+    (tmp_path / "a.txt").write_text("one two\n")
+    monkeypatch.setattr(engine, "_run_pool", lambda *a, **k: pytest.fail("pool started for a tiny input"))
+    assert invoke_json(str(tmp_path), "-j", "4")["totals"]["words"] == 2
+
+
+def test_top_ties_are_broken_by_word(tmp_path: pathlib.Path) -> None:
+    """--top N keeps the N most frequent words; equal counts are ordered by the word."""
+    (tmp_path / "t.txt").write_text("pear apple fig apple pear fig kiwi date\n")
+    report = invoke_json(str(tmp_path), "--top", "3")
+    assert report["top"] == [
+        {"word": "apple", "count": 2},
+        {"word": "fig", "count": 2},
+        {"word": "pear", "count": 2},
+    ]
+
+
+def test_top_zero_turns_frequencies_off(tmp_path: pathlib.Path) -> None:
+    """--top 0 gives no word list but the same totals."""
+    (tmp_path / "t.txt").write_text("a b c a\n")
+    report = invoke_json(str(tmp_path), "--top", "0")
+    assert report["top"] == []
+    assert report["totals"]["words"] == 4
+    assert "top" not in invoke(str(tmp_path), "--top", "0").stdout
+
+
+def test_ignore_case(tmp_path: pathlib.Path) -> None:
+    """--ignore-case merges words that differ only by case."""
+    (tmp_path / "t.txt").write_text("Word word WORD other\n")
+    assert invoke_json(str(tmp_path))["top"][0] == {"word": "WORD", "count": 1}
+    assert invoke_json(str(tmp_path), "--ignore-case")["top"][0] == {"word": "word", "count": 3}
+
+
+def test_csv_per_file_rows_stay_parseable(tmp_path: pathlib.Path) -> None:
+    """CSV --per-file gives one row per file; commas and newlines in names are quoted."""
+    (tmp_path / "plain.txt").write_text("one two\n")
+    (tmp_path / "comma, and\nnewline.txt").write_text("three\n")
+    result = invoke(str(tmp_path), "--format", "csv", "--per-file")
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == ["path", "lines", "words", "chars", "bytes", "encoding", "replaced"]
+    by_name = {pathlib.Path(row[0]).name: row for row in rows[1:]}
+    assert by_name["comma, and\nnewline.txt"][1:] == ["1", "1", "6", "6", "utf-8", "0"]
+    assert by_name["plain.txt"][2] == "2"
+
+
+def test_csv_without_per_file_gives_word_counts(tmp_path: pathlib.Path) -> None:
+    """CSV without --per-file gives `word,count` rows of the top words."""
+    (tmp_path / "t.txt").write_text("b a b\n")
+    rows = list(csv.reader(io.StringIO(invoke(str(tmp_path), "--format", "csv").stdout)))
+    assert rows == [["word", "count"], ["b", "2"], ["a", "1"]]
+
+
+def test_table_shows_totals_top_and_problems(tmp_path: pathlib.Path) -> None:
+    """The table has the totals, the top words and how many files were skipped."""
+    (tmp_path / "t.txt").write_text("alpha beta alpha\n")
+    (tmp_path / "b.bin").write_bytes(b"\0\1\2")
+    out = invoke(str(tmp_path)).stdout
+    lines = out.splitlines()
+    assert lines[0].split() == ["files", "lines", "words", "chars", "bytes"]
+    assert lines[1].split() == ["1", "1", "3", "17", "17"]
+    assert "top 2 words" in out and "alpha" in out
+    assert "skipped 1 (binary: 1)" in out
+    per_file = invoke(str(tmp_path), "--per-file").stdout
+    assert "total (1 files)" in per_file and "t.txt" in per_file
+
+
+def test_output_file_is_written_atomically(tmp_path: pathlib.Path) -> None:
+    """-o writes the report there (nothing on stdout) and leaves no temporary file."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "t.txt").write_text("x y z\n")
+    target = tmp_path / "out" / "report.json"
+    target.parent.mkdir()
+    result = invoke(str(tmp_path / "in"), "--format", "json", "-o", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text())["totals"]["words"] == 3
+    assert os.listdir(target.parent) == ["report.json"]
+    assert oct(target.stat().st_mode & 0o777) != oct(0o600)  # a normal file's mode, not mkstemp's
+
+
+def test_failed_write_leaves_no_file(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If writing fails half way, neither the report nor a temporary file is left behind."""
+
+    def broken_fsync(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    target = tmp_path / "report.json"
+    with pytest.raises(OSError):
+        atomic.write_atomically(str(target), b"{}")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("where", ["missing/report.json", "folder"])
+def test_unwritable_output_is_a_usage_error(tmp_path: pathlib.Path, where: str) -> None:
+    """An --output in a missing folder (or naming a folder) exits 2 before anything is counted."""
+    (tmp_path / "folder").mkdir()
+    result = invoke(str(SAMPLE), "-o", str(tmp_path / where))
+    assert result.exit_code == 2
+    assert "cannot write the report" in result.stderr
+    assert result.stdout == ""
+
+
+def test_progress_and_quiet(tmp_path: pathlib.Path) -> None:
+    """--progress bar draws on stderr; none and --quiet keep stderr silent; stdout is the same."""
+    (tmp_path / "t.txt").write_text("word " * 1000)
+    bar = invoke(str(tmp_path), "--progress", "bar", "--format", "json")
+    none = invoke(str(tmp_path), "--progress", "none", "--format", "json")
+    quiet = invoke(str(tmp_path), "--progress", "bar", "-q", "--format", "json")
+    assert "counting" in bar.stderr and "1/1 files" in bar.stderr and "1,000 words" in bar.stderr
+    assert none.stderr == "" and quiet.stderr == ""
+    assert bar.stdout == none.stdout == quiet.stdout
+
+
+def test_stdin(tmp_path: pathlib.Path) -> None:
+    """'-' reads standard input, and may be mixed with paths."""
+    (tmp_path / "t.txt").write_text("from a file\n")
+    result = invoke("-", str(tmp_path), "--format", "json", "--per-file", input="hello from stdin\n")
+    report = json.loads(result.stdout)
+    assert [row["path"] for row in report["files"]] == ["-", str(tmp_path / "t.txt")]
+    assert report["totals"]["words"] == 6
+
+
+def test_no_path_means_current_folder(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a path the current folder is counted, and paths read like `find .` prints them."""
+    (tmp_path / "t.txt").write_text("a b\n")
+    monkeypatch.chdir(tmp_path)
+    report = invoke_json("--per-file")
+    assert [row["path"] for row in report["files"]] == ["./t.txt"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["/no/such/path"], "no such file or folder: /no/such/path"),
+        (["--encoding", "klingon", str(SAMPLE)], "unknown encoding: klingon"),
+        (["--jobs", "0", str(SAMPLE)], "--jobs"),
+        (["--top", "-1", str(SAMPLE)], "--top"),
+        (["--format", "xml", str(SAMPLE)], "--format"),
+        (["--no-such-flag"], "no-such-flag"),
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], message: str) -> None:
+    """Bad flags, bad values and missing paths exit 2 with a message on stderr and no report."""
+    result = invoke(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+
+
+def test_forced_encoding(tmp_path: pathlib.Path) -> None:
+    """--encoding reads every file with that codec, named in the report as Python names it."""
+    (tmp_path / "t.txt").write_bytes("café".encode("utf-8"))
+    row = invoke_json(str(tmp_path), "--per-file", "--encoding", "latin-1")["files"][0]
+    assert row["encoding"] == "iso8859-1" and row["chars"] == 5  # é read as two Latin-1 characters
+
+
+def test_replaced_bytes_are_reported(tmp_path: pathlib.Path) -> None:
+    """A file with bytes its codec cannot decode is counted, and its row says how many."""
+    (tmp_path / "t.txt").write_bytes(codecs.BOM_UTF8 + b"ok \xff\xfe ok\n")
+    row = invoke_json(str(tmp_path), "--per-file")["files"][0]
+    assert row["replaced"] == 2 and row["words"] == 3 and row["encoding"] == "utf-8-sig"
+
+
+def test_version() -> None:
+    """--version prints the version; `python -m wordcount` works too."""
+    assert invoke("--version").stdout == f"wordcount {__version__}\n"
+    completed = run_process(["--version"])
+    assert completed.returncode == 0 and completed.stdout.decode() == f"wordcount {__version__}\n"
+
+
+def test_unreadable_file_is_an_error_and_exits_3(tmp_path: pathlib.Path) -> None:
+    """A file that cannot be read is listed in errors with the OS message; the rest is counted."""
+    (tmp_path / "ok.txt").write_text("still counted\n")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("hidden words\n")
+    secret.chmod(0)
+    try:
+        completed = run_process([str(tmp_path), "--format", "json"], unprivileged=True)
+    finally:
+        secret.chmod(0o644)
+    assert completed.returncode == 3, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["errors"] == [{"path": str(secret), "error": "Permission denied"}]
+    assert report["totals"]["words"] == 2
+    assert f"wordcount: {secret}: Permission denied" in completed.stderr.decode()

@@ -1,0 +1,251 @@
+"""Counting: the definitions of line, word and character, encodings, blocks and frequencies."""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import WC_SPACES, reference_counts, reference_words
+from wordcount import count, decode
+from wordcount.count import CountOptions, NoProgress, count_batch, count_stream
+from wordcount.report import Summary
+from wordcount.results import BatchResult, FileCounts, Skipped, Totals
+
+# Text that exercises the word rule: every kind of whitespace, CJK, combining marks, controls.
+ALPHABET = st.sampled_from(
+    list("ab Zé\n\t\r\v\f,.'-中文日本語한국어\u0301\x01\x1b\x1c\x85\u200b")
+    + sorted(WC_SPACES)
+    + ["\U0001f600", "\ufeff"]
+)
+TEXTS = st.text(alphabet=ALPHABET, max_size=300)
+
+
+def count_bytes(data: bytes, options: CountOptions = CountOptions(), words: Counter[bytes] | None = None):
+    """Count an in-memory file."""
+    return count_stream(io.BytesIO(data), "mem", options, words, NoProgress())
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch: pytest.MonkeyPatch):
+    """Make the block size small enough that every file spans many blocks."""
+
+    def set_block(size: int) -> None:
+        monkeypatch.setattr(count, "BLOCK_BYTES", size)
+
+    return set_block
+
+
+@pytest.mark.parametrize(
+    "text, lines, words",
+    [
+        ("", 0, 0),
+        ("one", 0, 1),
+        ("one two\n", 1, 2),
+        ("  leading and trailing  \n\n", 2, 3),
+        ("no\u00a0break\u2007spaces\u202fand\u2060joiner", 0, 5),
+        ("ideographic\u3000space and\u2028line\u2029separators", 0, 5),
+        ("controls\x01are\x1bpart\x1cof\x85words", 0, 1),  # ≥ 9.5: a non-printable char is a word's own
+        ("zero\u200bwidth", 0, 1),  # U+200B is not whitespace for glibc
+        ("中文没有空格。日本語も。", 0, 1),  # wc's rule: a run without spaces is one word
+    ],
+)
+def test_definitions(text: str, lines: int, words: int) -> None:
+    """Lines are newlines; words are runs of non-whitespace with wc's whitespace set."""
+    counted = count_bytes(text.encode("utf-8"))
+    assert isinstance(counted, FileCounts)
+    assert (counted.lines, counted.words, counted.chars) == (lines, words, len(text))
+    assert counted.bytes == len(text.encode("utf-8"))
+
+
+@given(text=TEXTS, block=st.integers(min_value=1, max_value=16), frequencies=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_utf8_any_block_size(text: str, block: int, frequencies: bool) -> None:
+    """Blocks cut at any byte offset give the counts of the whole text, with or without frequencies."""
+    original = count.BLOCK_BYTES
+    count.BLOCK_BYTES = block
+    try:
+        words: Counter[bytes] | None = Counter() if frequencies else None
+        counted = count_bytes(text.encode("utf-8"), CountOptions(frequencies=frequencies), words)
+    finally:
+        count.BLOCK_BYTES = original
+    assert isinstance(counted, FileCounts)
+    # A leading U+FEFF in UTF-8 is a byte order mark: it is not counted as a character.
+    body = text[1:] if text.startswith("\ufeff") else text
+    assert {"lines": counted.lines, "words": counted.words, "chars": counted.chars} == reference_counts(body)
+    if frequencies:
+        assert words == Counter(word.encode("utf-8") for word in reference_words(body))
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-16-le", "utf-32", "shift_jis", "big5"])
+@given(block=st.integers(min_value=1, max_value=9), data=st.data())
+@settings(max_examples=60, deadline=None)
+def test_forced_codec_any_block_size(encoding: str, block: int, data: st.DataObject) -> None:
+    """Multibyte encodings split at any byte offset still decode and count exactly."""
+    alphabet = "ab \n\t中文字" + ("日本語カナ" if encoding == "shift_jis" else "") + ("\u3000" if encoding != "big5" else "")
+    text = data.draw(st.text(alphabet=alphabet, max_size=120))
+    original = count.BLOCK_BYTES
+    count.BLOCK_BYTES = block
+    try:
+        words: Counter[bytes] = Counter()
+        counted = count_bytes(text.encode(encoding), CountOptions(encoding=decode.canonical(encoding)), words)
+    finally:
+        count.BLOCK_BYTES = original
+    assert isinstance(counted, FileCounts)
+    assert {"lines": counted.lines, "words": counted.words, "chars": counted.chars} == reference_counts(text)
+    assert words == Counter(word.encode("utf-8") for word in reference_words(text))
+    assert counted.replaced == 0
+
+
+@pytest.mark.parametrize(
+    "bom_encoding, reported",
+    [("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16"), ("utf-16-be", "utf-16"), ("utf-32", "utf-32")],
+)
+def test_bom_decides(bom_encoding: str, reported: str, tiny_blocks) -> None:
+    """A BOM decides the encoding (even with NUL bytes) and is not counted as a character."""
+    text = "naïve café\n中文 テキスト\n"
+    data = text.encode(bom_encoding)
+    if bom_encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    tiny_blocks(5)
+    counted = count_bytes(data)
+    assert isinstance(counted, FileCounts)
+    assert counted.encoding == reported
+    assert (counted.lines, counted.words, counted.chars, counted.bytes) == (2, 4, len(text), len(data))
+
+
+def test_nul_means_binary() -> None:
+    """A NUL byte in the first block makes a file binary, skipped with that reason."""
+    assert count_bytes(b"text\x00more") == Skipped("mem", "binary")
+    assert isinstance(count_bytes(b"plain text, no nul"), FileCounts)
+
+
+@pytest.mark.parametrize(
+    "text, encoding",
+    [
+        ("今天的天气很好，我们一起去公园散步。张喆和朱镕坐在湖边的长椅上，讨论着一本关于历史的书。" * 4, "gbk"),
+        ("東京の図書館には、古い本も新しい本もたくさんあります。言葉を数えることは難しい仕事です。" * 4, "shift_jis"),
+        ("Ça coûte très cher, à peu près deux cents euros pour un réveil. Déjà vu, naïve façade!\n" * 4, "latin-1"),
+        ("한국어 텍스트입니다. 이것은 테스트입니다. 서울은 큰 도시입니다. 우리는 함께 공부합니다.\n" * 4, "euc_kr"),
+        ("Привет, это русский текст для проверки кодировки. Москва большой город.\n" * 4, "koi8_r"),
+    ],
+)
+def test_detected_encoding_decodes_to_the_same_text(text: str, encoding: str) -> None:
+    """A file that is not UTF-8 is detected; the encoding named decodes it to the true text."""
+    data = text.encode(encoding)
+    counted = count_bytes(data)
+    assert isinstance(counted, FileCounts)
+    assert data.decode(counted.encoding) == text
+    assert counted.replaced == 0
+    assert {"lines": counted.lines, "words": counted.words, "chars": counted.chars} == reference_counts(text)
+
+
+def test_gbk_only_characters_survive() -> None:
+    """GB2312/GBK answers are read as GB18030, so characters GB2312 lacks are not replaced."""
+    text = "张喆和朱镕坐在湖边的长椅上，讨论着一本关于历史的书。今天的天气很好，我们一起去公园散步。" * 3
+    counted = count_bytes(text.encode("gbk"))
+    assert isinstance(counted, FileCounts)
+    assert counted.encoding == "gb18030"
+    assert counted.replaced == 0
+
+
+def test_late_invalid_byte_restarts_with_detection(tiny_blocks) -> None:
+    """A file that is ASCII for many blocks and then Latin-1 is read again, whole, as Latin-1."""
+    tiny_blocks(64)
+    text = "plain ascii words here\n" * 50 + "café crème brûlée\n"
+    counted = count_bytes(text.encode("latin-1"))
+    assert isinstance(counted, FileCounts)
+    assert counted.encoding in ("cp1252", "iso8859-1", "iso8859-15")
+    assert {"lines": counted.lines, "words": counted.words, "chars": counted.chars} == reference_counts(text)
+
+
+def test_escape_sequences_are_text() -> None:
+    """A Latin-1 log with ANSI colour escapes is text, not binary, and is decoded."""
+    text = "\x1b[31mERROR\x1b[0m échec de la connexion à la base de données\n" * 20
+    counted = count_bytes(text.encode("latin-1"))
+    assert isinstance(counted, FileCounts)
+    assert counted.encoding in ("cp1252", "iso8859-1", "iso8859-15")
+    assert counted.words == len(reference_words(text))
+
+
+def test_undecodable_bytes_are_replaced_and_reported() -> None:
+    """Bytes the chosen codec cannot decode are replaced, counted, and the file still counts."""
+    data = "déjà vu".encode("latin-1") + b" \xff\xfe tail\n"
+    counted = count_bytes(data, CountOptions(encoding="utf-8"))
+    assert isinstance(counted, FileCounts)
+    assert counted.replaced == 4  # é, à, \xff, \xfe: each an undecodable byte
+    assert counted.words == 4
+    assert counted.chars == len("d\ufffdj\ufffd vu \ufffd\ufffd tail\n")
+
+
+def test_utf8_bom_file_with_bad_bytes_stays_utf8() -> None:
+    """A UTF-8 BOM still says UTF-8: bad bytes after it are replaced, not re-detected."""
+    data = codecs.BOM_UTF8 + b"good text \xff bad byte\n"
+    counted = count_bytes(data)
+    assert isinstance(counted, FileCounts)
+    assert (counted.encoding, counted.replaced, counted.words) == ("utf-8-sig", 1, 5)
+
+
+def test_long_tokens_count_as_words_but_not_frequencies(tiny_blocks) -> None:
+    """A token longer than MAX_WORD_BYTES is a word, carried with bounded memory, never in top."""
+    tiny_blocks(100)
+    long_token = b"x" * (count.MAX_WORD_BYTES * 3)
+    words: Counter[bytes] = Counter()
+    counted = count_bytes(b"short " + long_token + b" short\n", CountOptions(), words)
+    assert isinstance(counted, FileCounts)
+    assert counted.words == 3
+    assert words[b"short"] == 2
+    # What is kept of a token running over many blocks stays bounded by the limit and a block.
+    assert max(len(word) for word in words) <= count.MAX_WORD_BYTES + 1 + 100
+    summary = Summary(top=10)
+    summary.add_batch(BatchResult(Totals(), words=words))
+    assert summary.top() == [("short", 2)]
+
+
+def test_ignore_case_folds_frequencies_not_totals() -> None:
+    """--ignore-case casefolds words (ß → ss) for frequencies only."""
+    words: Counter[bytes] = Counter()
+    counted = count_bytes("The the THE Straße STRASSE\n".encode(), CountOptions(ignore_case=True), words)
+    assert isinstance(counted, FileCounts)
+    assert counted.words == 5
+    assert words == Counter({b"the": 3, b"strasse": 2})
+
+
+def test_count_batch_reports_missing_files(tmp_path) -> None:
+    """A file that vanished before its count is a Failed outcome; the batch goes on."""
+    good = tmp_path / "good.txt"
+    good.write_text("one two three\n")
+    result = count_batch([str(tmp_path / "gone.txt"), str(good)], CountOptions(per_file=True), NoProgress())
+    assert result.totals.files == 1 and result.totals.words == 3
+    assert [row.path for row in result.files] == [str(good)]
+    assert len(result.problems) == 1
+    assert result.problems[0].path.endswith("gone.txt")
+    assert "No such file" in result.problems[0].error  # type: ignore[union-attr]
+
+
+def test_pipe_that_is_not_utf8_is_spooled_and_detected() -> None:
+    """A stream that cannot seek is still read again with the detected codec."""
+
+    class Pipe(io.BytesIO):
+        def seekable(self) -> bool:
+            return False
+
+    text = "今天的天气很好，我们一起去公园散步。张喆和朱镕坐在湖边的长椅上。" * 5
+    counted = count_stream(Pipe(text.encode("gbk")), "-", CountOptions(), None, NoProgress())
+    assert isinstance(counted, FileCounts)
+    assert counted.encoding == "gb18030"
+    assert counted.chars == len(text)
+
+
+def test_normalize_spaces_covers_every_multibyte_space() -> None:
+    """Each non-ASCII whitespace character becomes one ASCII space; nothing else changes."""
+    for space in sorted(WC_SPACES):
+        if ord(space) < 0x80:
+            continue
+        assert count.normalize_spaces(f"a{space}b".encode()) == b"a b", hex(ord(space))
+    untouched = "“quoted” — dash… €".encode()
+    assert count.normalize_spaces(untouched) == untouched

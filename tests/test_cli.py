@@ -241,6 +241,13 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_dangling_link_argument_is_a_usage_error(tmp_path: pathlib.Path) -> None:
+    """A path argument that is a link to nothing does not exist: exit 2."""
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    result = invoke(str(tmp_path / "dangling"))
+    assert result.exit_code == 2 and "no such file or folder" in result.stderr
+
+
 def test_forced_encoding(tmp_path: pathlib.Path) -> None:
     """--encoding reads every file with that codec, named in the report as Python names it."""
     (tmp_path / "t.txt").write_bytes("café".encode("utf-8"))

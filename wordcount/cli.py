@@ -153,8 +153,13 @@ def wordcount(
         except LookupError:
             _usage_error(f"unknown encoding: {encoding}")
     for root in roots:
-        if root != STDIN and not os.path.lexists(root):
-            _usage_error(f"no such file or folder: {root}")
+        if root != STDIN:
+            try:
+                os.stat(root)
+            except FileNotFoundError:  # a dangling link named here does not exist either
+                _usage_error(f"no such file or folder: {root}")
+            except OSError:
+                pass  # it exists but cannot be looked at: discovery reports it in `errors`
     if output is not None and (problem := atomic.check_writable(output)):
         _usage_error(f"cannot write the report: {problem}")
 

@@ -130,7 +130,27 @@ def _rules_above(root: str) -> Chain:
                 rules = _read_rules(path, 0, prefix)
                 if isinstance(rules, _Rules):
                     chain.append(rules)
+    if _verdict("", tuple(chain)):
+        # The root was named, so it is used even though these rules ignore it: drop the
+        # patterns that ignore it (`build/` ignores all below it too); the rest still apply.
+        chain = [_without_patterns_matching(rules, rules.prefix) for rules in chain]
     return tuple(chain)
+
+
+def _without_patterns_matching(rules: _Rules, path: str) -> _Rules:
+    """The same rules less the patterns that ignore `path`."""
+    kept = [pattern for pattern in rules.spec.patterns if not (pattern.include and pattern.match_file(path))]
+    return _Rules(GitIgnoreSpec(kept), rules.strip, rules.prefix)
+
+
+def _verdict(rel: str, chain: Chain) -> bool:
+    """Whether the ignore rules in `chain` ignore `rel`: the last rule that matches decides."""
+    verdict = None
+    for rules in chain:  # the deepest folder's rules come last and win, as in git
+        answer = rules.check(rel)
+        if answer is not None:
+            verdict = answer
+    return bool(verdict)
 
 
 class _Walk:
@@ -147,12 +167,7 @@ class _Walk:
     def _ignored(self, rel: str, chain: Chain) -> bool:
         if self.exclude is not None and self.exclude.match_file(rel):
             return True
-        verdict = None
-        for rules in chain:  # the deepest folder's rules come last and win, as in git
-            answer = rules.check(rel)
-            if answer is not None:
-                verdict = answer
-        return bool(verdict)
+        return _verdict(rel, chain)
 
     def run(self, info: os.stat_result) -> Iterator[FileEntry | Skipped | Failed]:
         options = self.options
@@ -192,6 +207,8 @@ class _Walk:
     ) -> FileEntry | Skipped | Failed | tuple[str, str, int, Chain, frozenset[tuple[int, int]]] | None:
         """What one folder entry at `depth` gives: a file, a report, a folder to walk, or nothing."""
         options = self.options
+        if options.max_depth is not None and depth > options.max_depth:
+            return None
         name = entry.name
         if name.startswith(".") and (not options.hidden or (name == ".git" and options.use_ignore_files)):
             return None
@@ -224,8 +241,6 @@ class _Walk:
             if options.max_depth is not None and depth >= options.max_depth:
                 return None
             return (path, entry_rel + "/", depth, chain, ancestors | {key})
-        if options.max_depth is not None and depth > options.max_depth:
-            return None
         if not stat.S_ISREG(mode):
             return Skipped(path, _special_kind(mode))
         if not _first_time(info, self.seen):

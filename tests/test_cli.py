@@ -68,7 +68,7 @@ def make_tree(root: pathlib.Path, files: int = 48, words_per_file: int = 9000) -
 
 
 def test_jobs_give_byte_identical_reports(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """-j 1 (no pool) and -j 2 / -j 3 (a real pool) print byte-identical per-file JSON."""
+    """-j 1 (no pool) and -j 2 / -j 4 (a real pool) print byte-identical per-file JSON."""
     tree = make_tree(tmp_path / "tree")
     used: list[str] = []
     for name in ("_run_serial", "_run_pool"):
@@ -80,13 +80,13 @@ def test_jobs_give_byte_identical_reports(tmp_path: pathlib.Path, monkeypatch: p
 
         monkeypatch.setattr(engine, name, spy)
     outputs = {}
-    for jobs in ("1", "2", "3"):
+    for jobs in ("1", "2", "4"):
         used.clear()
         result = invoke(str(tree), "--per-file", "--format", "json", "-j", jobs, "--top", "50")
         assert result.exit_code == 0
         outputs[jobs] = result.stdout
         assert used == (["_run_serial"] if jobs == "1" else ["_run_pool"])
-    assert outputs["1"] == outputs["2"] == outputs["3"]
+    assert outputs["1"] == outputs["2"] == outputs["4"]
     assert json.loads(outputs["1"])["totals"]["files"] == 48
 
 

@@ -111,22 +111,25 @@ def read_terminal(command: list[str], timeout: float = 120) -> tuple[int, str]:
     return code, b"".join(chunks).decode("utf-8", "replace")
 
 
-def test_bar_moves_while_one_large_file_is_read(tmp_path: pathlib.Path) -> None:
-    """On a terminal (--progress auto), the bar's word and byte counts grow during one big file."""
+@pytest.mark.parametrize("files", [1, 2])
+def test_bar_moves_while_large_files_are_read(tmp_path: pathlib.Path, files: int) -> None:
+    """On a terminal (--progress auto), the bar's word and byte counts grow while files are still
+    being read: in this process for one file, through the workers' shared counters for two."""
     line = b"alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu\n"
-    big = tmp_path / "one-big-file.txt"
-    with open(big, "wb") as handle:
-        block = line * 16_000
-        for _ in range(150):  # about 160 MB in one file
-            handle.write(block)
-    total_words = 12 * 16_000 * 150
-    code, drawn = read_terminal([sys.executable, "-m", "wordcount", str(big), "-j", "2"])
+    repeats = 150 // files  # about 160 MB in all
+    paths = [tmp_path / f"big-{index}.txt" for index in range(files)]
+    for path in paths:
+        with open(path, "wb") as handle:
+            block = line * 16_000
+            for _ in range(repeats):
+                handle.write(block)
+    total_words = 12 * 16_000 * repeats * files
+    code, drawn = read_terminal([sys.executable, "-m", "wordcount", *map(str, paths), "-j", "2"])
     assert code == 0, drawn
     frames = [frame for frame in re.split(r"[\r\n]", drawn) if "counting" in frame]
-    words = [int(match.group(1).replace(",", "")) for f in frames if (match := re.search(r"([\d,]+) words", f))]
-    partial = [count for count in words if 0 < count < total_words]
-    assert len(set(partial)) >= 2, frames  # at least two different values while reading the file
+    pattern = re.compile(r"0/%d files, ([\d,]+) words" % files)  # no file finished yet
+    partial = [int(m.group(1).replace(",", "")) for frame in frames if (m := pattern.search(frame))]
+    partial = [count for count in partial if 0 < count < total_words]
+    assert len(set(partial)) >= 2, frames  # at least two different values before any file is done
     assert partial == sorted(partial)
     assert any(re.search(r"\|\s*[\d.]+[kMG]?/", frame) for frame in frames)  # bytes done shown too
-    assert all("0/1 files" in frame for frame in frames if re.search(r"([\d,]+) words", frame)
-               and int(re.search(r"([\d,]+) words", frame).group(1).replace(",", "")) in partial)

@@ -426,6 +426,14 @@ def test_named_root_folder_ignored_by_rules_above_is_walked() -> None:
     assert files(walk("repo/build")) == {"repo/build/a.txt", "repo/build/sub/b.txt"}
 
 
+def test_named_ignored_root_folder_keeps_the_other_rules_above_it() -> None:
+    """Naming an ignored folder uses that folder, but the other rules from above still apply inside it."""
+    make("repo/.git/")
+    write("repo/.gitignore", "build/\n*.log\n")
+    make("repo/build/a.txt", "repo/build/a.log", "repo/build/sub/b.log")
+    assert files(walk("repo/build")) == {"repo/build/a.txt"}
+
+
 # --------------------------------------------------------------------------- symbolic links
 
 
@@ -519,7 +527,8 @@ def test_cli_follow_links() -> None:
         {"path": "tree/real/up", "reason": "symlink"},
         {"path": "tree/zlink", "reason": "symlink"},
     ]
-    followed = invoke_json("tree", "--per-file", "--follow-links")
+    with deadline(60):  # in-process: a walk that never ends must fail, not hang the suite
+        followed = invoke_json("tree", "--per-file", "--follow-links")
     assert followed["totals"]["files"] == 2
     assert report_paths(followed) == ["tree/a.txt", "tree/real/b.txt"]
     # up leads back to tree, an ancestor both as tree/real/up and as tree/zlink/up

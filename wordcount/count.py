@@ -220,8 +220,8 @@ def _count_pass(
     pending = b""
     first = True
     for block, last in _blocks(stream, head):
-        size += len(block)
         read = len(block)
+        size += read
         if first:
             first = False
             # A file read in one block feeds the batch's frequencies directly; a longer one

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Protocol
 
 from wordcount import decode
-from wordcount.results import STDIN, BatchResult, FileCounts, Failed, Outcome, Skipped, Totals
+from wordcount.results import STDIN, BatchResult, FileCounts, Failed, Outcome, Piece, PieceResult, Skipped, Totals
 
 BLOCK_BYTES = 1 << 20
 # Tokens longer than this count as words but are left out of the frequencies (base64 blobs,
@@ -204,17 +204,17 @@ def _count_pass(
     path: str,
     head: bytes,
     plan: decode.Plan,
-    utf8: bool,
     options: CountOptions,
     words: Counter[bytes] | None,
     progress: Progress,
 ) -> FileCounts:
-    """Read one file from its first block to its end, as UTF-8 (`utf8`) or via `plan.encoding`.
+    """Read a file (or a piece of one) from its first block to its end, as `plan` says.
 
-    Raises _NotUtf8 on the UTF-8 path before anything of the offending block is counted.
+    On the UTF-8 fast path (`plan.codec` None) a byte that is not UTF-8 raises _NotUtf8
+    before anything of its block is counted.
     """
     tally = Tally(None, options.ignore_case)
-    decoder = None if utf8 else codecs.getincrementaldecoder(plan.encoding)(errors=_REPLACE)  # type: ignore[arg-type]
+    decoder = None if plan.codec is None else codecs.getincrementaldecoder(plan.codec)(errors=_REPLACE)
     _replaced[0] = 0
     size = 0
     pending = b""
@@ -228,8 +228,7 @@ def _count_pass(
             # gets its own, merged only once it has been read to the end without an error.
             if words is not None:
                 tally.freq = words if last else Counter()
-            if utf8:
-                block = block[plan.skip :]
+            block = block[plan.skip :]
         text = None
         if decoder is None:
             data = pending + block if pending else block
@@ -257,6 +256,16 @@ def _count_pass(
     return FileCounts(path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", _replaced[0])
 
 
+def replan(plan: decode.Plan, sample: bytes) -> decode.Plan:
+    """The plan for a file the UTF-8 fast path turned down, given a sample of its bytes.
+
+    A UTF-8 BOM still says UTF-8 (its bad bytes are replaced); otherwise chardet decides.
+    """
+    if plan.skip:
+        return decode.Plan(plan.encoding, plan.skip, "utf-8")
+    return decode.detected(sample)
+
+
 def count_stream(
     stream: BinaryIO,
     path: str,
@@ -279,15 +288,89 @@ def count_stream(
     plan = decode.plan(head, options.encoding)
     if plan.binary:
         return Skipped(path, "binary")
-    if plan.utf8_first:
+    if plan.codec is None:
         try:
-            return _count_pass(stream, path, head, plan, True, options, words, progress)
+            return _count_pass(stream, path, head, plan, options, words, progress)
         except _NotUtf8 as not_utf8:
-            if not plan.skip:  # a UTF-8 BOM still says UTF-8: its bad bytes are replaced
-                plan = decode.Plan(decode.detect(not_utf8.sample))
+            plan = replan(plan, not_utf8.sample)
             stream.seek(0)
             head = stream.read(max(BLOCK_BYTES, 4))
-    return _count_pass(stream, path, head, plan, False, options, words, progress)
+    return _count_pass(stream, path, head, plan, options, words, progress)
+
+
+class _Window:
+    """A read-only view of a stream that ends at `end` (None: at the stream's end)."""
+
+    def __init__(self, stream: BinaryIO, end: int | None) -> None:
+        self.stream = stream
+        self.left = None if end is None else end - stream.tell()
+
+    def read(self, size: int) -> bytes:
+        if self.left is None:
+            return self.stream.read(size)
+        data = self.stream.read(min(size, self.left)) if self.left > 0 else b""
+        self.left -= len(data)
+        return data
+
+
+CUT_SCAN_BYTES = 64 * 1024
+
+
+def find_cut(stream: BinaryIO, offset: int, base: int, unit: int, marks: tuple[bytes, ...]) -> int | None:
+    """The first place at or after `offset` just after an encoded whitespace character.
+
+    Characters are `unit` bytes wide from `base` (the end of the BOM). A cut there ends any
+    word and falls on a character boundary. None: no such place before the end of the file.
+    """
+    position = offset + (base - offset) % unit
+    stream.seek(position)
+    while block := stream.read(CUT_SCAN_BYTES):  # a multiple of every unit, so marks stay aligned
+        best = -1
+        for mark in marks:
+            index = block.find(mark)
+            while index != -1 and index % unit:
+                index = block.find(mark, index + 1)
+            if index != -1 and (best == -1 or index < best):
+                best = index
+        if best != -1:
+            return position + best + unit
+        position += len(block)
+    return None
+
+
+def count_piece(piece: Piece, options: CountOptions, progress: Progress) -> PieceResult:
+    """Count one byte range of a large file, cut so that pieces add up to the whole file.
+
+    Both ends move forward to the next cut (`find_cut`); the neighbouring piece moves its
+    start by the same rule, so together the pieces cover the file exactly once.
+    """
+    words: Counter[bytes] | None = Counter() if options.frequencies else None
+    plan = piece.plan
+    unit, marks = decode.cut_marks(plan.codec)  # type: ignore[misc]  # the engine only cuts what can be cut
+    try:
+        with open(piece.path, "rb", buffering=0) as stream:
+            begin = 0 if piece.start == 0 else find_cut(stream, piece.start, plan.skip, unit, marks)
+            end = None if piece.stop is None else find_cut(stream, piece.stop, plan.skip, unit, marks)
+            if begin is None or (end is not None and begin >= end):
+                return PieceResult(piece.path, piece.index)  # a long run without whitespace
+            stream.seek(begin)
+            window = _Window(stream, end)
+            head = window.read(max(BLOCK_BYTES, 4))
+            if begin:
+                plan = decode.Plan(plan.encoding, 0, plan.codec)
+            try:
+                counted = _count_pass(window, piece.path, head, plan, options, words, progress)  # type: ignore[arg-type]
+            except _NotUtf8 as not_utf8:
+                return PieceResult(piece.path, piece.index, sample=not_utf8.sample)
+    except OSError as error:
+        return PieceResult(piece.path, piece.index, error=os_message(error))
+    return PieceResult(
+        piece.path,
+        piece.index,
+        Totals(0, counted.lines, counted.words, counted.chars, counted.bytes),
+        counted.replaced,
+        words if words is not None else {},
+    )
 
 
 def count_file(path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress) -> Outcome:

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 SAMPLE_BYTES = 64 * 1024
 
-# Longest first: the UTF-32-LE BOM begins with the UTF-16-LE one.
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
+# Longest first: the UTF-32-LE BOM begins with the UTF-16-LE one. Each: (BOM, the name the
+# report gives, the codec that reads what follows the BOM; None: the UTF-8 fast path).
+_BOMS: tuple[tuple[bytes, str, str | None], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig", None),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
 )
 
 # Encodings whose text is full of NUL bytes: a NUL does not make such a file binary.
@@ -31,18 +32,28 @@ _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030"}
 # since escape sequences (coloured logs) make it call a perfectly good text binary.
 _CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r") + b"\x7f"
 
+# Multibyte encodings in which tab, newline and space bytes only ever stand for themselves
+# (their trailing bytes are all 0x40 or above), so a file may be cut just after one of them.
+_CUTTABLE = frozenset(
+    {"utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "shift_jis", "cp932",
+     "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004", "euc_jisx0213", "euc_kr",
+     "cp949", "johab"}
+)
+_CUT_CHARACTERS = "\n \t"
+
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """How to read one file: as `encoding`, after skipping `skip` BOM bytes.
+    """How to read one file.
 
-    `encoding` is None for a file that is binary. `utf8_first` means "try the UTF-8 fast
-    path and come back for a detection if the file turns out not to be UTF-8".
+    `encoding` is the name the report gives (None: the file is binary); `skip` is the length of
+    its BOM; `codec` reads the bytes after the BOM (None: the UTF-8 fast path, which comes back
+    for a detection if the file turns out not to be UTF-8).
     """
 
     encoding: str | None
     skip: int = 0
-    utf8_first: bool = False
+    codec: str | None = None
 
     @property
     def binary(self) -> bool:
@@ -50,6 +61,7 @@ class Plan:
 
 
 BINARY = Plan(None)
+UTF8 = Plan("utf-8")
 
 
 def canonical(name: str) -> str:
@@ -75,15 +87,47 @@ def plan(head: bytes, forced: str | None = None) -> Plan:
     if forced is not None:
         if b"\0" in head and not is_wide(forced):
             return BINARY
-        return Plan(forced)
-    for bom, encoding in _BOMS:
+        return Plan(forced, 0, forced)
+    for bom, encoding, codec in _BOMS:
         if head.startswith(bom):
-            if encoding == "utf-8-sig":
-                return Plan(encoding, skip=len(bom), utf8_first=True)
-            return Plan(encoding)
+            return Plan(encoding, len(bom), codec)
     if b"\0" in head:
         return BINARY
-    return Plan("utf-8", utf8_first=True)
+    return UTF8
+
+
+def detected(sample: bytes) -> Plan:
+    """The plan for a file without a BOM that is not UTF-8, from a sample of its bytes."""
+    encoding = detect(sample)
+    return Plan(encoding, 0, encoding)
+
+
+def cut_marks(codec: str | None) -> tuple[int, tuple[bytes, ...]] | None:
+    """How text in `codec` may be cut into pieces that are counted apart.
+
+    Returns the code unit size and the encoded whitespace characters after which a cut may
+    fall (a whitespace character ends any word and is a character boundary), or None for an
+    encoding that cannot be cut safely (stateful ones such as ISO-2022-JP or UTF-7).
+    """
+    name = canonical(codec or "utf-8")
+    unit = {"utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}.get(name)
+    if unit is None:
+        single_byte = name not in _CUTTABLE and _is_single_byte(name)
+        if name not in _CUTTABLE and not single_byte:
+            return None
+        unit = 1
+    return unit, tuple(char.encode(name) for char in _CUT_CHARACTERS)
+
+
+def _is_single_byte(name: str) -> bool:
+    """True for a stateless encoding that maps each byte to at most one character on its own."""
+    if any(stateful in name.replace("-", "_") for stateful in ("2022", "utf_7", "hz")):
+        return False  # escape sequences switch what the following bytes mean
+    try:
+        text = bytes(range(256)).decode(name, "replace")
+        return len(text) == 256 and all(char.encode(name, "ignore") in (b"", bytes([i])) for i, char in enumerate(text))
+    except (LookupError, UnicodeError):
+        return False
 
 
 def sample_around(data: bytes, offset: int) -> bytes:

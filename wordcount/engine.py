@@ -9,15 +9,18 @@ same initializer and batch function in this process.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from wordcount.count import CountOptions, NoProgress, Progress, count_batch
-from wordcount.results import STDIN, BatchResult, FileEntry
+from wordcount import decode
+from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, replan
+from wordcount.results import STDIN, BatchResult, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
 SERIAL_BELOW = 2 * 1024 * 1024
@@ -26,7 +29,13 @@ FILE_COST = 4096
 MIN_BATCH_BYTES = 256 * 1024
 MAX_BATCH_BYTES = 16 * 1024 * 1024
 MAX_BATCH_FILES = 2048
+# A file this large is cut into pieces counted in parallel, of about PIECE_BYTES each.
+SPLIT_BYTES = 32 * 1024 * 1024
+MIN_PIECE_BYTES = 8 * 1024 * 1024
+MAX_PIECE_BYTES = 64 * 1024 * 1024
 POLL_SECONDS = 0.1
+
+Task = tuple[str, ...] | Piece  # a batch of whole files, or a piece of one large file
 
 Snapshot = tuple[int, int, int]  # files done, bytes read, words found
 OnProgress = Callable[[Snapshot], None]
@@ -63,6 +72,90 @@ def make_batches(entries: Sequence[FileEntry], jobs: int) -> list[tuple[str, ...
     return batches
 
 
+def plan_pieces(path: str, size: int, plan: decode.Plan, jobs: int) -> list[Piece] | None:
+    """Nominal byte ranges of a large file in an encoding that can be cut, else None."""
+    if plan.binary or decode.cut_marks(plan.codec) is None:
+        return None
+    piece = min(MAX_PIECE_BYTES, max(MIN_PIECE_BYTES, size // (jobs * 4)))
+    starts = list(range(0, size, piece))
+    return [
+        Piece(path, index, start, starts[index + 1] if index + 1 < len(starts) else None, plan)
+        for index, start in enumerate(starts)
+    ]
+
+
+def make_tasks(entries: Sequence[FileEntry], jobs: int, forced: str | None) -> list[Task]:
+    """Pieces of every large file (so that one big file cannot serialise the run), then batches."""
+    pieces: list[Task] = []
+    whole: list[FileEntry] = []
+    for entry in entries:
+        cut = None
+        if jobs > 1 and entry.size >= SPLIT_BYTES:
+            try:
+                with open(entry.path, "rb") as stream:
+                    cut = plan_pieces(entry.path, entry.size, decode.plan(stream.read(4096), forced), jobs)
+            except OSError:
+                cut = None  # counted whole: the worker reports the error
+        if cut:
+            pieces.extend(cut)
+        else:
+            whole.append(entry)
+    return pieces + list(make_batches(whole, jobs))
+
+
+class _Assembly:
+    """Collects the pieces of cut files and gives each whole file's result once all are in."""
+
+    def __init__(self, tasks: Sequence[Task], per_file: bool) -> None:
+        self.per_file = per_file
+        self.waiting: dict[str, list[PieceResult]] = {}
+        self.expected: dict[str, list[Piece]] = {}
+        self.add_tasks(tasks)
+
+    def add_tasks(self, tasks: Sequence[Task]) -> None:
+        for task in tasks:
+            if isinstance(task, Piece):
+                self.expected.setdefault(task.path, []).append(task)
+                self.waiting.setdefault(task.path, [])
+
+    def add(self, result: PieceResult) -> BatchResult | list[Task] | None:
+        """Take one piece: the file's result when it was the last, new tasks to redo it, or None."""
+        got = self.waiting[result.path]
+        got.append(result)
+        pieces = self.expected[result.path]
+        if len(got) < len(pieces):
+            return None
+        del self.waiting[result.path], self.expected[result.path]
+        plan = pieces[0].plan
+        if failed := next((piece.error for piece in got if piece.error), None):
+            return BatchResult(Totals(), problems=(Failed(result.path, failed),))
+        if sample := next((piece.sample for piece in got if piece.sample is not None), None):
+            # Not UTF-8 after all: every piece is void; cut it again for the codec found.
+            plan = replan(plan, sample)
+            again: list[Task] = [(result.path,)]
+            if decode.cut_marks(plan.codec) is not None:
+                again = [dataclasses.replace(piece, plan=plan) for piece in pieces]
+            self.add_tasks(again)
+            return again
+        totals = Totals(1)
+        words: dict[bytes, int] = {}
+        merged = None
+        for piece in sorted(got, key=lambda piece: piece.index):
+            totals += piece.totals
+            if piece.words:
+                if merged is None:
+                    merged = Counter(piece.words)
+                else:
+                    merged.update(piece.words)
+        if merged is not None:
+            words = merged
+        row = FileCounts(
+            result.path, totals.lines, totals.words, totals.chars, totals.bytes,
+            plan.encoding or "utf-8", sum(piece.replaced for piece in got),
+        )
+        return BatchResult(totals, (row,) if self.per_file else (), (), words)
+
+
 class LiveCounters:
     """Shared memory with one (files, bytes, words) slot per worker; the parent sums them.
 
@@ -72,8 +165,9 @@ class LiveCounters:
 
     def __init__(self, context: Any, slots: int) -> None:
         self.slots = slots
-        self.array = context.Array("q", 3 * slots, lock=False)
+        self.array = context.Array("q", 3 * (slots + 1), lock=False)  # the last slot is the parent's
         self.next_slot = context.Value("i", 0)
+        self.parent = _Slot(self.array, slots)
 
     def snapshot(self) -> Snapshot:
         values = self.array[:]
@@ -135,9 +229,11 @@ def _init_worker(options: CountOptions, counters: LiveCounters | None) -> None:
         _progress = _Slot(counters.array, index % counters.slots)
 
 
-def _count(paths: tuple[str, ...]) -> BatchResult:
-    """The task a worker runs: count one batch with the settings it was given."""
-    return count_batch(paths, _options, _progress)
+def _count(task: Task) -> BatchResult | PieceResult:
+    """The task a worker runs: count one batch, or one piece, with the settings it was given."""
+    if isinstance(task, Piece):
+        return count_piece(task, _options, _progress)
+    return count_batch(task, _options, _progress)
 
 
 def run(
@@ -154,47 +250,71 @@ def run(
     files = [entry for entry in entries if entry.path != STDIN]
     if len(files) < len(entries):
         yield from _run_serial([(STDIN,)], options, on_progress)
-    batches = make_batches(files, jobs)
     work = sum(entry.size + FILE_COST for entry in files)
-    if jobs == 1 or len(batches) <= 1 or work < SERIAL_BELOW:
-        yield from _run_serial(batches, options, on_progress)
+    if jobs == 1 or work < SERIAL_BELOW:
+        yield from _run_serial(make_batches(files, 1), options, on_progress)
+        return
+    tasks = make_tasks(files, jobs, options.encoding)
+    if len(tasks) <= 1:
+        yield from _run_serial(make_batches(files, 1), options, on_progress)
     else:
-        yield from _run_pool(batches, options, min(jobs, len(batches)), on_progress)
+        yield from _run_pool(tasks, options, min(jobs, len(tasks)), on_progress)
 
 
 def _run_serial(
     batches: Sequence[tuple[str, ...]], options: CountOptions, on_progress: OnProgress | None
 ) -> Iterator[BatchResult]:
-    """The same counting as the pool's, in this process."""
+    """The same counting as the pool's, in this process (whole files: nothing to cut for)."""
     global _options, _progress
     local = _LocalProgress(on_progress) if on_progress else None
     _options, _progress = options, local or NoProgress()
     for batch in batches:
-        yield _count(batch)
+        yield _count(batch)  # type: ignore[misc]
     if local:
         local.flush()
 
 
 def _run_pool(
-    batches: Sequence[tuple[str, ...]], options: CountOptions, jobs: int, on_progress: OnProgress | None
+    tasks: Sequence[Task], options: CountOptions, jobs: int, on_progress: OnProgress | None
 ) -> Iterator[BatchResult]:
-    """Count batches on a pool of `jobs` workers, polling so that progress keeps moving."""
+    """Count tasks on a pool of `jobs` workers, polling so that progress keeps moving.
+
+    Pieces of a large file are put together here. A file whose pieces found it not to be
+    UTF-8 is counted again, in a further round, with the encoding detected.
+    """
     context = multiprocessing.get_context()
     counters = LiveCounters(context, jobs) if on_progress else None
+
+    def show() -> None:
+        if counters and on_progress:
+            on_progress(counters.snapshot())
+
+    assembly = _Assembly(tasks, options.per_file)
     pool = context.Pool(jobs, initializer=_init_worker, initargs=(options, counters))
     try:
-        results = pool.imap_unordered(_count, batches, chunksize=1)
-        for _ in batches:
-            while True:
-                try:
-                    result = results.next(timeout=POLL_SECONDS)
-                    break
-                except multiprocessing.TimeoutError:
-                    if counters and on_progress:
-                        on_progress(counters.snapshot())
-            yield result
-            if counters and on_progress:
-                on_progress(counters.snapshot())
+        while tasks:
+            again: list[Task] = []
+            results = pool.imap_unordered(_count, tasks, chunksize=1)
+            for _ in tasks:
+                while True:
+                    try:
+                        result = results.next(timeout=POLL_SECONDS)
+                        break
+                    except multiprocessing.TimeoutError:
+                        show()
+                if isinstance(result, PieceResult):
+                    assembled = assembly.add(result)
+                    if isinstance(assembled, list):
+                        again.extend(assembled)
+                        continue
+                    if assembled is None:
+                        continue
+                    result = assembled
+                    if counters:
+                        counters.parent.add(1, 0, 0)
+                yield result
+                show()
+            tasks = again
         pool.close()
     finally:
         pool.terminate()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from wordcount.decode import Plan
+
 STDIN = "-"  # the path that means standard input
 
 
@@ -88,3 +90,30 @@ class BatchResult:
     files: tuple[FileCounts, ...] = ()
     problems: tuple[Skipped | Failed, ...] = ()
     words: dict[bytes, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A byte range of a large file, counted apart from the rest (`stop` None: to the end).
+
+    The range is nominal: its ends move forward to the next whitespace, see `count.find_cut`.
+    """
+
+    path: str
+    index: int
+    start: int
+    stop: int | None
+    plan: Plan
+
+
+@dataclass(frozen=True, slots=True)
+class PieceResult:
+    """The counts of one piece; `sample` is set when the piece turned out not to be UTF-8."""
+
+    path: str
+    index: int
+    totals: Totals = Totals()
+    replaced: int = 0
+    words: dict[bytes, int] = field(default_factory=dict)
+    sample: bytes | None = None
+    error: str | None = None

@@ -1,0 +1,106 @@
+"""Large files are cut into pieces counted in parallel: the pieces must add up to the whole."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import pathlib
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import invoke, reference_counts, reference_words
+from wordcount import count, decode, engine
+from wordcount.count import CountOptions, NoProgress, count_piece
+from wordcount.results import Piece, Totals
+
+ALPHABET = list("ab Zé\n\t,.中文字\u3000\u00a0") + ["\U0001f600"]
+ENCODINGS = {
+    # name: (how the bytes are made, the plan the engine would use)
+    "utf-8": (lambda text: text.encode("utf-8"), decode.UTF8),
+    "gb18030": (lambda text: text.encode("gb18030"), decode.Plan("gb18030", 0, "gb18030")),
+    "utf-16": (lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"), decode.Plan("utf-16", 2, "utf-16-le")),
+    "utf-16-be": (lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"), decode.Plan("utf-16", 2, "utf-16-be")),
+}
+
+
+def count_in_pieces(path: pathlib.Path, offsets: list[int], plan: decode.Plan) -> tuple[Totals, Counter[bytes], int]:
+    """Count a file as pieces cut at nominal `offsets`, and add the pieces up."""
+    starts = [0, *sorted(set(offset for offset in offsets if offset > 0))]
+    totals, words, replaced = Totals(), Counter(), 0
+    for index, start in enumerate(starts):
+        stop = starts[index + 1] if index + 1 < len(starts) else None
+        result = count_piece(Piece(str(path), index, start, stop, plan), CountOptions(), NoProgress())
+        assert result.error is None and result.sample is None
+        totals += result.totals
+        words.update(result.words)
+        replaced += result.replaced
+    return totals, words, replaced
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+@given(text=st.text(alphabet=ALPHABET, max_size=200), offsets=st.lists(st.integers(0, 900), max_size=6),
+       block=st.integers(1, 64))
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_pieces_add_up_to_the_whole(tmp_path: pathlib.Path, encoding: str, text: str, offsets: list[int], block: int) -> None:
+    """Cut at any byte offsets, in UTF-8, GB18030 and UTF-16, the pieces' counts and word
+    frequencies equal those of the unsplit file."""
+    make, plan = ENCODINGS[encoding]
+    data = make(text)
+    path = tmp_path / "file.txt"
+    path.write_bytes(data)
+    original = count.BLOCK_BYTES
+    count.BLOCK_BYTES = block
+    try:
+        totals, words, replaced = count_in_pieces(path, offsets, plan)
+    finally:
+        count.BLOCK_BYTES = original
+    expected = reference_counts(text)
+    assert (totals.lines, totals.words, totals.chars, totals.bytes) == (
+        expected["lines"], expected["words"], expected["chars"], len(data)
+    )
+    assert words == Counter(word.encode("utf-8") for word in reference_words(text))
+    assert replaced == 0
+
+
+def test_a_piece_without_whitespace_is_empty(tmp_path: pathlib.Path) -> None:
+    """A nominal range inside one long token moves past it: nothing is counted twice."""
+    path = tmp_path / "long.txt"
+    path.write_bytes(b"a" * 5000 + b" tail\n")
+    totals, words, _ = count_in_pieces(path, [1000, 2000, 3000], decode.UTF8)
+    assert (totals.words, totals.lines, totals.bytes) == (2, 1, 5006)
+    assert words[b"tail"] == 1
+
+
+@pytest.fixture
+def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut files of a few hundred kilobytes, so the tests stay small."""
+    monkeypatch.setattr(engine, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(engine, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(engine, "SERIAL_BELOW", 0)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "gb18030", "big5"])
+def test_cut_files_report_like_uncut(tmp_path: pathlib.Path, small_pieces: None, encoding: str,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the pool, a cut file gives the byte-identical report of -j 1, also when its
+    pieces first find that it is not UTF-8 and it is cut again for the encoding detected."""
+    text = "中華民國的首都是臺北。我們今天一起去圖書館看書 the words 圖書館裡有很多舊書和新書。\n" * 4000
+    (tmp_path / "big.txt").write_bytes(text.encode(encoding))
+    (tmp_path / "small.txt").write_text("a few more words\n")
+    cut: list[int] = []
+    original = engine.plan_pieces
+
+    def spy(*args, **kwargs):
+        pieces = original(*args, **kwargs)
+        cut.append(len(pieces or []))
+        return pieces
+
+    monkeypatch.setattr(engine, "plan_pieces", spy)
+    reports = [invoke(str(tmp_path), "--per-file", "--format", "json", "-j", jobs).stdout for jobs in ("1", "2")]
+    assert cut and cut[0] > 4  # the pool really cut the file
+    assert reports[0] == reports[1]
+    row = next(row for row in json.loads(reports[1])["files"] if row["path"].endswith("big.txt"))
+    assert row["words"] == len(reference_words(text)) and row["chars"] == len(text)

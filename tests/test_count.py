@@ -219,7 +219,7 @@ def test_count_batch_reports_missing_files(tmp_path) -> None:
     """A file that vanished before its count is a Failed outcome; the batch goes on."""
     good = tmp_path / "good.txt"
     good.write_text("one two three\n")
-    result = count_batch([str(tmp_path / "gone.txt"), str(good)], CountOptions(per_file=True), NoProgress())
+    result = count_batch([str(tmp_path / "gone.txt"), str(good)], CountOptions(per_file=True), NoProgress(), None)
     assert result.totals.files == 1 and result.totals.words == 3
     assert [row.path for row in result.files] == [str(good)]
     assert len(result.problems) == 1

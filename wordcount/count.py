@@ -394,9 +394,14 @@ def os_message(error: OSError) -> str:
     return error.strerror or str(error)
 
 
-def count_batch(paths: Sequence[str], options: CountOptions, progress: Progress) -> BatchResult:
-    """Count a batch of files and fold them into one small result for the parent."""
-    words: Counter[bytes] | None = Counter() if options.frequencies else None
+def count_batch(
+    paths: Sequence[str], options: CountOptions, progress: Progress, words: Counter[bytes] | None
+) -> BatchResult:
+    """Count a batch of files into one small result for the parent.
+
+    Word frequencies go into `words`, which the caller keeps across batches (a worker returns
+    them once, at the end: shipping a large Counter per batch costs more than counting).
+    """
     totals = Totals()
     rows: list[FileCounts] = []
     problems: list[Skipped | Failed] = []
@@ -408,4 +413,4 @@ def count_batch(paths: Sequence[str], options: CountOptions, progress: Progress)
                 rows.append(outcome)
         else:
             problems.append(outcome)
-    return BatchResult(totals, tuple(rows), tuple(problems), words if words is not None else {})
+    return BatchResult(totals, tuple(rows), tuple(problems))

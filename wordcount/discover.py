@@ -13,12 +13,21 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from wordcount.results import STDIN, Failed, FileEntry, Skipped
 
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
 IGNORE_FILES = (".gitignore", ".ignore")
+
+
+def _spec(lines: list[str]) -> GitIgnoreSpec:
+    """Compile gitignore-style lines; pathspec is imported only when a tree has such rules."""
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +65,7 @@ Chain = tuple[_Rules, ...]
 def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry | Skipped | Failed]:
     """Walk every path in order; each file is yielded once, under the first path it was met by."""
     seen: set[tuple[int, int]] = set()
-    exclude = GitIgnoreSpec.from_lines(options.excludes) if options.excludes else None
+    exclude = _spec(list(options.excludes)) if options.excludes else None
     for root in paths:
         if root == STDIN:
             yield FileEntry(STDIN, 0)
@@ -98,7 +107,7 @@ def _special_kind(mode: int) -> str:
 def _read_rules(path: str, strip: int = 0, prefix: str = "") -> _Rules | Failed:
     try:
         with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-            return _Rules(GitIgnoreSpec.from_lines(handle.read().splitlines()), strip, prefix)
+            return _Rules(_spec(handle.read().splitlines()), strip, prefix)
     except OSError as error:
         return Failed(path, _message(error))
 
@@ -140,7 +149,7 @@ def _rules_above(root: str) -> Chain:
 def _without_patterns_matching(rules: _Rules, path: str) -> _Rules:
     """The same rules less the patterns that ignore `path`."""
     kept = [pattern for pattern in rules.spec.patterns if not (pattern.include and pattern.match_file(path))]
-    return _Rules(GitIgnoreSpec(kept), rules.strip, rules.prefix)
+    return _Rules(type(rules.spec)(kept), rules.strip, rules.prefix)
 
 
 def _verdict(rel: str, chain: Chain) -> bool:

@@ -210,30 +210,60 @@ class _LocalProgress:
         self.on_progress((self.done[0], self.done[1], self.done[2]))
 
 
-# The worker's settings, set once per process by `_init_worker`.
+# The worker's state, set once per process by `_setup`: its settings, where it reports
+# progress, the word frequencies of every batch it has counted, and the barrier of the flush.
 _options = CountOptions()
 _progress: Progress = NoProgress()
+_words: Counter[bytes] | None = None
+_barrier: Any = None
+FLUSH_TIMEOUT_SECONDS = 60
+FLUSH_WORDS = 500_000
 
 
-def _init_worker(options: CountOptions, counters: LiveCounters | None) -> None:
+def _setup(options: CountOptions, progress: Progress, barrier: Any = None) -> None:
+    global _options, _progress, _words, _barrier
+    _options, _progress, _barrier = options, progress, barrier
+    _words = Counter() if options.frequencies else None
+
+
+def _init_worker(options: CountOptions, counters: LiveCounters | None, barrier: Any) -> None:
     """Pool initializer: receive the settings and a live-counter slot once, ignore Ctrl-C."""
-    global _options, _progress
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent alone decides about Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not run the parent's handler
-    _options = options
-    _progress = NoProgress()
+    _setup(options, NoProgress(), barrier)
     if counters is not None:
         with counters.next_slot.get_lock():
             index = counters.next_slot.value
             counters.next_slot.value += 1
+        global _progress
         _progress = _Slot(counters.array, index % counters.slots)
 
 
 def _count(task: Task) -> BatchResult | PieceResult:
     """The task a worker runs: count one batch, or one piece, with the settings it was given."""
+    global _words
     if isinstance(task, Piece):
         return count_piece(task, _options, _progress)
-    return count_batch(task, _options, _progress)
+    result = count_batch(task, _options, _progress, _words)
+    if _words is not None and len(_words) > FLUSH_WORDS:
+        # A dictionary of millions of words is slow to grow (every look-up misses the cache):
+        # past this size it goes to the parent with this batch, and a fresh one starts.
+        result = dataclasses.replace(result, words=_words)
+        _words = Counter()
+    return result
+
+
+def _flush(_: object = None) -> BatchResult:
+    """Hand over the word frequencies of every batch this worker counted, once.
+
+    In a pool, each worker gets one flush task: the barrier holds a worker that has taken
+    one until every worker has, so no worker can take two.
+    """
+    global _words
+    if _barrier is not None:
+        _barrier.wait(FLUSH_TIMEOUT_SECONDS)
+    words, _words = _words, (Counter() if _options.frequencies else None)
+    return BatchResult(Totals(), words=words or {})
 
 
 def run(
@@ -265,11 +295,11 @@ def _run_serial(
     batches: Sequence[tuple[str, ...]], options: CountOptions, on_progress: OnProgress | None
 ) -> Iterator[BatchResult]:
     """The same counting as the pool's, in this process (whole files: nothing to cut for)."""
-    global _options, _progress
     local = _LocalProgress(on_progress) if on_progress else None
-    _options, _progress = options, local or NoProgress()
+    _setup(options, local or NoProgress())
     for batch in batches:
         yield _count(batch)  # type: ignore[misc]
+    yield _flush()
     if local:
         local.flush()
 
@@ -289,19 +319,23 @@ def _run_pool(
         if counters and on_progress:
             on_progress(counters.snapshot())
 
+    def each(function: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
+        results = pool.imap_unordered(function, items, chunksize=1)
+        for _ in items:
+            while True:
+                try:
+                    yield results.next(timeout=POLL_SECONDS)
+                    break
+                except multiprocessing.TimeoutError:
+                    show()
+
     assembly = _Assembly(tasks, options.per_file)
-    pool = context.Pool(jobs, initializer=_init_worker, initargs=(options, counters))
+    barrier = context.Barrier(jobs) if options.frequencies else None
+    pool = context.Pool(jobs, initializer=_init_worker, initargs=(options, counters, barrier))
     try:
         while tasks:
             again: list[Task] = []
-            results = pool.imap_unordered(_count, tasks, chunksize=1)
-            for _ in tasks:
-                while True:
-                    try:
-                        result = results.next(timeout=POLL_SECONDS)
-                        break
-                    except multiprocessing.TimeoutError:
-                        show()
+            for result in each(_count, tasks):
                 if isinstance(result, PieceResult):
                     assembled = assembly.add(result)
                     if isinstance(assembled, list):
@@ -315,6 +349,8 @@ def _run_pool(
                 yield result
                 show()
             tasks = again
+        if barrier is not None:
+            yield from each(_flush, range(jobs))
         pool.close()
     finally:
         pool.terminate()

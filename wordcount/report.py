@@ -70,16 +70,28 @@ class Summary:
         return ExitCode.UNREADABLE if self.errors else ExitCode.OK
 
     def top(self) -> list[tuple[str, int]]:
-        """The `top_n` most frequent words, ties broken by the word (code point order)."""
-        if self.top_n <= 0 or not self.words:
+        """The `top_n` most frequent words, ties broken by the word (code point order).
+
+        Only the words whose count reaches the N-th largest count are looked at closely, so
+        a vocabulary of millions costs one pass, not a sort.
+        """
+        words, wanted = self.words, self.top_n
+        if wanted <= 0 or not words:
             return []
-        eligible = [(word, count) for word, count in self.words.items() if len(word) <= MAX_WORD_BYTES]
-        if len(eligible) > self.top_n:
-            cutoff = heapq.nlargest(self.top_n, (count for _, count in eligible))[-1]
-            eligible = [pair for pair in eligible if pair[1] >= cutoff]
+        reach = wanted
+        while True:
+            cutoff = heapq.nlargest(reach, words.values())[-1] if reach < len(words) else 0
+            eligible = [
+                (word, count)
+                for word, count in words.items()
+                if count >= cutoff and len(word) <= MAX_WORD_BYTES
+            ]
+            if len(eligible) >= wanted or cutoff == 0:
+                break
+            reach *= 4  # too many of the most frequent were too long to be words
         # UTF-8 byte order is code point order, so sorting the bytes sorts the words.
         eligible.sort(key=lambda pair: (-pair[1], pair[0]))
-        return [(word.decode("utf-8"), count) for word, count in eligible[: self.top_n]]
+        return [(word.decode("utf-8"), count) for word, count in eligible[:wanted]]
 
     def sorted_files(self) -> list[FileCounts]:
         return sorted(self.files, key=lambda row: row.path)

@@ -1,0 +1,189 @@
+"""The benchmark: wordcount against the tools it replaces, side by side, on this machine.
+
+    python bench/run.py                 # every case, 3 alternating runs of each side
+    python bench/run.py --runs 5 zipf   # some cases, more runs
+
+Corpora are built on first use in a cache folder outside the repository (bench/corpora.py;
+WORDCOUNT_BENCH_CACHE moves it). Each case runs its sides alternately, several times, and
+prints the median wall time of each, their ratio, the peak memory (summed over the whole
+process tree, sampled every 10 ms) and whether the target is met. Before timing, it checks that
+wordcount's report with -j 2 equals the one with -j 1 for the case's corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import corpora  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = sys.executable
+WORDCOUNT = [PY, "-m", "wordcount"]
+
+
+@dataclass
+class Side:
+    name: str
+    command: str  # run with bash, so pipelines work
+    times: list[float] = field(default_factory=list)
+    peaks: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Case:
+    name: str
+    corpus: str
+    ours: Side
+    reference: Side
+    target: str
+    needs: float  # reference time / our time must be at least this
+    memory_limit: str | None = None  # "reference": our peak ≤ the reference's; or a byte count
+    runs: int | None = None  # fewer runs for very slow references
+
+
+def _tree_rss(root: int) -> int:
+    """Resident memory of `root` and all its descendants, in bytes."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        parents[pid] = int(fields[1])
+        rss[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(child for child, parent in parents.items() if parent == pid)
+    return total
+
+
+def measure(command: str) -> tuple[float, int]:
+    """Wall time and peak tree memory of one run of a shell command (its output discarded)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(["bash", "-c", command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_rss(process.pid))
+        time.sleep(0.01)
+    elapsed = time.perf_counter() - start
+    if process.returncode not in (0, 3):
+        raise SystemExit(f"failed ({process.returncode}): {command}\n{process.stderr.read().decode()[-2000:]}")
+    return elapsed, peak
+
+
+def wc(args: str) -> str:
+    return " ".join(map(shlex.quote, WORDCOUNT)) + " -q " + args
+
+
+def cases() -> list[Case]:
+    textbook = f"{shlex.quote(PY)} {shlex.quote(os.path.join(HERE, 'textbook.py'))}"
+    return [
+        # --no-ignore --hidden: Debian's .gitignore ignores the whole top level ("/*"), and find
+        # reads every file, hidden ones too.
+        Case("kernel, totals only", "kernel",
+             Side("wordcount --top 0", wc("--no-ignore --hidden --top 0 {corpus}")),
+             Side("find | wc -w --files0-from", "find {corpus} -type f -print0 | wc -w --files0-from=-"),
+             "≥ 3× faster than wc", 3.0),
+        Case("kernel, frequencies vs textbook", "kernel",
+             Side("wordcount --top 10", wc("--no-ignore --hidden --top 10 {corpus}")),
+             Side("textbook Pool.map + Counter", f"{textbook} {{corpus}}"),
+             "≥ 3× faster, peak memory ≤ textbook's", 3.0, memory_limit="reference"),
+        Case("kernel, frequencies vs tr|sort|uniq", "kernel",
+             Side("wordcount --top 10", wc("--no-ignore --hidden --top 10 {corpus}")),
+             Side("tr | sort | uniq -c",
+                  "find {corpus} -type f -print0 | xargs -0 cat | tr -s '[:space:]' '\\n' | sort | uniq -c | sort -rn | head"),
+             "≥ 4× faster", 4.0, runs=1),
+        Case("zipf corpus, frequencies", "zipf",
+             Side("wordcount -j 2", wc("-j 2 {corpus}")),
+             Side("wordcount -j 1", wc("-j 1 {corpus}")),
+             "-j 2 ≥ 1.8× faster than -j 1", 1.8),
+        Case("one 1 GB file, frequencies", "onefile",
+             Side("wordcount -j 2", wc("-j 2 {corpus}")),
+             Side("wordcount -j 1", wc("-j 1 {corpus}")),
+             "-j 2 ≥ 1.7× faster than -j 1", 1.7),
+        Case("one 1 GB file, totals only", "onefile",
+             Side("wordcount -j 2 --top 0", wc("-j 2 --top 0 {corpus}")),
+             Side("wordcount -j 1 --top 0", wc("-j 1 --top 0 {corpus}")),
+             "peak memory ≤ 256 MB", 0.0, memory_limit=str(256 * 1024 * 1024)),
+        Case("100,000 small files, totals only", "small",
+             Side("wordcount --top 0", wc("--top 0 {corpus}")),
+             Side("find | wc -w --files0-from", "find {corpus} -type f -print0 | wc -w --files0-from=-"),
+             "at least as fast as wc", 1.0),
+        Case("a folder of 3 small files", "tiny",
+             Side("wordcount", wc("{corpus}")),
+             Side("python3 -c pass", f"{shlex.quote(PY)} -c pass"),
+             "wall time ≤ 4× python3 -c pass", 0.25),
+    ]
+
+
+def check_equal(corpus: str) -> bool:
+    """wordcount -j 2 and -j 1 give the same per-file report on this corpus."""
+    outputs = []
+    for jobs in ("1", "2"):
+        completed = subprocess.run([*WORDCOUNT, "-q", "--per-file", "--format", "json", "-j", jobs, corpus],
+                                   capture_output=True)
+        outputs.append(completed.stdout)
+    return outputs[0] == outputs[1]
+
+
+def human(size: int) -> str:
+    return f"{size / 1024 / 1024:,.0f} MB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="*", help="corpora to run (kernel, zipf, onefile, small, tiny)")
+    parser.add_argument("--runs", type=int, default=3, help="alternating runs of each side (default 3)")
+    options = parser.parse_args()
+    selected = [case for case in cases() if not options.only or case.corpus in options.only]
+    checked: dict[str, bool] = {}
+    rows = []
+    for case in selected:
+        corpus = str(corpora.BUILDERS[case.corpus]())
+        if case.corpus not in checked:
+            checked[case.corpus] = check_equal(corpus)
+            print(f"[{case.corpus}] -j 2 report equals -j 1: {checked[case.corpus]}", flush=True)
+        runs = min(options.runs, case.runs or options.runs)
+        for _ in range(runs):
+            for side in (case.ours, case.reference):
+                elapsed, peak = measure(side.command.format(corpus=shlex.quote(corpus)))
+                side.times.append(elapsed)
+                side.peaks.append(peak)
+        ours, theirs = statistics.median(case.ours.times), statistics.median(case.reference.times)
+        ratio = theirs / ours
+        peak_ours, peak_theirs = max(case.ours.peaks), max(case.reference.peaks)
+        met = ratio >= case.needs
+        if case.memory_limit == "reference":
+            met = met and peak_ours <= peak_theirs
+        elif case.memory_limit:
+            met = met and peak_ours <= int(case.memory_limit)
+        rows.append((case, ours, theirs, ratio, peak_ours, peak_theirs, runs, met))
+        print(f"  {case.name}: {case.ours.name} {ours:.2f} s ({human(peak_ours)}) vs {case.reference.name} "
+              f"{theirs:.2f} s ({human(peak_theirs)}): {ratio:.2f}x, runs {runs}: {'met' if met else 'NOT met'}",
+              flush=True)
+    print()
+    print("| case | wordcount | reference | ratio | peak memory (ours / ref) | target | met |")
+    print("|---|---|---|---|---|---|---|")
+    for case, ours, theirs, ratio, peak_ours, peak_theirs, runs, met in rows:
+        print(f"| {case.name} | {case.ours.name}: {ours:.2f} s | {case.reference.name}: {theirs:.2f} s | "
+              f"{ratio:.2f}× | {human(peak_ours)} / {human(peak_theirs)} | {case.target} | {'yes' if met else 'NO'} |")
+    print(f"\nresults equal to -j 1: {all(checked.values())} ({', '.join(checked)}); medians of alternating runs")
+
+
+if __name__ == "__main__":
+    main()

@@ -180,8 +180,9 @@ def main() -> None:
     print("| case | wordcount | reference | ratio | peak memory (ours / ref) | target | met |")
     print("|---|---|---|---|---|---|---|")
     for case, ours, theirs, ratio, peak_ours, peak_theirs, runs, met in rows:
-        print(f"| {case.name} | {case.ours.name}: {ours:.2f} s | {case.reference.name}: {theirs:.2f} s | "
-              f"{ratio:.2f}× | {human(peak_ours)} / {human(peak_theirs)} | {case.target} | {'yes' if met else 'NO'} |")
+        cells = [case.name, f"{case.ours.name}: {ours:.2f} s", f"{case.reference.name}: {theirs:.2f} s",
+                 f"{ratio:.2f}×", f"{human(peak_ours)} / {human(peak_theirs)}", case.target, "yes" if met else "NO"]
+        print("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     print(f"\nresults equal to -j 1: {all(checked.values())} ({', '.join(checked)}); medians of alternating runs")
 
 

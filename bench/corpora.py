@@ -13,6 +13,7 @@ redone. `python bench/corpora.py [NAME…]` builds them without running the benc
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import pathlib
@@ -21,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 
 CACHE = pathlib.Path(os.environ.get("WORDCOUNT_BENCH_CACHE", pathlib.Path.home() / ".cache" / "wordcount-bench"))
 DONE = ".complete"
@@ -41,32 +43,36 @@ def _debian_package(name: str, work: pathlib.Path) -> pathlib.Path:
     return work
 
 
-def _ready(path: pathlib.Path) -> bool:
-    return (path / DONE).exists()
+def _corpus(name: str, result: str) -> Callable[[Callable[[pathlib.Path], None]], Callable[[], pathlib.Path]]:
+    """Build a corpus into CACHE/name once, and return the path of `result` inside it.
+
+    A marker written last says the build is complete, so an interrupted one is redone.
+    """
+
+    def wrap(build: Callable[[pathlib.Path], None]) -> Callable[[], pathlib.Path]:
+        @functools.wraps(build)
+        def cached() -> pathlib.Path:
+            target = CACHE / name
+            if not (target / DONE).exists():
+                shutil.rmtree(target, ignore_errors=True)
+                target.mkdir(parents=True)
+                build(target)
+                (target / DONE).write_text("")
+            return target / result
+
+        return cached
+
+    return wrap
 
 
-def _finish(path: pathlib.Path) -> pathlib.Path:
-    (path / DONE).write_text("")
-    return path
-
-
-def _fresh(path: pathlib.Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-
-
-def kernel() -> pathlib.Path:
+@_corpus("kernel", "tree")
+def kernel(target: pathlib.Path) -> None:
     """The Linux 6.1 source tree, unpacked from Debian's linux-source-6.1 package."""
-    target = CACHE / "kernel"
-    if _ready(target):
-        return target / "tree"
-    _fresh(target)
     with tempfile.TemporaryDirectory(dir=CACHE) as work:
         _debian_package("linux-source-6.1", pathlib.Path(work))
         (tarball,) = glob.glob(os.path.join(work, "usr/src/linux-source-6.1*.tar.*"))
         (target / "tree").mkdir()
         subprocess.run(["tar", "-xf", tarball, "-C", str(target / "tree"), "--strip-components=1"], check=True)
-    return _finish(target) / "tree"
 
 
 def _word_list() -> list[str]:
@@ -95,12 +101,9 @@ def _text(pool: list[str], start: int, count: int, per_line: int = 12) -> str:
     return "\n".join(" ".join(chunk[i : i + per_line]) for i in range(0, len(chunk), per_line)) + "\n"
 
 
-def zipf() -> pathlib.Path:
+@_corpus("zipf", "tree")
+def zipf(target: pathlib.Path) -> None:
     """~1 GB of Zipf-distributed English-like text in ~2,000 files of varied sizes."""
-    target = CACHE / "zipf"
-    if _ready(target):
-        return target / "tree"
-    _fresh(target)
     pool = _zipf_pool(3_000_000, seed=1)
     rng = random.Random(2)
     average_words = ZIPF_BYTES // ZIPF_FILES // 9  # ~9 bytes a word with its space
@@ -109,30 +112,21 @@ def zipf() -> pathlib.Path:
         folder = target / "tree" / f"part{index % 20:02}"
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"doc{index:04}.txt").write_text(_text(pool, rng.randrange(len(pool)), count), encoding="utf-8")
-    return _finish(target) / "tree"
 
 
-def onefile() -> pathlib.Path:
+@_corpus("onefile", "all.txt")
+def onefile(target: pathlib.Path) -> None:
     """The zipf corpus concatenated into one file."""
-    target = CACHE / "onefile"
-    if _ready(target):
-        return target / "all.txt"
     source = zipf()
-    _fresh(target)
     with open(target / "all.txt", "wb") as out:
         for path in sorted(source.rglob("*.txt")):
             with open(path, "rb") as part:
                 shutil.copyfileobj(part, out, 1 << 20)
-    _finish(target)
-    return target / "all.txt"
 
 
-def small() -> pathlib.Path:
+@_corpus("small", "tree")
+def small(target: pathlib.Path) -> None:
     """100,000 files of about 1 KB, 1,000 to a folder."""
-    target = CACHE / "small"
-    if _ready(target):
-        return target / "tree"
-    _fresh(target)
     pool = _zipf_pool(1_000_000, seed=3)
     rng = random.Random(4)
     for index in range(SMALL_FILES):
@@ -140,19 +134,14 @@ def small() -> pathlib.Path:
         if index % 1000 == 0:
             folder.mkdir(parents=True)
         (folder / f"f{index:06}.txt").write_text(_text(pool, rng.randrange(len(pool)), 110), encoding="utf-8")
-    return _finish(target) / "tree"
 
 
-def tiny() -> pathlib.Path:
+@_corpus("tiny", "tree")
+def tiny(target: pathlib.Path) -> None:
     """A folder of 3 small files: start-up time is all there is to measure."""
-    target = CACHE / "tiny"
-    if _ready(target):
-        return target / "tree"
-    _fresh(target)
     (target / "tree").mkdir()
     for index, text in enumerate(["one small file\n", "two small files\n", "three small files\n"]):
         (target / "tree" / f"f{index}.txt").write_text(text)
-    return _finish(target) / "tree"
 
 
 BUILDERS = {"kernel": kernel, "zipf": zipf, "onefile": onefile, "small": small, "tiny": tiny}

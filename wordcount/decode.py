@@ -8,6 +8,7 @@ from a sample of at most `SAMPLE_BYTES` around the first byte that is not.
 from __future__ import annotations
 
 import codecs
+import functools
 from dataclasses import dataclass
 
 SAMPLE_BYTES = 64 * 1024
@@ -102,6 +103,7 @@ def detected(sample: bytes) -> Plan:
     return Plan(encoding, 0, encoding)
 
 
+@functools.lru_cache(maxsize=None)
 def cut_marks(codec: str | None) -> tuple[int, tuple[bytes, ...]] | None:
     """How text in `codec` may be cut into pieces that are counted apart.
 
@@ -112,8 +114,7 @@ def cut_marks(codec: str | None) -> tuple[int, tuple[bytes, ...]] | None:
     name = canonical(codec or "utf-8")
     unit = {"utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}.get(name)
     if unit is None:
-        single_byte = name not in _CUTTABLE and _is_single_byte(name)
-        if name not in _CUTTABLE and not single_byte:
+        if name not in _CUTTABLE and not _is_single_byte(name):
             return None
         unit = 1
     return unit, tuple(char.encode(name) for char in _CUT_CHARACTERS)

@@ -138,17 +138,10 @@ class _Assembly:
             self.add_tasks(again)
             return again
         totals = Totals(1)
-        words: dict[bytes, int] = {}
-        merged = None
-        for piece in sorted(got, key=lambda piece: piece.index):
+        words: Counter[bytes] = Counter()
+        for piece in got:
             totals += piece.totals
-            if piece.words:
-                if merged is None:
-                    merged = Counter(piece.words)
-                else:
-                    merged.update(piece.words)
-        if merged is not None:
-            words = merged
+            words.update(piece.words)
         row = FileCounts(
             result.path, totals.lines, totals.words, totals.chars, totals.bytes,
             plan.encoding or "utf-8", sum(piece.replaced for piece in got),
@@ -230,13 +223,13 @@ def _init_worker(options: CountOptions, counters: LiveCounters | None, barrier: 
     """Pool initializer: receive the settings and a live-counter slot once, ignore Ctrl-C."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent alone decides about Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not run the parent's handler
-    _setup(options, NoProgress(), barrier)
+    progress: Progress = NoProgress()
     if counters is not None:
         with counters.next_slot.get_lock():
             index = counters.next_slot.value
             counters.next_slot.value += 1
-        global _progress
-        _progress = _Slot(counters.array, index % counters.slots)
+        progress = _Slot(counters.array, index % counters.slots)
+    _setup(options, progress, barrier)
 
 
 def _count(task: Task) -> BatchResult | PieceResult:
@@ -281,14 +274,11 @@ def run(
     if len(files) < len(entries):
         yield from _run_serial([(STDIN,)], options, on_progress)
     work = sum(entry.size + FILE_COST for entry in files)
-    if jobs == 1 or work < SERIAL_BELOW:
-        yield from _run_serial(make_batches(files, 1), options, on_progress)
-        return
-    tasks = make_tasks(files, jobs, options.encoding)
-    if len(tasks) <= 1:
-        yield from _run_serial(make_batches(files, 1), options, on_progress)
-    else:
+    tasks = make_tasks(files, jobs, options.encoding) if jobs > 1 and work >= SERIAL_BELOW else []
+    if len(tasks) > 1:
         yield from _run_pool(tasks, options, min(jobs, len(tasks)), on_progress)
+    else:
+        yield from _run_serial(make_batches(files, 1), options, on_progress)
 
 
 def _run_serial(
@@ -324,10 +314,11 @@ def _run_pool(
         for _ in items:
             while True:
                 try:
-                    yield results.next(timeout=POLL_SECONDS)
+                    result = results.next(timeout=POLL_SECONDS)
                     break
                 except multiprocessing.TimeoutError:
                     show()
+            yield result
 
     assembly = _Assembly(tasks, options.per_file)
     barrier = context.Barrier(jobs) if options.frequencies else None

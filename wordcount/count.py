@@ -191,9 +191,17 @@ class _NotUtf8(Exception):
 
 
 def _blocks(stream: BinaryIO, head: bytes) -> Iterator[tuple[bytes, bool]]:
-    """The blocks of a stream, starting with `head` (already read), each with "is last"."""
+    """The blocks of a stream, starting with `head` (already read), each with "is last".
+
+    A short block is the last: a regular file gives less than was asked only at its end,
+    which spares small files a second read. (A file that grows meanwhile is counted as far
+    as it was read.)
+    """
     block = head
     while block:
+        if len(block) < BLOCK_BYTES:
+            yield block, True
+            return
         following = stream.read(BLOCK_BYTES)
         yield block, not following
         block = following
@@ -402,15 +410,19 @@ def count_batch(
     Word frequencies go into `words`, which the caller keeps across batches (a worker returns
     them once, at the end: shipping a large Counter per batch costs more than counting).
     """
-    totals = Totals()
+    files = lines = nwords = chars = nbytes = 0
     rows: list[FileCounts] = []
     problems: list[Skipped | Failed] = []
     for path in paths:
         outcome = count_file(path, options, words, progress)
         if isinstance(outcome, FileCounts):
-            totals += outcome.totals
+            files += 1
+            lines += outcome.lines
+            nwords += outcome.words
+            chars += outcome.chars
+            nbytes += outcome.bytes
             if options.per_file:
                 rows.append(outcome)
         else:
             problems.append(outcome)
-    return BatchResult(totals, tuple(rows), tuple(problems))
+    return BatchResult(Totals(files, lines, nwords, chars, nbytes), tuple(rows), tuple(problems))

@@ -22,6 +22,7 @@ _BOMS: tuple[tuple[bytes, str, str | None], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
 )
+_BOM_STARTS = frozenset(bom[:1] for bom, _, _ in _BOMS)
 
 # Encodings whose text is full of NUL bytes: a NUL does not make such a file binary.
 _WIDE = ("utf_16", "utf_32")
@@ -89,9 +90,10 @@ def plan(head: bytes, forced: str | None = None) -> Plan:
         if b"\0" in head and not is_wide(forced):
             return BINARY
         return Plan(forced, 0, forced)
-    for bom, encoding, codec in _BOMS:
-        if head.startswith(bom):
-            return Plan(encoding, len(bom), codec)
+    if head[:1] in _BOM_STARTS:
+        for bom, encoding, codec in _BOMS:
+            if head.startswith(bom):
+                return Plan(encoding, len(bom), codec)
     if b"\0" in head:
         return BINARY
     return UTF8

@@ -227,7 +227,7 @@ class _Walk:
         except OSError:
             is_dir = False
         entry_rel = rel + name
-        if self._ignored(entry_rel + "/" if is_dir else entry_rel, chain):
+        if (chain or self.exclude is not None) and self._ignored(entry_rel + "/" if is_dir else entry_rel, chain):
             return None
         try:
             if entry.is_symlink():

@@ -49,13 +49,17 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def _size(entry: FileEntry) -> int:
+    return entry.size
+
+
 def make_batches(entries: Sequence[FileEntry], jobs: int) -> list[tuple[str, ...]]:
     """Cut files into batches of similar work, largest files first.
 
     Enough batches that every worker stays busy to the end, few enough that the results
     the parent merges stay few.
     """
-    ordered = sorted(entries, key=lambda entry: (-entry.size, entry.path))
+    ordered = sorted(entries, key=_size, reverse=True)  # stable: equal sizes keep the walk's order
     work = sum(entry.size + FILE_COST for entry in ordered)
     target = min(MAX_BATCH_BYTES, max(MIN_BATCH_BYTES, work // (jobs * 8)))
     batches: list[tuple[str, ...]] = []

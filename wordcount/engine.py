@@ -10,12 +10,16 @@ same initializer and batch function in this process.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import multiprocessing
 import os
+import queue
 import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from wordcount import decode
@@ -122,9 +126,16 @@ class _Assembly:
                 self.expected.setdefault(task.path, []).append(task)
                 self.waiting.setdefault(task.path, [])
 
+    def drop(self, path: str) -> None:
+        """Forget a file given up on; its pieces still on their way are ignored."""
+        self.waiting.pop(path, None)
+        self.expected.pop(path, None)
+
     def add(self, result: PieceResult) -> BatchResult | list[Task] | None:
         """Take one piece: the file's result when it was the last, new tasks to redo it, or None."""
-        got = self.waiting[result.path]
+        got = self.waiting.get(result.path)
+        if got is None:
+            return None
         got.append(result)
         pieces = self.expected[result.path]
         if len(got) < len(pieces):
@@ -153,36 +164,69 @@ class _Assembly:
         return BatchResult(totals, (row,) if self.per_file else (), (), words)
 
 
-class LiveCounters:
-    """Shared memory with one (files, bytes, words) slot per worker; the parent sums them.
+class Board:
+    """Shared memory with one slot per worker: its pid, the task it is counting, and its live
+    (files, bytes, words); the last slot is the parent's.
 
-    One writer per slot means no lock. These numbers only drive the progress bar: the
-    merged batch results are the truth.
+    One writer per slot means no lock. The counts only drive the progress bar (the merged
+    results are the truth); pid and task let the parent see a worker that died, and what with.
     """
+
+    FIELDS = 5  # pid, task, files, bytes, words
 
     def __init__(self, context: Any, slots: int) -> None:
         self.slots = slots
-        self.array = context.Array("q", 3 * (slots + 1), lock=False)  # the last slot is the parent's
+        self.array = context.Array("q", self.FIELDS * (slots + 1), lock=False)
         self.next_slot = context.Value("i", 0)
         self.parent = _Slot(self.array, slots)
 
+    def claim(self) -> _Slot | None:
+        """A free slot for a new worker; None when a burst of replacements used them all."""
+        with self.next_slot.get_lock():
+            index = self.next_slot.value
+            self.next_slot.value += 1
+        if index >= self.slots:
+            return None
+        slot = _Slot(self.array, index)
+        slot.array[slot.base] = os.getpid()
+        return slot
+
     def snapshot(self) -> Snapshot:
         values = self.array[:]
-        return sum(values[0::3]), sum(values[1::3]), sum(values[2::3])
+        return sum(values[2::5]), sum(values[3::5]), sum(values[4::5])
+
+    def lost(self, alive: set[int]) -> list[int] | None:
+        """The tasks of workers that are gone (-1: one that was idle), or None if none is gone."""
+        values = self.array[:]
+        gone = [
+            values[base + 1]
+            for base in range(0, self.FIELDS * self.slots, self.FIELDS)
+            if values[base] and values[base] not in alive
+        ]
+        return gone or None
+
+    def busy(self) -> bool:
+        """Whether any worker is working on a task (or waiting at the flush barrier) now."""
+        values = self.array[:]
+        return any(values[base] and values[base + 1] != -1 for base in range(0, self.FIELDS * self.slots, self.FIELDS))
 
 
 class _Slot:
-    """A worker's own slot of the live counters."""
+    """A worker's own slot of the board."""
 
     def __init__(self, array: Any, index: int) -> None:
         self.array = array
-        self.base = 3 * index
+        self.base = Board.FIELDS * index
+        array[self.base + 1] = -1
+
+    def begin(self, task: int) -> None:
+        self.array[self.base + 1] = task
 
     def add(self, files: int, nbytes: int, words: int) -> None:
         array, base = self.array, self.base
-        array[base] += files
-        array[base + 1] += nbytes
-        array[base + 2] += words
+        array[base + 2] += files
+        array[base + 3] += nbytes
+        array[base + 4] += words
 
 
 class _LocalProgress:
@@ -207,60 +251,90 @@ class _LocalProgress:
         self.on_progress((self.done[0], self.done[1], self.done[2]))
 
 
-# The worker's state, set once per process by `_setup`: its settings, where it reports
-# progress, the word frequencies of every batch it has counted, and the barrier of the flush.
+@dataclass(frozen=True, slots=True)
+class Done:
+    """A worker's answer to one task: which task, which worker, and the result.
+
+    With frequencies on, a worker keeps the words of the batches it counts and hands them over
+    now and then (`flushed`); until then the parent holds those batches back, so that a worker
+    that dies takes nothing with it that was already merged.
+    """
+
+    task: int
+    worker: int
+    result: BatchResult | PieceResult
+    flushed: bool
+
+
+# The worker's state, set once per process by `_setup`: its settings, its board slot (None in
+# the serial path), where it reports progress, the word frequencies it has not yet handed
+# over and how much text they came from, and the barrier of the final flush.
 _options = CountOptions()
+_slot: _Slot | None = None
 _progress: Progress = NoProgress()
 _words: Counter[bytes] | None = None
+_unflushed_bytes = 0
 _barrier: Any = None
 FLUSH_TIMEOUT_SECONDS = 60
 FLUSH_WORDS = 500_000
+# Words are handed over at least this often, which bounds what a dead worker makes us recount.
+FLUSH_BYTES = 256 * 1024 * 1024
 
 
-def _setup(options: CountOptions, progress: Progress, barrier: Any = None) -> None:
-    global _options, _progress, _words, _barrier
-    _options, _progress, _barrier = options, progress, barrier
+def _setup(options: CountOptions, progress: Progress, slot: _Slot | None = None, barrier: Any = None) -> None:
+    global _options, _progress, _words, _barrier, _slot
+    _options, _progress, _slot, _barrier = options, progress, slot, barrier
     _words = Counter() if options.frequencies else None
 
 
-def _init_worker(options: CountOptions, counters: LiveCounters | None, barrier: Any) -> None:
-    """Pool initializer: receive the settings and a live-counter slot once, ignore Ctrl-C."""
+def _init_worker(options: CountOptions, board: Board, barrier: Any) -> None:
+    """Pool initializer: receive the settings and a board slot once, ignore Ctrl-C."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent alone decides about Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not run the parent's handler
-    progress: Progress = NoProgress()
-    if counters is not None:
-        with counters.next_slot.get_lock():
-            index = counters.next_slot.value
-            counters.next_slot.value += 1
-        progress = _Slot(counters.array, index % counters.slots)
-    _setup(options, progress, barrier)
+    slot = board.claim()
+    _setup(options, slot or NoProgress(), slot, barrier)
 
 
-def _count(task: Task) -> BatchResult | PieceResult:
+def _count(job: tuple[int, Task]) -> Done:
     """The task a worker runs: count one batch, or one piece, with the settings it was given."""
-    global _words
-    if isinstance(task, Piece):
-        return count_piece(task, _options, _progress)
-    result = count_batch(task, _options, _progress, _words)
-    if _words is not None and len(_words) > FLUSH_WORDS:
-        # A dictionary of millions of words is slow to grow (every look-up misses the cache):
-        # past this size it goes to the parent with this batch, and a fresh one starts.
-        result = dataclasses.replace(result, words=_words)
-        _words = Counter()
-    return result
+    global _words, _unflushed_bytes
+    number, task = job
+    if _slot is not None:
+        _slot.begin(number)
+    try:
+        if isinstance(task, Piece):
+            return Done(number, os.getpid(), count_piece(task, _options, _progress), True)
+        result = count_batch(task, _options, _progress, _words)
+        if _words is None:
+            return Done(number, os.getpid(), result, True)
+        _unflushed_bytes += result.totals.bytes
+        if len(_words) > FLUSH_WORDS or _unflushed_bytes > FLUSH_BYTES:
+            # A dictionary of millions of words is slow to grow (every look-up misses the cache):
+            # past this size it goes to the parent with this batch, and a fresh one starts.
+            result = dataclasses.replace(result, words=_words)
+            _words, _unflushed_bytes = Counter(), 0
+            return Done(number, os.getpid(), result, True)
+        return Done(number, os.getpid(), result, False)
+    finally:
+        if _slot is not None:
+            _slot.begin(-1)
 
 
-def _flush(_: object = None) -> BatchResult:
-    """Hand over the word frequencies of every batch this worker counted, once.
+def _flush(job: tuple[int, None]) -> Done:
+    """Hand over the word frequencies this worker still holds.
 
     In a pool, each worker gets one flush task: the barrier holds a worker that has taken
     one until every worker has, so no worker can take two.
     """
-    global _words
+    global _words, _unflushed_bytes
+    if _slot is not None:
+        _slot.begin(job[0])
     if _barrier is not None:
         _barrier.wait(FLUSH_TIMEOUT_SECONDS)
-    words, _words = _words, (Counter() if _options.frequencies else None)
-    return BatchResult(Totals(), words=words or {})
+    words, _words, _unflushed_bytes = _words, (Counter() if _options.frequencies else None), 0
+    if _slot is not None:
+        _slot.begin(-1)
+    return Done(job[0], os.getpid(), BatchResult(Totals(), words=words or {}), True)
 
 
 def run(
@@ -291,62 +365,205 @@ def _run_serial(
     """The same counting as the pool's, in this process (whole files: nothing to cut for)."""
     local = _LocalProgress(on_progress) if on_progress else None
     _setup(options, local or NoProgress())
-    for batch in batches:
-        yield _count(batch)  # type: ignore[misc]
-    yield _flush()
+    for number, batch in enumerate(batches):
+        yield _count((number, batch)).result  # type: ignore[misc]
+    yield _flush((len(batches), None)).result  # type: ignore[misc]
     if local:
         local.flush()
+
+
+WORKER_DIED = "worker died while counting this file"
+# Restarting the pool more often than this means something kills every worker: give up.
+MAX_RESTARTS = 8
+# No answer for this long while no worker counts anything means a task was lost on its way
+# to a worker that died; the wait doubles with every restart, for machines under load.
+STALL_SECONDS = 5.0
+STOP_SECONDS = 1.0
+
+
+class _Lost(Exception):
+    """The pool lost workers; `tasks` are the tasks they were counting (-1 for none)."""
+
+    def __init__(self, tasks: list[int]) -> None:
+        super().__init__("workers died")
+        self.tasks = tasks
+
+
+@dataclass(frozen=True, slots=True)
+class _Crash:
+    """A worker raised: a bug, re-raised in the parent."""
+
+    error: BaseException
 
 
 def _run_pool(
     tasks: Sequence[Task], options: CountOptions, jobs: int, on_progress: OnProgress | None
 ) -> Iterator[BatchResult]:
-    """Count tasks on a pool of `jobs` workers, polling so that progress keeps moving.
+    """Count tasks on a pool of `jobs` workers, surviving workers that die.
 
-    Pieces of a large file are put together here. A file whose pieces found it not to be
-    UTF-8 is counted again, in a further round, with the encoding detected.
+    A worker that dies (SIGKILL, the OOM killer) is noticed within a poll; the pool is then
+    replaced and every task not yet merged is counted again. The task the dead worker was
+    counting is counted again file by file; a file whose worker dies a second time is reported
+    as an error. Pieces of a large file are put together here, and a file whose pieces found it
+    not to be UTF-8 is cut again with the encoding detected.
     """
     context = multiprocessing.get_context()
-    counters = LiveCounters(context, jobs) if on_progress else None
+    todo: dict[int, Task] = dict(enumerate(tasks))  # every task whose result is not merged yet
+    numbers = itertools.count(len(todo))
+    suspects: set[int] = set()  # tasks whose worker died once already
+    assembly = _Assembly(tasks, options.per_file)
+    merged = [0, 0, 0]  # files, bytes, words merged by earlier pools, for the bar
+    restarts = 0
+
+    def merge(result: BatchResult) -> BatchResult:
+        merged[0] += result.totals.files + len(result.problems)
+        merged[1] += result.totals.bytes
+        merged[2] += result.totals.words
+        return result
+
+    def add_tasks(new: Sequence[Task]) -> list[int]:
+        added = [next(numbers) for _ in new]
+        todo.update(zip(added, new))
+        return added
+
+    while todo:
+        try:
+            for result in _one_pool(context, todo, options, jobs, on_progress, merged, assembly, add_tasks,
+                                    STALL_SECONDS * 2**restarts):
+                yield merge(result)
+        except _Lost as lost:
+            restarts += 1
+            for number in lost.tasks:
+                task = todo.get(number)
+                if task is None:
+                    continue  # an idle worker, a flush, or a task already merged
+                if number in suspects:
+                    yield merge(_give_up(number, todo, assembly))
+                elif isinstance(task, tuple) and len(task) > 1:
+                    del todo[number]
+                    suspects.update(add_tasks([(path,) for path in task]))  # to find the file that kills
+                else:
+                    suspects.add(number)
+            if restarts > MAX_RESTARTS:
+                for number in list(todo):
+                    if number in todo:  # giving up on a piece gives up its siblings too
+                        yield merge(_give_up(number, todo, assembly))
+
+
+def _give_up(number: int, todo: dict[int, Task], assembly: _Assembly) -> BatchResult:
+    """Report the files of a task whose workers keep dying, and forget the task."""
+    task = todo.pop(number)
+    if isinstance(task, Piece):
+        for other in [n for n, t in todo.items() if isinstance(t, Piece) and t.path == task.path]:
+            del todo[other]
+        assembly.drop(task.path)
+        paths: tuple[str, ...] = (task.path,)
+    else:
+        paths = task
+    return BatchResult(Totals(), problems=tuple(Failed(path, WORKER_DIED) for path in paths))
+
+
+def _one_pool(
+    context: Any,
+    todo: dict[int, Task],
+    options: CountOptions,
+    jobs: int,
+    on_progress: OnProgress | None,
+    merged: list[int],
+    assembly: _Assembly,
+    add_tasks: Callable[[Sequence[Task]], list[int]],
+    stall_seconds: float,
+) -> Iterator[BatchResult]:
+    """Run every task in `todo` on one pool, removing each from `todo` as its result is merged.
+
+    Raises _Lost when workers died; the pool is gone by then, and what it had not merged is
+    still in `todo`.
+    """
+    board = Board(context, jobs + SPARE_SLOTS)
+    base = tuple(merged)
+    barrier = context.Barrier(jobs) if options.frequencies else None
+    inbox: queue.SimpleQueue[Done | _Crash] = queue.SimpleQueue()
+    pending: set[int] = set()
+    held: dict[int, list[tuple[int, BatchResult]]] = {}  # worker → its batches whose words it holds
+    pool = context.Pool(jobs, initializer=_init_worker, initargs=(options, board, barrier))
+
+    def submit(function: Callable[[tuple[int, Any]], Done], number: int, task: Task | None) -> None:
+        pending.add(number)
+        pool.apply_async(function, ((number, task),), callback=inbox.put,
+                         error_callback=lambda error: inbox.put(_Crash(error)))
 
     def show() -> None:
-        if counters and on_progress:
-            on_progress(counters.snapshot())
+        if on_progress:
+            files, nbytes, words = board.snapshot()
+            on_progress((base[0] + files, base[1] + nbytes, base[2] + words))
 
-    def each(function: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Any]:
-        results = pool.imap_unordered(function, items, chunksize=1)
-        for _ in items:
-            while True:
-                try:
-                    result = results.next(timeout=POLL_SECONDS)
-                    break
-                except multiprocessing.TimeoutError:
-                    show()
-            yield result
-
-    assembly = _Assembly(tasks, options.per_file)
-    barrier = context.Barrier(jobs) if options.frequencies else None
-    pool = context.Pool(jobs, initializer=_init_worker, initargs=(options, counters, barrier))
+    finished = False
     try:
-        while tasks:
-            again: list[Task] = []
-            for result in each(_count, tasks):
-                if isinstance(result, PieceResult):
-                    assembled = assembly.add(result)
-                    if isinstance(assembled, list):
-                        again.extend(assembled)
-                        continue
-                    if assembled is None:
-                        continue
-                    result = assembled
-                    if counters:
-                        counters.parent.add(1, 0, 0)
-                yield result
+        for number, task in list(todo.items()):
+            submit(_count, number, task)
+        quiet_since = time.monotonic()
+        while pending or held:
+            if not pending:  # every task counted; some words are still in the workers
+                for _ in range(jobs):
+                    submit(_flush, next(_FLUSH_NUMBERS), None)
+            try:
+                done = inbox.get(timeout=POLL_SECONDS)
+            except queue.Empty:
                 show()
-            tasks = again
-        if barrier is not None:
-            yield from each(_flush, range(jobs))
+                lost = board.lost({child.pid for child in multiprocessing.active_children()})
+                if lost is None and not board.busy() and time.monotonic() - quiet_since > stall_seconds:
+                    lost = []  # a task vanished with no worker to blame
+                if lost is not None:
+                    raise _Lost(lost) from None
+                continue
+            quiet_since = time.monotonic()
+            if isinstance(done, _Crash):
+                raise done.error
+            pending.discard(done.task)
+            result = done.result
+            if isinstance(result, PieceResult):
+                if todo.pop(done.task, None) is None:
+                    continue
+                assembled = assembly.add(result)
+                if isinstance(assembled, list):
+                    for number in add_tasks(assembled):
+                        submit(_count, number, todo[number])
+                elif assembled is not None:
+                    board.parent.add(1, 0, 0)
+                    yield assembled
+            elif done.flushed:
+                for number, earlier in held.pop(done.worker, []):
+                    del todo[number]
+                    yield earlier
+                if todo.pop(done.task, None) is not None or result.words:
+                    yield result
+            else:
+                held.setdefault(done.worker, []).append((done.task, result))
+            show()
         pool.close()
-    finally:
-        pool.terminate()
         pool.join()
+        finished = True
+    finally:
+        if not finished:
+            _stop(pool)
+
+
+SPARE_SLOTS = 4  # for workers the pool starts in place of dead ones before the pool is replaced
+_FLUSH_NUMBERS = itertools.count(-2, -1)  # flush tasks are numbered apart from counting tasks
+
+
+def _stop(pool: Any) -> None:
+    """Stop a pool now, even one whose dead worker left its task queue locked.
+
+    `Pool.terminate` waits for the lock of the task queue, and a worker killed while waiting
+    for a task never releases it: so terminate runs in a thread that is given up on after
+    STOP_SECONDS, and whatever workers are left are killed.
+    """
+    stopper = threading.Thread(target=pool.terminate, name="wordcount-stop-pool", daemon=True)
+    stopper.start()
+    stopper.join(STOP_SECONDS)
+    deadline = time.monotonic() + STOP_SECONDS
+    while (children := multiprocessing.active_children()) and time.monotonic() < deadline:
+        for child in children:
+            child.kill()
+        time.sleep(0.01)

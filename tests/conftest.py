@@ -71,6 +71,16 @@ def invoke_json(*args: str) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
+def repo_env() -> dict[str, str]:
+    """The environment for a real process, with this checkout first on the import path.
+
+    Without it, a test that runs in another folder would import whatever copy of wordcount is
+    installed, not the code under test.
+    """
+    paths = [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def run_process(
     args: Sequence[str],
     *,
@@ -78,7 +88,7 @@ def run_process(
     timeout: float = 120,
     **kwargs: Any,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run `python -m wordcount ARGS` as a real process.
+    """Run `python -m wordcount ARGS` (this checkout's) as a real process.
 
     With `unprivileged`, a root user gives up the capabilities that let it read any file, so
     that permission tests mean the same as for an ordinary user (CI runs as root).
@@ -89,6 +99,7 @@ def run_process(
         if setpriv is None:
             pytest.fail("running as root needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE")
         command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
+    kwargs.setdefault("env", repo_env())
     return subprocess.run(command, capture_output=True, timeout=timeout, **kwargs)
 
 

@@ -13,7 +13,7 @@ import random
 import pytest
 
 from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, run_process
-from wordcount import __version__, atomic, engine
+from wordcount import __version__, atomic, cli, engine
 
 # The true encoding of every text file in the sample corpus, and the name the report gives it.
 SAMPLE_TEXTS = {
@@ -230,6 +230,10 @@ def test_no_path_means_current_folder(tmp_path: pathlib.Path, monkeypatch: pytes
         (["--top", "-1", str(SAMPLE)], "--top"),
         (["--format", "xml", str(SAMPLE)], "--format"),
         (["--no-such-flag"], "no-such-flag"),
+        (["--max-filesize", "10X", str(SAMPLE)], "not a size: '10X'"),
+        (["--max-filesize", "1.5", str(SAMPLE)], "not a size: '1.5'"),
+        (["--max-filesize", "-1", str(SAMPLE)], "not a size: '-1'"),
+        (["--max-filesize", "", str(SAMPLE)], "not a size: ''"),
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
@@ -239,6 +243,15 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
     assert message in result.stderr
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("0", 0), ("4096", 4096), ("64k", 65536), ("64K", 65536), ("10M", 10 << 20), ("1.5G", 3 << 29), (".5k", 512)],
+)
+def test_max_filesize_values(text: str, size: int) -> None:
+    """SIZE is bytes, or a number (a fraction too) with k/K, M or G, in powers of 1024."""
+    assert cli.parse_size(text) == size
 
 
 def test_dangling_link_argument_is_a_usage_error(tmp_path: pathlib.Path) -> None:

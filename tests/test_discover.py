@@ -396,6 +396,43 @@ def test_cli_max_depth() -> None:
     assert report["totals"]["files"] == 1
 
 
+# --------------------------------------------------------------------------- size limit
+
+
+def test_max_filesize_skips_larger_files_as_too_large() -> None:
+    """Files larger than the limit are Skipped 'too-large'; a file of exactly the limit is counted."""
+    write("tree/small.txt", "x" * 99)
+    write("tree/exact.txt", "x" * 100)
+    write("tree/sub/big.txt", "x" * 101)
+    found = walk("tree", max_filesize=100)
+    assert files(found) == {"tree/small.txt", "tree/exact.txt"}
+    assert skips(found) == {("tree/sub/big.txt", "too-large")}
+    assert files(walk("tree")) == {"tree/small.txt", "tree/exact.txt", "tree/sub/big.txt"}
+
+
+def test_max_filesize_applies_to_a_named_file() -> None:
+    """A file named as an argument is subject to the limit too."""
+    write("big.txt", "x" * 101)
+    write("exact.txt", "x" * 100)
+    found = walk("big.txt", "exact.txt", max_filesize=100)
+    assert found == [Skipped("big.txt", "too-large"), FileEntry("exact.txt", 100)]
+
+
+def test_cli_max_filesize() -> None:
+    """End to end: --max-filesize takes k/M/G sizes; larger files are listed in `skipped`, exit 0."""
+    write("tree/small.txt", "one two\n")
+    write("tree/big.txt", "word " * 300)  # 1,500 bytes
+    result = invoke("--format", "json", "--per-file", "--max-filesize", "1k", "tree")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report_paths(report) == ["tree/small.txt"]
+    assert report["skipped"] == [{"path": "tree/big.txt", "reason": "too-large"}]
+    assert report["totals"]["files"] == 1 and report["totals"]["words"] == 2
+    assert invoke_json("--max-filesize", "1.5k", "tree")["totals"]["files"] == 2  # 1,536 bytes
+    named = invoke("--max-filesize", "1000", "tree/big.txt")
+    assert named.exit_code == 0 and "skipped 1 (too-large: 1)" in named.stdout
+
+
 # --------------------------------------------------------------------------- named paths
 
 

@@ -6,6 +6,7 @@ discover → engine (count in workers) → report.Summary (merge) → render →
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 from enum import Enum
@@ -94,6 +95,19 @@ def _usage_error(message: str) -> NoReturn:
     raise typer.BadParameter(message)
 
 
+_SIZE = re.compile(r"(\d*)(?:\.(\d*))?([kKMG]?)")
+_UNITS = {"": 1, "k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from `4096`, `64k`, `10M` or `1.5G` (powers of 1024); a fraction needs a unit."""
+    match = _SIZE.fullmatch(text.strip())
+    if match is None or not (match[1] or match[2]) or (match[2] is not None and not match[3]):
+        raise typer.BadParameter(f"not a size: {text!r} (use bytes, or a number with k, M or G, like 10M)")
+    whole, fraction, unit = match[1] or "0", match[2] or "", _UNITS[match[3]]
+    return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
+
+
 def _write_report(text: str, output: str | None) -> None:
     data = text.encode("utf-8", "backslashreplace")  # undecodable file names stay visible, as \udcXX
     if output is not None:
@@ -141,6 +155,14 @@ def wordcount(
     follow_links: Annotated[
         bool, typer.Option("--follow-links", help="Follow symbolic links met while walking.")
     ] = False,
+    max_filesize: Annotated[
+        int | None,
+        typer.Option(
+            parser=parse_size,
+            help="Skip files larger than SIZE: bytes, or with k, M or G (1024-based), like 10M.",
+            metavar="SIZE",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -172,6 +194,7 @@ def wordcount(
         excludes=tuple(exclude or ()),
         max_depth=max_depth,
         follow_links=follow_links,
+        max_filesize=max_filesize,
     )
     show_bar = not quiet and (
         progress is ProgressMode.bar or (progress is ProgressMode.auto and sys.stderr.isatty())

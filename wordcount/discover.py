@@ -2,7 +2,8 @@
 
 The walk never opens a file's contents. It yields a `FileEntry` for every file to count, a
 `Skipped` for what it meets and will not count for a reason of its own (a special file, a
-link not followed, a link loop), and a `Failed` for a folder it cannot read. Hidden, ignored
+link not followed, a link loop, a file over `max_filesize`), and a `Failed` for a folder it
+cannot read. Hidden, ignored
 and excluded entries are left out silently: the user asked for that.
 """
 
@@ -39,6 +40,7 @@ class WalkOptions:
     excludes: tuple[str, ...] = ()
     max_depth: int | None = None
     follow_links: bool = False
+    max_filesize: int | None = None  # bytes; larger files are skipped as "too-large"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +80,18 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
         if stat.S_ISDIR(info.st_mode):
             yield from _Walk(root, options, exclude, seen).run(info)
         elif _first_time(info, seen):
-            # A named special file (a pipe from `<(…)`) is read as it is, like `wc` does.
-            yield FileEntry(root, info.st_size if stat.S_ISREG(info.st_mode) else 0)
+            if not stat.S_ISREG(info.st_mode):
+                # A named special file (a pipe from `<(…)`) is read as it is, like `wc` does.
+                yield FileEntry(root, 0)
+            else:
+                yield _sized(root, info.st_size, options)
+
+
+def _sized(path: str, size: int, options: WalkOptions) -> FileEntry | Skipped:
+    """A regular file of `size` bytes: to count, or too large to."""
+    if options.max_filesize is not None and size > options.max_filesize:
+        return Skipped(path, "too-large")
+    return FileEntry(path, size)
 
 
 def _first_time(info: os.stat_result, seen: set[tuple[int, int]]) -> bool:
@@ -254,4 +266,4 @@ class _Walk:
             return Skipped(path, _special_kind(mode))
         if not _first_time(info, self.seen):
             return None
-        return FileEntry(path, info.st_size)
+        return _sized(path, info.st_size, options)

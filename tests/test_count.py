@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import codecs
 import io
+import os
+import pathlib
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -249,3 +252,57 @@ def test_normalize_spaces_covers_every_multibyte_space() -> None:
         assert count.normalize_spaces(f"a{space}b".encode()) == b"a b", hex(ord(space))
     untouched = "“quoted” — dash… €".encode()
     assert count.normalize_spaces(untouched) == untouched
+
+
+class ChangingFile(io.FileIO):
+    """A real file that `change`s itself right after its second read (and the read it gives)."""
+
+    def __init__(self, path: str, change: Callable[[str], None]) -> None:
+        super().__init__(path, "rb")
+        self.change = change
+        self.calls = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = super().read(size)
+        self.calls += 1
+        if self.calls == 2:
+            self.change(self.name)
+        return data
+
+
+def grow(path: str) -> None:
+    with open(path, "ab") as handle:
+        handle.write(b"four five\n")
+
+
+def shrink(path: str) -> None:
+    os.truncate(path, 4)
+
+
+@pytest.mark.parametrize("change", [grow, shrink])
+def test_file_changed_while_read_is_counted_as_read_and_marked(
+    tmp_path: pathlib.Path, tiny_blocks: Callable[[int], None], change: Callable[[str], None]
+) -> None:
+    """A file that grows or shrinks after its last read: what was read is counted, marked `changed`."""
+    tiny_blocks(8)  # two reads: 8 bytes, then 6 (short: the last), then the file changes
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"one two three\n")
+    with ChangingFile(str(path), change) as stream:
+        counted = count_stream(stream, str(path), CountOptions(), Counter(), NoProgress())
+    assert stream.calls == 2
+    assert counted == FileCounts(str(path), 1, 3, 14, 14, "utf-8", changed=True)
+
+
+def test_unchanged_files_and_other_streams_are_not_marked(
+    tmp_path: pathlib.Path, tiny_blocks: Callable[[int], None]
+) -> None:
+    """An unchanged file is not marked; standard input and in-memory streams are never checked."""
+    tiny_blocks(8)
+    path = tmp_path / "t.txt"
+    path.write_bytes(b"one two three\n")
+    with open(path, "rb", buffering=0) as stream:
+        counted = count_stream(stream, str(path), CountOptions(), None, NoProgress())
+    assert counted == FileCounts(str(path), 1, 3, 14, 14, "utf-8")
+    with ChangingFile(str(path), grow) as stream:
+        assert count_stream(stream, "-", CountOptions(), None, NoProgress()).changed is False  # type: ignore[union-attr]
+    assert count_bytes(b"one two three\n").changed is False  # type: ignore[union-attr]

@@ -212,6 +212,8 @@ def wordcount(
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
     if not quiet:
+        for warning in summary.sorted_warnings():
+            _say(f"{warning.path}: {warning.note}")
         for failure in summary.sorted_errors():
             _say(f"{failure.path}: {failure.error}")
     raise typer.Exit(summary.exit_code)

@@ -21,15 +21,28 @@ from __future__ import annotations
 import codecs
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO, Protocol
 
 from wordcount import decode
-from wordcount.results import STDIN, BatchResult, FileCounts, Failed, Outcome, Piece, PieceResult, Skipped, Totals
+from wordcount.results import (
+    CHANGED_WHILE_READ,
+    STDIN,
+    BatchResult,
+    Changed,
+    FileCounts,
+    Failed,
+    Outcome,
+    Piece,
+    PieceResult,
+    Skipped,
+    Totals,
+)
 
 BLOCK_BYTES = 1 << 20
 # Tokens longer than this count as words but are left out of the frequencies (base64 blobs,
@@ -285,13 +298,35 @@ def count_stream(
 
     A stream that cannot seek (a pipe) is spooled to a temporary file as it is read, so that
     a file found not to be UTF-8 half way through can be read again with the right codec.
+    A regular file whose size, once read, is not the number of bytes read changed while it
+    was read: its counts (of what was read) come back marked `changed`.
     """
     if not stream.seekable():
         with tempfile.SpooledTemporaryFile(max_size=8 * BLOCK_BYTES) as spool:
             while chunk := stream.read(BLOCK_BYTES):
                 spool.write(chunk)
             spool.seek(0)
-            return count_stream(spool, path, options, words, progress)  # type: ignore[arg-type]
+            return _count_seekable(spool, path, options, words, progress)  # type: ignore[arg-type]
+    counted = _count_seekable(stream, path, options, words, progress)
+    if path == STDIN or not isinstance(counted, FileCounts):
+        return counted
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError):  # not backed by a file (an in-memory stream)
+        return counted
+    if stat.S_ISREG(info.st_mode) and info.st_size != counted.bytes:
+        return replace(counted, changed=True)
+    return counted
+
+
+def _count_seekable(
+    stream: BinaryIO,
+    path: str,
+    options: CountOptions,
+    words: Counter[bytes] | None,
+    progress: Progress,
+) -> FileCounts | Skipped:
+    """Count a stream that can seek, from its start: `count_stream` without its checks."""
     head = stream.read(max(BLOCK_BYTES, 4))  # a BOM is up to 4 bytes long
     plan = decode.plan(head, options.encoding)
     if plan.binary:
@@ -413,6 +448,7 @@ def count_batch(
     files = lines = nwords = chars = nbytes = 0
     rows: list[FileCounts] = []
     problems: list[Skipped | Failed] = []
+    warnings: list[Changed] = []
     for path in paths:
         outcome = count_file(path, options, words, progress)
         if isinstance(outcome, FileCounts):
@@ -423,6 +459,9 @@ def count_batch(
             nbytes += outcome.bytes
             if options.per_file:
                 rows.append(outcome)
+            if outcome.changed:
+                warnings.append(Changed(path, CHANGED_WHILE_READ))
         else:
             problems.append(outcome)
-    return BatchResult(Totals(files, lines, nwords, chars, nbytes), tuple(rows), tuple(problems))
+    totals = Totals(files, lines, nwords, chars, nbytes)
+    return BatchResult(totals, tuple(rows), tuple(problems), warnings=tuple(warnings))

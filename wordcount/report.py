@@ -16,7 +16,7 @@ from enum import IntEnum
 
 from wordcount import __version__
 from wordcount.count import MAX_WORD_BYTES
-from wordcount.results import BatchResult, Failed, FileCounts, Skipped, Totals
+from wordcount.results import BatchResult, Changed, Failed, FileCounts, Skipped, Totals
 
 SCHEMA = 1
 
@@ -42,16 +42,19 @@ class Summary:
         self.files: list[FileCounts] = []
         self.skipped: dict[str, Skipped] = {}
         self.errors: dict[str, Failed] = {}
+        self.warnings: dict[str, Changed] = {}
         self.words: Counter[bytes] = Counter()
 
-    def add(self, outcome: FileCounts | Skipped | Failed) -> None:
-        """Take in one file's outcome (or a problem met while walking)."""
+    def add(self, outcome: FileCounts | Skipped | Failed | Changed) -> None:
+        """Take in one file's outcome, a problem met while walking, or a warning."""
         if isinstance(outcome, FileCounts):
             self.totals += outcome.totals
             if self.per_file:
                 self.files.append(outcome)
         elif isinstance(outcome, Skipped):
             self.skipped.setdefault(outcome.path, outcome)
+        elif isinstance(outcome, Changed):
+            self.warnings.setdefault(outcome.path, outcome)
         else:
             self.errors.setdefault(outcome.path, outcome)
 
@@ -61,6 +64,8 @@ class Summary:
         self.files.extend(batch.files)
         for problem in batch.problems:
             self.add(problem)
+        for warning in batch.warnings:
+            self.add(warning)
         if batch.words:
             self.words.update(batch.words)
 
@@ -102,6 +107,9 @@ class Summary:
     def sorted_errors(self) -> list[Failed]:
         return [self.errors[path] for path in sorted(self.errors)]
 
+    def sorted_warnings(self) -> list[Changed]:
+        return [self.warnings[path] for path in sorted(self.warnings)]
+
 
 def _file_row(row: FileCounts) -> dict[str, object]:
     record: dict[str, object] = {
@@ -136,6 +144,7 @@ def render_json(summary: Summary) -> str:
         document["files"] = [_file_row(row) for row in summary.sorted_files()]
     document["skipped"] = [{"path": item.path, "reason": item.reason} for item in summary.sorted_skipped()]
     document["errors"] = [{"path": item.path, "error": item.error} for item in summary.sorted_errors()]
+    document["warnings"] = [{"path": item.path, "warning": item.note} for item in summary.sorted_warnings()]
     return _dump(document)
 
 
@@ -191,7 +200,7 @@ def _columns(rows: Iterable[list[str]], left: int = 0) -> list[str]:
 
 
 def render_table(summary: Summary) -> str:
-    """The report for people: totals, top words, and what was skipped or failed."""
+    """The report for people: totals, top words, what was skipped or failed, and warnings."""
     totals = summary.totals
     numbers = [f"{value:,}" for value in (totals.lines, totals.words, totals.chars, totals.bytes)]
     out: list[str] = []
@@ -216,6 +225,9 @@ def render_table(summary: Summary) -> str:
     if summary.errors:
         out += ["", f"{len(summary.errors):,} could not be read:"]
         out += [f"  {printable(item.path)}: {item.error}" for item in summary.sorted_errors()]
+    if summary.warnings:
+        out += ["", f"{len(summary.warnings):,} counted with a warning:"]
+        out += [f"  {printable(item.path)}: {item.note}" for item in summary.sorted_warnings()]
     return "\n".join(out) + "\n"
 
 

@@ -52,6 +52,7 @@ class FileCounts:
     bytes: int
     encoding: str
     replaced: int = 0  # undecodable bytes that were replaced by U+FFFD
+    changed: bool = False  # its size differed, once read, from the bytes read
 
     @property
     def totals(self) -> Totals:
@@ -74,6 +75,17 @@ class Failed:
     error: str
 
 
+CHANGED_WHILE_READ = "changed while being read; counted what was read"
+
+
+@dataclass(frozen=True, slots=True)
+class Changed:
+    """A file that was counted but deserves a word of warning, such as `CHANGED_WHILE_READ`."""
+
+    path: str
+    note: str
+
+
 Outcome = FileCounts | Skipped | Failed
 
 
@@ -82,14 +94,16 @@ class BatchResult:
     """What counting one batch of files gives back to the parent.
 
     `files` holds the per-file rows only when they were asked for; `totals` always adds up
-    every counted file. `problems` lists the files of the batch that were skipped or failed.
-    `words` maps UTF-8 encoded words to their frequency in the batch (empty when off).
+    every counted file. `problems` lists the files of the batch that were skipped or failed;
+    `warnings` the files counted with a warning (they are in the totals too). `words` maps
+    UTF-8 encoded words to their frequency in the batch (empty when off).
     """
 
     totals: Totals
     files: tuple[FileCounts, ...] = ()
     problems: tuple[Skipped | Failed, ...] = ()
     words: dict[bytes, int] = field(default_factory=dict)
+    warnings: tuple[Changed, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, NoReturn
 
@@ -39,8 +40,21 @@ class Terminated(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C does, so that workers and temp files are cleaned up."""
 
 
-def _on_sigterm(signum: int, frame: object) -> NoReturn:
-    raise Terminated
+def _signal_handler(main_pid: int) -> Callable[[int, object], None]:
+    """What Ctrl-C and SIGTERM do: unwind this process (exit 130 or 143, workers stopped).
+
+    A worker forked just as the signal came runs this handler until its initializer replaces
+    it: there it ends quietly instead.
+    """
+
+    def on_signal(signum: int, frame: object) -> NoReturn:
+        if os.getpid() != main_pid:
+            os._exit(128 + signum)
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated
+
+    return on_signal
 
 
 def _say(message: str) -> None:
@@ -199,7 +213,8 @@ def wordcount(
     show_bar = not quiet and (
         progress is ProgressMode.bar or (progress is ProgressMode.auto and sys.stderr.isatty())
     )
-    previous_handler = signal.signal(signal.SIGTERM, _on_sigterm)
+    on_signal = _signal_handler(os.getpid())
+    previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         summary = _run(roots, walk_options, count_options, jobs or engine.default_jobs(), top, show_bar)
         _write_report(RENDERERS[output_format.value](summary), output)
@@ -210,7 +225,8 @@ def wordcount(
         _say("terminated")
         raise typer.Exit(ExitCode.TERMINATED) from None
     finally:
-        signal.signal(signal.SIGTERM, previous_handler)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if not quiet:
         for warning in summary.sorted_warnings():
             _say(f"{warning.path}: {warning.note}")

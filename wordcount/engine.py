@@ -181,10 +181,19 @@ class Board:
         self.parent = _Slot(self.array, slots)
 
     def claim(self) -> _Slot | None:
-        """A free slot for a new worker; None when a burst of replacements used them all."""
-        with self.next_slot.get_lock():
+        """A free slot for a new worker; None when a burst of replacements used them all.
+
+        A worker killed while holding the lock never releases it: its successors go without a
+        slot rather than wait for ever (a task lost by such a worker is caught as a stall).
+        """
+        lock = self.next_slot.get_lock()
+        if not lock.acquire(timeout=CLAIM_SECONDS):
+            return None
+        try:
             index = self.next_slot.value
             self.next_slot.value += 1
+        finally:
+            lock.release()
         if index >= self.slots:
             return None
         slot = _Slot(self.array, index)
@@ -379,6 +388,7 @@ MAX_RESTARTS = 8
 # to a worker that died; the wait doubles with every restart, for machines under load.
 STALL_SECONDS = 5.0
 STOP_SECONDS = 1.0
+CLAIM_SECONDS = 2.0
 
 
 class _Lost(Exception):
@@ -497,7 +507,6 @@ def _one_pool(
             files, nbytes, words = board.snapshot()
             on_progress((base[0] + files, base[1] + nbytes, base[2] + words))
 
-    finished = False
     try:
         for number, task in list(todo.items()):
             submit(_count, number, task)
@@ -541,11 +550,8 @@ def _one_pool(
                 held.setdefault(done.worker, []).append((done.task, result))
             show()
         pool.close()
-        pool.join()
-        finished = True
     finally:
-        if not finished:
-            _stop(pool)
+        _stop(pool)  # every result is in: nothing a worker still holds is needed
 
 
 SPARE_SLOTS = 4  # for workers the pool starts in place of dead ones before the pool is replaced

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conftest import invoke, reference_counts, reference_words
 from wordcount import count, decode, engine
 from wordcount.count import CountOptions, NoProgress, count_piece
-from wordcount.results import Piece, Totals
+from wordcount.results import CHANGED_WHILE_READ, BatchResult, Changed, Piece, PieceResult, Totals
 
 ALPHABET = list("ab Zé\n\t,.中文字\u3000\u00a0") + ["\U0001f600"]
 ENCODINGS = {
@@ -104,3 +104,17 @@ def test_cut_files_report_like_uncut(tmp_path: pathlib.Path, small_pieces: None,
     assert reports[0] == reports[1]
     row = next(row for row in json.loads(reports[1])["files"] if row["path"].endswith("big.txt"))
     assert row["words"] == len(reference_words(text)) and row["chars"] == len(text)
+
+
+@pytest.mark.parametrize("size", [3000, 5000])
+def test_a_cut_file_that_changed_size_is_marked(tmp_path: pathlib.Path, size: int) -> None:
+    """Pieces that add up to another size than the file has now: counted as read, with a warning."""
+    path = tmp_path / "grows.txt"
+    path.write_bytes(b"x " * (size // 2))
+    tasks = [Piece(str(path), index, index * 2000, None, decode.UTF8) for index in range(2)]
+    assembly = engine._Assembly(tasks, per_file=True)
+    assert assembly.add(PieceResult(str(path), 0, Totals(0, 0, 1000, 2000, 2000))) is None
+    whole = assembly.add(PieceResult(str(path), 1, Totals(0, 0, 500, 1000, 1000)))
+    assert isinstance(whole, BatchResult)
+    assert whole.totals.bytes == 3000 and whole.files[0].changed == (size != 3000)
+    assert whole.warnings == ((Changed(str(path), CHANGED_WHILE_READ),) if size != 3000 else ())

@@ -24,7 +24,7 @@ from typing import Any
 
 from wordcount import decode
 from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, replan
-from wordcount.results import STDIN, BatchResult, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
+from wordcount.results import CHANGED_WHILE_READ, STDIN, BatchResult, Changed, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
 SERIAL_BELOW = 2 * 1024 * 1024
@@ -157,11 +157,16 @@ class _Assembly:
         for piece in got:
             totals += piece.totals
             words.update(piece.words)
+        try:
+            changed = os.stat(result.path).st_size != totals.bytes  # as count_stream checks a whole file
+        except OSError:
+            changed = True
         row = FileCounts(
             result.path, totals.lines, totals.words, totals.chars, totals.bytes,
-            plan.encoding or "utf-8", sum(piece.replaced for piece in got),
+            plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed,
         )
-        return BatchResult(totals, (row,) if self.per_file else (), (), words)
+        warnings = (Changed(result.path, CHANGED_WHILE_READ),) if changed else ()
+        return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings)
 
 
 class Board:

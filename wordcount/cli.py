@@ -16,7 +16,8 @@ from typing import Annotated, NoReturn
 import typer
 
 from wordcount import __version__, atomic, decode, engine
-from wordcount.count import CountOptions
+from wordcount import stopwords as stopword_lists
+from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import STDIN, FileEntry
 from wordcount.report import RENDERERS, ExitCode, Summary
@@ -28,6 +29,14 @@ class Format(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
+    wc = "wc"
+
+
+class WordMode(str, Enum):
+    whitespace = "whitespace"
+    unicode = "unicode"
+    cjk = "cjk"
+    jieba = "jieba"
 
 
 class ProgressMode(str, Enum):
@@ -145,7 +154,29 @@ def wordcount(
         int | None, typer.Option("-j", "--jobs", min=1, help="Worker processes. Default: the CPUs this process may use.")
     ] = None,
     top: Annotated[int, typer.Option(min=0, help="Show the N most frequent words; 0 turns frequencies off.")] = 10,
-    ignore_case: Annotated[bool, typer.Option("--ignore-case", help="Fold case before counting frequencies.")] = False,
+    words: Annotated[
+        WordMode,
+        typer.Option(
+            "--words",
+            help="What a word is: whitespace (as wc), unicode (runs of letters and digits), cjk (unicode, and "
+            "each Chinese or Japanese character is a word), jieba (Chinese segmented into words).",
+        ),
+    ] = WordMode.whitespace,
+    ignore_case: Annotated[bool, typer.Option("--ignore-case", help="Fold case (Unicode casefold) in the frequencies.")] = False,
+    nfkc: Annotated[
+        bool, typer.Option("--nfkc", help="Normalise words to NFKC in the frequencies (full-width to half-width, …).")
+    ] = False,
+    min_length: Annotated[
+        int, typer.Option(min=0, help="Leave words shorter than N characters out of the frequencies.", metavar="N")
+    ] = 0,
+    stopwords: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Leave these words out of the frequencies: 'en' or 'zh' (built in), or a FILE with one word a "
+            "line (repeatable).",
+            metavar="en|zh|FILE",
+        ),
+    ] = None,
     per_file: Annotated[bool, typer.Option("--per-file", help="Add one row per file to the report.")] = False,
     output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[
@@ -199,8 +230,17 @@ def wordcount(
     if output is not None and (problem := atomic.check_writable(output)):
         _usage_error(f"cannot write the report: {problem}")
 
+    if words is WordMode.jieba and not jieba_available():
+        _usage_error("--words jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
     count_options = CountOptions(
-        frequencies=top > 0, ignore_case=ignore_case, encoding=encoding, per_file=per_file
+        frequencies=top > 0 and output_format is not Format.wc,
+        ignore_case=ignore_case,
+        encoding=encoding,
+        per_file=per_file or output_format is Format.wc,
+        words=words.value,
+        nfkc=nfkc,
+        min_length=min_length,
+        stopwords=_stopwords(stopwords or [], nfkc),
     )
     walk_options = WalkOptions(
         hidden=hidden,
@@ -235,11 +275,28 @@ def wordcount(
     raise typer.Exit(summary.exit_code)
 
 
+def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
+    """The stopwords of built-in lists and files, folded as words are (NFKC, casefold)."""
+    found: set[str] = set()
+    for source in sources:
+        if source in stopword_lists.BUILT_IN:
+            found |= stopword_lists.BUILT_IN[source]
+            continue
+        try:
+            with open(source, encoding="utf-8-sig") as handle:
+                found.update(line.strip() for line in handle)
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            _usage_error(f"cannot read the stopwords in {source}: {reason} (built-in lists: en, zh)")
+    options = CountOptions(nfkc=nfkc, ignore_case=True)
+    return frozenset(fold(word, options) for word in found if word)
+
+
 def _run(
     roots: list[str], walk_options: WalkOptions, count_options: CountOptions, jobs: int, top: int, show_bar: bool
 ) -> Summary:
     """Discover, count and merge: the whole pipeline short of rendering."""
-    summary = Summary(top=top, per_file=count_options.per_file)
+    summary = Summary(top=top, per_file=count_options.per_file, cjk=count_options.words == "cjk")
     entries: list[FileEntry] = []
     for found in discover(roots, walk_options):
         if isinstance(found, FileEntry):

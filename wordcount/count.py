@@ -19,15 +19,17 @@ This module must stay cheap to import: workers load it, and nothing of Typer or 
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 import stat
 import sys
 import tempfile
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from wordcount import decode
 from wordcount.results import (
@@ -84,6 +86,15 @@ class CountOptions:
     ignore_case: bool = False
     encoding: str | None = None
     per_file: bool = False
+    words: str = "whitespace"  # one of WORD_MODES
+    nfkc: bool = False
+    min_length: int = 0
+    stopwords: frozenset[str] = frozenset()  # casefolded
+
+    @property
+    def normalizes(self) -> bool:
+        """Whether the frequencies are rewritten before they leave a worker (see `normalized`)."""
+        return self.ignore_case or self.nfkc or self.min_length > 1 or bool(self.stopwords)
 
 
 class Progress(Protocol):
@@ -128,16 +139,16 @@ class Tally:
     creates no object per word.
     """
 
-    __slots__ = ("lines", "words", "chars", "in_word", "carry", "freq", "fold")
+    __slots__ = ("lines", "words", "chars", "cjk", "in_word", "carry", "freq")
 
-    def __init__(self, freq: Counter[bytes] | None = None, fold: bool = False) -> None:
+    def __init__(self, freq: Counter[bytes] | None = None) -> None:
         self.lines = 0
         self.words = 0
         self.chars = 0
+        self.cjk = 0
         self.in_word = False
         self.carry = b""
         self.freq = freq
-        self.fold = fold
 
     def feed(self, data: bytes, ascii: bool, text: str | None = None) -> int:
         """Count one block of valid UTF-8 (`text` is its decoded form if at hand).
@@ -146,11 +157,6 @@ class Tally:
         """
         if not data:
             return 0
-        if self.freq is not None and self.fold:
-            if ascii:
-                data = data.lower()
-            else:
-                data = (text if text is not None else data.decode("utf-8")).casefold().encode("utf-8")
         if not ascii:
             data = normalize_spaces(data)
         self.lines += data.count(b"\n")
@@ -187,12 +193,152 @@ class Tally:
         freq.update(tokens)
         return started
 
-    def finish(self) -> None:
-        """End the word in progress, if any (at a whitespace block or the end of the file)."""
+    def finish(self) -> int:
+        """End the word in progress, if any (at a whitespace block or the end of the file).
+
+        Returns the words found only now: none, as each was counted where it started.
+        """
         if self.carry:
             self.freq[self.carry] += 1  # type: ignore[index]
             self.carry = b""
         self.in_word = False
+        return 0
+
+
+# Word modes other than whitespace find words with patterns of the `regex` package, which
+# knows Unicode properties and scripts; it is imported only when such a mode is used.
+WORD_MODES = ("whitespace", "unicode", "cjk", "jieba")
+_WORD = r"\p{L}\p{M}\p{N}"
+_JOINERS = r"'\u2019\-\u2010\u2011."  # keep a word whole between two word characters: don't, e-mail, 3.14
+# Han, Hiragana and Katakana (half-width forms included) are one word per character, with any
+# marks that follow; the prolonged sound mark goes with them.
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\u30fc\uff70"
+_CJK_MARKS = r"\p{M}\uff9e\uff9f"
+_CARRY_LIMIT = 1 << 16  # characters: a longer stretch without a word boundary is cut there
+
+
+@functools.lru_cache(maxsize=None)
+def _patterns(mode: str) -> tuple[Any, Any, Any]:
+    """(words, CJK single-character words or None, last word boundary) for a word mode."""
+    import regex
+
+    if mode == "cjk":
+        other = rf"[[{_WORD}]--[{_CJK}\uff9e\uff9f]]"
+        words = regex.compile(rf"(?V1)[{_CJK}][{_CJK_MARKS}]*|{other}+(?:[{_JOINERS}]{other}+)*")
+        cjk = regex.compile(rf"(?V1)[{_CJK}]")
+        boundary = regex.compile(rf"(?V1)(?:[^{_WORD}{_JOINERS}]|[{_CJK}])(?![{_CJK_MARKS}])", flags=regex.REVERSE)
+        return words, cjk, boundary
+    words = regex.compile(rf"[{_WORD}]+(?:[{_JOINERS}][{_WORD}]+)*")
+    boundary = regex.compile(rf"[^{_WORD}{_JOINERS}]", flags=regex.REVERSE)
+    if mode == "jieba":
+        return words, regex.compile(r"(\p{Han}[\p{Han}\p{M}]*)"), boundary  # split() keeps the runs
+    return words, None, boundary
+
+
+def jieba_available() -> bool:
+    """Whether the optional jieba segmenter (`pip install 'wordcount[zh]'`) can be imported."""
+    import importlib.util
+
+    return importlib.util.find_spec("jieba") is not None
+
+
+@functools.lru_cache(maxsize=None)
+def _jieba() -> Any:
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # its dictionary loading talks on stderr
+    return jieba
+
+
+class TextTally:
+    """Counts of a stream of UTF-8 blocks in a word mode that needs decoded text.
+
+    The text after the last word boundary of a block is carried to the next, so no word is
+    cut in two. `cjk` counts the words that are a single Han, Hiragana or Katakana character.
+    """
+
+    __slots__ = ("lines", "words", "chars", "cjk", "carry", "freq", "mode", "patterns")
+
+    def __init__(self, mode: str, freq: Counter[bytes] | None = None) -> None:
+        self.lines = 0
+        self.words = 0
+        self.chars = 0
+        self.cjk = 0
+        self.carry = ""
+        self.freq = freq
+        self.mode = mode
+        self.patterns = _patterns(mode)
+
+    def feed(self, data: bytes, ascii: bool, text: str | None = None) -> int:
+        """Count one block of valid UTF-8; returns the words completed in it."""
+        if not data:
+            return 0
+        self.lines += data.count(b"\n")
+        text = self.carry + (text if text is not None else data.decode("utf-8"))
+        match = self.patterns[2].search(text)
+        cut = match.end() if match else 0
+        if len(text) - cut > _CARRY_LIMIT:
+            cut = len(text)
+        self.carry = text[cut:]
+        return self._count(text[:cut])
+
+    def finish(self) -> int:
+        """Count what is carried at the end of the file."""
+        text, self.carry = self.carry, ""
+        return self._count(text)
+
+    def _count(self, text: str) -> int:
+        if not text:
+            return 0
+        words, special, _ = self.patterns
+        if self.mode == "jieba":
+            tokens = []
+            for index, part in enumerate(special.split(text) if special.search(text) else [text]):
+                tokens += _jieba().lcut(part) if index % 2 else words.findall(part)
+        else:
+            tokens = words.findall(text)
+            if special is not None:
+                self.cjk += len(special.findall(text))
+        if self.freq is not None:
+            self.freq.update(token.encode("utf-8") for token in tokens)
+        self.words += len(tokens)
+        return len(tokens)
+
+
+def new_tally(options: CountOptions, freq: Counter[bytes] | None = None) -> Tally | TextTally:
+    """The tally for the word mode of `options`."""
+    return Tally(freq) if options.words == "whitespace" else TextTally(options.words, freq)
+
+
+def fold(word: str, options: CountOptions) -> str:
+    """A word as the frequencies show it: NFKC, case folded, as the options say."""
+    if options.nfkc:
+        word = unicodedata.normalize("NFKC", word)
+    if options.ignore_case:
+        word = word.casefold()
+        if options.nfkc:
+            word = unicodedata.normalize("NFKC", word)
+    return word
+
+
+def normalized(words: Counter[bytes], options: CountOptions) -> Counter[bytes]:
+    """The frequencies as the user asked for them: folded (`fold`), without words shorter
+    than `min_length` characters, and without stopwords (whatever their case).
+
+    Done in the worker, on its distinct words, before they are handed over; folding then
+    merging gives what merging then folding would.
+    """
+    if not options.normalizes:
+        return words
+    result: Counter[bytes] = Counter()
+    for word, count in words.items():
+        text = fold(word.decode("utf-8"), options)
+        if len(text) < options.min_length or (options.stopwords and text.casefold() in options.stopwords):
+            continue
+        result[text.encode("utf-8")] += count
+    return result
 
 
 class _NotUtf8(Exception):
@@ -234,7 +380,7 @@ def _count_pass(
     On the UTF-8 fast path (`plan.codec` None) a byte that is not UTF-8 raises _NotUtf8
     before anything of its block is counted.
     """
-    tally = Tally(None, options.ignore_case)
+    tally = new_tally(options)
     decoder = None if plan.codec is None else codecs.getincrementaldecoder(plan.codec)(errors=_REPLACE)
     _replaced[0] = 0
     size = 0
@@ -270,11 +416,12 @@ def _count_pass(
             ascii = len(data) == len(text)
             tally.chars += len(text)
         progress.add(0, read, tally.feed(data, ascii, text))
-    if tally.freq is not None:
-        tally.finish()
-        if tally.freq is not words:
-            words.update(tally.freq)  # type: ignore[union-attr]
-    return FileCounts(path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", _replaced[0])
+    progress.add(0, 0, tally.finish())
+    if tally.freq is not None and tally.freq is not words:
+        words.update(tally.freq)  # type: ignore[union-attr]
+    return FileCounts(
+        path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", _replaced[0], cjk_chars=tally.cjk
+    )
 
 
 def replan(plan: decode.Plan, sample: bytes) -> decode.Plan:
@@ -410,9 +557,9 @@ def count_piece(piece: Piece, options: CountOptions, progress: Progress) -> Piec
     return PieceResult(
         piece.path,
         piece.index,
-        Totals(0, counted.lines, counted.words, counted.chars, counted.bytes),
+        Totals(0, counted.lines, counted.words, counted.chars, counted.bytes, counted.cjk_chars),
         counted.replaced,
-        words if words is not None else {},
+        normalized(words, options) if words is not None else {},
     )
 
 
@@ -445,7 +592,7 @@ def count_batch(
     Word frequencies go into `words`, which the caller keeps across batches (a worker returns
     them once, at the end: shipping a large Counter per batch costs more than counting).
     """
-    files = lines = nwords = chars = nbytes = 0
+    files = lines = nwords = chars = nbytes = cjk = 0
     rows: list[FileCounts] = []
     problems: list[Skipped | Failed] = []
     warnings: list[Changed] = []
@@ -457,11 +604,12 @@ def count_batch(
             nwords += outcome.words
             chars += outcome.chars
             nbytes += outcome.bytes
+            cjk += outcome.cjk_chars
             if options.per_file:
                 rows.append(outcome)
             if outcome.changed:
                 warnings.append(Changed(path, CHANGED_WHILE_READ))
         else:
             problems.append(outcome)
-    totals = Totals(files, lines, nwords, chars, nbytes)
+    totals = Totals(files, lines, nwords, chars, nbytes, cjk)
     return BatchResult(totals, tuple(rows), tuple(problems), warnings=tuple(warnings))

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wordcount import decode
-from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, replan
+from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, normalized, replan
 from wordcount.results import CHANGED_WHILE_READ, STDIN, BatchResult, Changed, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
@@ -163,7 +163,7 @@ class _Assembly:
             changed = True
         row = FileCounts(
             result.path, totals.lines, totals.words, totals.chars, totals.bytes,
-            plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed,
+            plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed, totals.cjk_chars,
         )
         warnings = (Changed(result.path, CHANGED_WHILE_READ),) if changed else ()
         return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings)
@@ -325,7 +325,7 @@ def _count(job: tuple[int, Task]) -> Done:
         if len(_words) > FLUSH_WORDS or _unflushed_bytes > FLUSH_BYTES:
             # A dictionary of millions of words is slow to grow (every look-up misses the cache):
             # past this size it goes to the parent with this batch, and a fresh one starts.
-            result = dataclasses.replace(result, words=_words)
+            result = dataclasses.replace(result, words=normalized(_words, _options))
             _words, _unflushed_bytes = Counter(), 0
             return Done(number, os.getpid(), result, True)
         return Done(number, os.getpid(), result, False)
@@ -346,6 +346,8 @@ def _flush(job: tuple[int, None]) -> Done:
     if _barrier is not None:
         _barrier.wait(FLUSH_TIMEOUT_SECONDS)
     words, _words, _unflushed_bytes = _words, (Counter() if _options.frequencies else None), 0
+    if words:
+        words = normalized(words, _options)
     if _slot is not None:
         _slot.begin(-1)
     return Done(job[0], os.getpid(), BatchResult(Totals(), words=words or {}), True)

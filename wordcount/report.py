@@ -35,9 +35,10 @@ class ExitCode(IntEnum):
 class Summary:
     """Everything a run found, merged in the parent as results arrive."""
 
-    def __init__(self, top: int = 10, per_file: bool = False) -> None:
+    def __init__(self, top: int = 10, per_file: bool = False, cjk: bool = False) -> None:
         self.top_n = top
         self.per_file = per_file
+        self.cjk = cjk  # words were counted with `--words cjk`: show how many were CJK characters
         self.totals = Totals()
         self.files: list[FileCounts] = []
         self.skipped: dict[str, Skipped] = {}
@@ -137,6 +138,7 @@ def render_json(summary: Summary) -> str:
             "words": totals.words,
             "chars": totals.chars,
             "bytes": totals.bytes,
+            **({"cjk_chars": totals.cjk_chars} if summary.cjk else {}),
         },
         "top": [{"word": word, "count": count} for word, count in summary.top()],
     }
@@ -214,6 +216,8 @@ def render_table(summary: Summary) -> str:
         out += _columns(rows, left=2)
     else:
         out += _columns([["files", "lines", "words", "chars", "bytes"], [f"{totals.files:,}", *numbers]])
+    if summary.cjk:
+        out.append(f"{totals.cjk_chars:,} of the words are single CJK characters")
     top = summary.top()
     if top:
         out += ["", f"top {len(top)} words"]
@@ -231,4 +235,17 @@ def render_table(summary: Summary) -> str:
     return "\n".join(out) + "\n"
 
 
-RENDERERS = {"table": render_table, "json": render_json, "csv": render_csv}
+def render_wc(summary: Summary) -> str:
+    """What GNU `wc` prints for the counted files: lines, words, bytes and the name, a `total`
+    line when there is more than one file, every number right-aligned to the width of the
+    total size (at least 7 wide when standard input is among them, as wc does)."""
+    rows = summary.sorted_files()
+    total = summary.totals
+    width = max(len(str(total.bytes)), 7 if any(row.path == "-" for row in rows) else 1)
+    lines = [f"{row.lines:{width}} {row.words:{width}} {row.bytes:{width}} {row.path}" for row in rows]
+    if len(rows) > 1:
+        lines.append(f"{total.lines:{width}} {total.words:{width}} {total.bytes:{width}} total")
+    return "".join(line + "\n" for line in lines)
+
+
+RENDERERS = {"table": render_table, "json": render_json, "csv": render_csv, "wc": render_wc}

@@ -30,6 +30,7 @@ class Totals:
     words: int = 0
     chars: int = 0
     bytes: int = 0
+    cjk_chars: int = 0  # words that are one CJK character (`--words cjk`)
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(
@@ -38,6 +39,7 @@ class Totals:
             self.words + other.words,
             self.chars + other.chars,
             self.bytes + other.bytes,
+            self.cjk_chars + other.cjk_chars,
         )
 
 
@@ -53,10 +55,11 @@ class FileCounts:
     encoding: str
     replaced: int = 0  # undecodable bytes that were replaced by U+FFFD
     changed: bool = False  # its size differed, once read, from the bytes read
+    cjk_chars: int = 0
 
     @property
     def totals(self) -> Totals:
-        return Totals(1, self.lines, self.words, self.chars, self.bytes)
+        return Totals(1, self.lines, self.words, self.chars, self.bytes, self.cjk_chars)
 
 
 @dataclass(frozen=True, slots=True)

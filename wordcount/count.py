@@ -223,7 +223,7 @@ def _patterns(mode: str) -> tuple[Any, Any, Any]:
     import regex
 
     if mode == "cjk":
-        other = rf"[[{_WORD}]--[{_CJK}\uff9e\uff9f]]"
+        other = rf"[[{_WORD}]--[{_CJK}]]"
         words = regex.compile(rf"(?V1)[{_CJK}][{_CJK_MARKS}]*|{other}+(?:[{_JOINERS}]{other}+)*")
         cjk = regex.compile(rf"(?V1)[{_CJK}]")
         boundary = regex.compile(rf"(?V1)(?:[^{_WORD}{_JOINERS}]|[{_CJK}])(?![{_CJK_MARKS}])", flags=regex.REVERSE)

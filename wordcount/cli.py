@@ -9,6 +9,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, NoReturn
@@ -42,6 +43,7 @@ class WordMode(str, Enum):
 class ProgressMode(str, Enum):
     auto = "auto"
     bar = "bar"
+    log = "log"
     none = "none"
 
 
@@ -112,6 +114,53 @@ class ProgressBar:
     def close(self) -> None:
         self.bar.refresh()  # the last totals, even if they came within tqdm's minimum interval
         self.bar.close()
+
+
+class ProgressLog:
+    """Progress for unattended runs: a heartbeat line on stderr every `interval` seconds, with
+    files, bytes, words, the rate and the time left; one more when the run ends."""
+
+    def __init__(self, total_files: int, total_bytes: int, interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.total_files = total_files
+        self.total_bytes = total_bytes
+        self.interval = interval
+        self.clock = clock
+        self.start = clock()
+        self.due = self.start + interval
+        self.last: engine.Snapshot = (0, 0, 0)
+
+    def __call__(self, snapshot: engine.Snapshot) -> None:
+        self.last = snapshot
+        now = self.clock()
+        if now >= self.due:
+            self.due = now + self.interval
+            _say(self.line(now))
+
+    def line(self, now: float) -> str:
+        files, nbytes, words = self.last
+        elapsed = max(now - self.start, 1e-9)
+        rate = nbytes / elapsed
+        left = (self.total_bytes - nbytes) / rate if rate > 0 else None
+        eta = "?" if left is None else _duration(max(left, 0.0))
+        return (f"{files:,}/{self.total_files:,} files, {_size(nbytes)}/{_size(self.total_bytes)}, {words:,} words, "
+                f"{_size(rate)}/s, elapsed {_duration(elapsed)}, ETA {eta}")
+
+    def close(self) -> None:
+        _say(self.line(self.clock()) + " (done)")
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if nbytes < 1024 or unit == "GiB":
+            return f"{nbytes:,.0f} {unit}" if unit == "B" else f"{nbytes:,.1f} {unit}"
+        nbytes /= 1024
+    raise AssertionError("unreachable")
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds + 0.5)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 def _usage_error(message: str) -> NoReturn:
@@ -186,8 +235,12 @@ def wordcount(
         str | None, typer.Option(help="Read every file with this encoding instead of detecting it.", metavar="NAME")
     ] = None,
     progress: Annotated[
-        ProgressMode, typer.Option(help="Progress bar on stderr; auto: when stderr is a terminal.")
+        ProgressMode,
+        typer.Option(help="Progress on stderr: a bar (auto: when stderr is a terminal), or log heartbeat lines."),
     ] = ProgressMode.auto,
+    log_interval: Annotated[
+        float, typer.Option(min=0, help="Seconds between heartbeat lines of --progress log.", metavar="SECONDS")
+    ] = 30,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no warnings on stderr.")] = False,
     hidden: Annotated[bool, typer.Option("--hidden", help="Include hidden files and folders.")] = False,
     no_ignore: Annotated[bool, typer.Option("--no-ignore", help="Do not honour .gitignore and .ignore files.")] = False,
@@ -250,13 +303,14 @@ def wordcount(
         follow_links=follow_links,
         max_filesize=max_filesize,
     )
-    show_bar = not quiet and (
-        progress is ProgressMode.bar or (progress is ProgressMode.auto and sys.stderr.isatty())
-    )
+    if quiet:
+        progress = ProgressMode.none
+    elif progress is ProgressMode.auto:
+        progress = ProgressMode.bar if sys.stderr.isatty() else ProgressMode.none
     on_signal = _signal_handler(os.getpid())
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        summary = _run(roots, walk_options, count_options, jobs or engine.default_jobs(), top, show_bar)
+        summary = _run(roots, walk_options, count_options, jobs or engine.default_jobs(), top, progress, log_interval)
         _write_report(RENDERERS[output_format.value](summary), output)
     except KeyboardInterrupt:
         _say("interrupted")
@@ -293,7 +347,13 @@ def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
 
 
 def _run(
-    roots: list[str], walk_options: WalkOptions, count_options: CountOptions, jobs: int, top: int, show_bar: bool
+    roots: list[str],
+    walk_options: WalkOptions,
+    count_options: CountOptions,
+    jobs: int,
+    top: int,
+    progress: ProgressMode,
+    log_interval: float,
 ) -> Summary:
     """Discover, count and merge: the whole pipeline short of rendering."""
     summary = Summary(top=top, per_file=count_options.per_file, cjk=count_options.words == "cjk")
@@ -303,7 +363,12 @@ def _run(
             entries.append(found)
         else:
             summary.add(found)
-    bar = ProgressBar(len(entries), sum(entry.size for entry in entries)) if show_bar else None
+    total_bytes = sum(entry.size for entry in entries)
+    bar: ProgressBar | ProgressLog | None = None
+    if progress is ProgressMode.bar:
+        bar = ProgressBar(len(entries), total_bytes)
+    elif progress is ProgressMode.log:
+        bar = ProgressLog(len(entries), total_bytes, log_interval)
     try:
         for batch in engine.run(entries, count_options, jobs, bar):
             summary.add_batch(batch)

@@ -415,7 +415,7 @@ def test_max_filesize_applies_to_a_named_file() -> None:
     write("big.txt", "x" * 101)
     write("exact.txt", "x" * 100)
     found = walk("big.txt", "exact.txt", max_filesize=100)
-    assert found == [Skipped("big.txt", "too-large"), FileEntry("exact.txt", 100)]
+    assert found == [Skipped("big.txt", "too-large"), FileEntry("exact.txt", 100, os.stat("exact.txt").st_mtime_ns)]
 
 
 def test_cli_max_filesize() -> None:
@@ -439,7 +439,7 @@ def test_cli_max_filesize() -> None:
 def test_named_hidden_file_is_counted() -> None:
     """`wordcount dir/.hidden.txt` counts the file even though its name starts with '.'."""
     make("dir/.hidden.txt")
-    assert walk("dir/.hidden.txt") == [FileEntry("dir/.hidden.txt", len(TEXT))]
+    assert walk("dir/.hidden.txt") == [FileEntry("dir/.hidden.txt", len(TEXT), os.stat("dir/.hidden.txt").st_mtime_ns)]
     report = invoke_json("dir/.hidden.txt", "--per-file")
     assert report_paths(report) == ["dir/.hidden.txt"]
 
@@ -500,7 +500,7 @@ def test_follow_links_counts_a_link_to_a_file_under_the_link_path() -> None:
     make("tree/")
     os.symlink("../outside.txt", "tree/link.txt")
     found = walk("tree", follow_links=True)
-    assert found == [FileEntry("tree/link.txt", len("one two three four\n"))]
+    assert found == [FileEntry("tree/link.txt", len("one two three four\n"), os.stat("tree/link.txt").st_mtime_ns)]
 
 
 def test_follow_links_walks_a_link_to_a_folder() -> None:

@@ -5,6 +5,8 @@ discover → engine (count in workers) → report.Summary (merge) → render →
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import signal
@@ -20,7 +22,7 @@ from wordcount import __version__, atomic, decode, engine
 from wordcount import stopwords as stopword_lists
 from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
-from wordcount.results import STDIN, FileEntry
+from wordcount.results import STDIN, FileCounts, FileEntry, Skipped
 from wordcount.report import RENDERERS, ExitCode, Summary
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -238,6 +240,13 @@ def wordcount(
         ProgressMode,
         typer.Option(help="Progress on stderr: a bar (auto: when stderr is a terminal), or log heartbeat lines."),
     ] = ProgressMode.auto,
+    use_cache: Annotated[
+        bool,
+        typer.Option("--cache", help="Reuse the counts of files unchanged since the last run (user cache folder)."),
+    ] = False,
+    cache_dir: Annotated[
+        str | None, typer.Option(help="Keep the cache in DIR (implies --cache).", metavar="DIR")
+    ] = None,
     log_interval: Annotated[
         float, typer.Option(min=0, help="Seconds between heartbeat lines of --progress log.", metavar="SECONDS")
     ] = 30,
@@ -310,7 +319,13 @@ def wordcount(
     on_signal = _signal_handler(os.getpid())
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        summary = _run(roots, walk_options, count_options, jobs or engine.default_jobs(), top, progress, log_interval)
+        cache_folder = cache_dir
+        if use_cache and cache_folder is None:
+            from wordcount.cache import default_folder  # sqlite3 and friends only when asked for
+
+            cache_folder = default_folder()
+        summary = _run(roots, walk_options, count_options, jobs or engine.default_jobs(), top, progress, log_interval,
+                       cache_folder, quiet)
         _write_report(RENDERERS[output_format.value](summary), output)
     except KeyboardInterrupt:
         _say("interrupted")
@@ -354,8 +369,14 @@ def _run(
     top: int,
     progress: ProgressMode,
     log_interval: float,
+    cache_folder: str | None = None,
+    quiet: bool = False,
 ) -> Summary:
-    """Discover, count and merge: the whole pipeline short of rendering."""
+    """Discover, count and merge: the whole pipeline short of rendering.
+
+    With a cache, the files unchanged since the last run take their counts from it, and the
+    rest are counted and stored.
+    """
     summary = Summary(top=top, per_file=count_options.per_file, cjk=count_options.words == "cjk")
     entries: list[FileEntry] = []
     for found in discover(roots, walk_options):
@@ -363,6 +384,50 @@ def _run(
             entries.append(found)
         else:
             summary.add(found)
+    store = None
+    if cache_folder is not None:
+        from wordcount import cache
+
+        scope = json.dumps([os.getcwd(), roots, dataclasses.asdict(walk_options)], default=repr)
+        try:
+            store = cache.Cache(cache_folder, count_options, scope)
+        except cache.CacheError as error:
+            if not quiet:
+                _say(f"{error}; counting without it")
+    if store is None:
+        _count(entries, summary, count_options, jobs, progress, log_interval)
+        return summary
+    if store.warning and not quiet:
+        _say(store.warning)
+    try:
+        all_entries = entries
+        hits, entries = store.split(entries)
+        for row in hits:
+            summary.add(row)
+        if count_options.frequencies:
+            summary.ranked = store.ranked(all_entries, hits, top) if not entries else None
+            if summary.ranked is None:
+                summary.words.update(store.words(all_entries, hits))
+        counted, packed = _count(entries, summary, dataclasses.replace(count_options, per_file=True, file_words=True),
+                                 jobs, progress, log_interval)
+        store.save(all_entries, hits, counted, packed, summary.words)
+    finally:
+        store.close()
+    return summary
+
+
+def _count(
+    entries: list[FileEntry],
+    summary: Summary,
+    count_options: CountOptions,
+    jobs: int,
+    progress: ProgressMode,
+    log_interval: float,
+) -> tuple[list[FileCounts | Skipped], dict[str, bytes]]:
+    """Count `entries` into `summary`, with progress; returns the rows and packed frequencies
+    the workers gave (only asked for when a cache stores them)."""
+    counted: list[FileCounts | Skipped] = []
+    packed: dict[str, bytes] = {}
     total_bytes = sum(entry.size for entry in entries)
     bar: ProgressBar | ProgressLog | None = None
     if progress is ProgressMode.bar:
@@ -372,10 +437,14 @@ def _run(
     try:
         for batch in engine.run(entries, count_options, jobs, bar):
             summary.add_batch(batch)
+            if count_options.file_words:
+                counted.extend(batch.files)
+                counted.extend(item for item in batch.problems if isinstance(item, Skipped) and item.reason == "binary")
+                packed.update(batch.file_words)
     finally:
         if bar is not None:
             bar.close()
-    return summary
+    return counted, packed
 
 
 def main() -> None:

@@ -18,16 +18,19 @@ This module must stay cheap to import: workers load it, and nothing of Typer or 
 
 from __future__ import annotations
 
+import array
 import codecs
 import functools
+import marshal
 import os
 import re
 import stat
 import sys
 import tempfile
 import unicodedata
+import zlib
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, Protocol
 
@@ -90,6 +93,7 @@ class CountOptions:
     nfkc: bool = False
     min_length: int = 0
     stopwords: frozenset[str] = frozenset()  # casefolded
+    file_words: bool = False  # also return each file's own frequencies, packed (for the cache)
 
     @property
     def normalizes(self) -> bool:
@@ -596,8 +600,14 @@ def count_batch(
     rows: list[FileCounts] = []
     problems: list[Skipped | Failed] = []
     warnings: list[Changed] = []
+    packed: list[tuple[str, bytes]] = []
     for path in paths:
-        outcome = count_file(path, options, words, progress)
+        own: Counter[bytes] | None = Counter() if options.file_words and words is not None else None
+        outcome = count_file(path, options, words if own is None else own, progress)
+        if own is not None:
+            words.update(own)  # type: ignore[union-attr]
+            if isinstance(outcome, FileCounts) and not outcome.changed:
+                packed.append((path, pack_words(normalized(own, options))))
         if isinstance(outcome, FileCounts):
             files += 1
             lines += outcome.lines
@@ -612,4 +622,33 @@ def count_batch(
         else:
             problems.append(outcome)
     totals = Totals(files, lines, nwords, chars, nbytes, cjk)
-    return BatchResult(totals, tuple(rows), tuple(problems), warnings=tuple(warnings))
+    return BatchResult(totals, tuple(rows), tuple(problems), warnings=tuple(warnings), file_words=tuple(packed))
+
+
+def pack_words(words: Mapping[bytes, int]) -> bytes:
+    """One file's frequencies as compact bytes: marshal (fast, read only by this same version),
+    compressed, as there are as many of these as files."""
+    return zlib.compress(marshal.dumps(dict(words)), 1)
+
+
+def unpack_words(data: bytes) -> dict[bytes, int]:
+    return marshal.loads(zlib.decompress(data))  # type: ignore[no-any-return]
+
+
+def pack_table(words: Mapping[bytes, int]) -> bytes:
+    """A large frequency table as bytes that load fast: the words joined by NUL, then the counts
+    as 64-bit integers (marshal, for the rare table with a NUL inside a word)."""
+    keys = b"\0".join(words)
+    if keys.count(b"\0") != len(words) - 1:
+        return b"M" + marshal.dumps(dict(words))
+    return b"T" + len(keys).to_bytes(8, "little") + keys + array.array("q", words.values()).tobytes()
+
+
+def unpack_table(data: bytes) -> dict[bytes, int]:
+    if data[:1] == b"M":
+        return marshal.loads(data[1:])  # type: ignore[no-any-return]
+    size = int.from_bytes(data[1:9], "little")
+    counts = array.array("q")
+    counts.frombytes(data[9 + size :])
+    keys = data[9 : 9 + size].split(b"\0") if counts else []
+    return dict(zip(keys, counts))

@@ -84,14 +84,14 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
                 # A named special file (a pipe from `<(…)`) is read as it is, like `wc` does.
                 yield FileEntry(root, 0)
             else:
-                yield _sized(root, info.st_size, options)
+                yield _sized(root, info, options)
 
 
-def _sized(path: str, size: int, options: WalkOptions) -> FileEntry | Skipped:
-    """A regular file of `size` bytes: to count, or too large to."""
-    if options.max_filesize is not None and size > options.max_filesize:
+def _sized(path: str, info: os.stat_result, options: WalkOptions) -> FileEntry | Skipped:
+    """A regular file: to count, or too large to."""
+    if options.max_filesize is not None and info.st_size > options.max_filesize:
         return Skipped(path, "too-large")
-    return FileEntry(path, size)
+    return FileEntry(path, info.st_size, info.st_mtime_ns)
 
 
 def _first_time(info: os.stat_result, seen: set[tuple[int, int]]) -> bool:
@@ -266,4 +266,4 @@ class _Walk:
             return Skipped(path, _special_kind(mode))
         if not _first_time(info, self.seen):
             return None
-        return _sized(path, info.st_size, options)
+        return _sized(path, info, options)

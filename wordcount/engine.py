@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wordcount import decode
-from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, normalized, replan
+from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, normalized, pack_words, replan
 from wordcount.results import CHANGED_WHILE_READ, STDIN, BatchResult, Changed, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
@@ -114,8 +114,9 @@ def make_tasks(entries: Sequence[FileEntry], jobs: int, forced: str | None) -> l
 class _Assembly:
     """Collects the pieces of cut files and gives each whole file's result once all are in."""
 
-    def __init__(self, tasks: Sequence[Task], per_file: bool) -> None:
+    def __init__(self, tasks: Sequence[Task], per_file: bool, file_words: bool = False) -> None:
         self.per_file = per_file
+        self.file_words = file_words
         self.waiting: dict[str, list[PieceResult]] = {}
         self.expected: dict[str, list[Piece]] = {}
         self.add_tasks(tasks)
@@ -166,7 +167,8 @@ class _Assembly:
             plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed, totals.cjk_chars,
         )
         warnings = (Changed(result.path, CHANGED_WHILE_READ),) if changed else ()
-        return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings)
+        packed = ((result.path, pack_words(words)),) if self.file_words and not changed else ()
+        return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings, packed)
 
 
 class Board:
@@ -428,7 +430,7 @@ def _run_pool(
     todo: dict[int, Task] = dict(enumerate(tasks))  # every task whose result is not merged yet
     numbers = itertools.count(len(todo))
     suspects: set[int] = set()  # tasks whose worker died once already
-    assembly = _Assembly(tasks, options.per_file)
+    assembly = _Assembly(tasks, options.per_file, options.file_words and options.frequencies)
     merged = [0, 0, 0]  # files, bytes, words merged by earlier pools, for the bar
     restarts = 0
 

@@ -11,7 +11,7 @@ import heapq
 import io
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import IntEnum
 
 from wordcount import __version__
@@ -45,6 +45,7 @@ class Summary:
         self.errors: dict[str, Failed] = {}
         self.warnings: dict[str, Changed] = {}
         self.words: Counter[bytes] = Counter()
+        self.ranked: list[tuple[bytes, int]] | None = None  # the top words as a cache kept them
 
     def add(self, outcome: FileCounts | Skipped | Failed | Changed) -> None:
         """Take in one file's outcome, a problem met while walking, or a warning."""
@@ -76,28 +77,12 @@ class Summary:
         return ExitCode.UNREADABLE if self.errors else ExitCode.OK
 
     def top(self) -> list[tuple[str, int]]:
-        """The `top_n` most frequent words, ties broken by the word (code point order).
-
-        Only the words whose count reaches the N-th largest count are looked at closely, so
-        a vocabulary of millions costs one pass, not a sort.
-        """
-        words, wanted = self.words, self.top_n
-        if wanted <= 0 or not words:
-            return []
-        reach = wanted
-        while True:
-            cutoff = heapq.nlargest(reach, words.values())[-1] if reach < len(words) else 0
-            eligible = [
-                (word, count)
-                for word, count in words.items()
-                if count >= cutoff and len(word) <= MAX_WORD_BYTES
-            ]
-            if len(eligible) >= wanted or cutoff == 0:
-                break
-            reach *= 4  # too many of the most frequent were too long to be words
-        # UTF-8 byte order is code point order, so sorting the bytes sorts the words.
-        eligible.sort(key=lambda pair: (-pair[1], pair[0]))
-        return [(word.decode("utf-8"), count) for word, count in eligible[:wanted]]
+        """The `top_n` most frequent words, ties broken by the word (code point order)."""
+        if self.ranked is not None and not self.words:
+            ranked = self.ranked[: self.top_n]
+        else:
+            ranked = ranking(self.words, self.top_n)
+        return [(word.decode("utf-8"), count) for word, count in ranked]
 
     def sorted_files(self) -> list[FileCounts]:
         return sorted(self.files, key=lambda row: row.path)
@@ -110,6 +95,30 @@ class Summary:
 
     def sorted_warnings(self) -> list[Changed]:
         return [self.warnings[path] for path in sorted(self.warnings)]
+
+
+def ranking(words: Mapping[bytes, int], wanted: int) -> list[tuple[bytes, int]]:
+    """The `wanted` most frequent words (too long ones left out), ties broken by the word.
+
+    Only the words whose count reaches the N-th largest count are looked at closely, so
+    a vocabulary of millions costs one pass, not a sort.
+    """
+    if wanted <= 0 or not words:
+        return []
+    reach = wanted
+    while True:
+        cutoff = heapq.nlargest(reach, words.values())[-1] if reach < len(words) else 0
+        eligible = [
+            (word, count)
+            for word, count in words.items()
+            if count >= cutoff and len(word) <= MAX_WORD_BYTES
+        ]
+        if len(eligible) >= wanted or cutoff == 0:
+            break
+        reach *= 4  # too many of the most frequent were too long to be words
+    # UTF-8 byte order is code point order, so sorting the bytes sorts the words.
+    eligible.sort(key=lambda pair: (-pair[1], pair[0]))
+    return eligible[:wanted]
 
 
 def _file_row(row: FileCounts) -> dict[str, object]:

@@ -15,10 +15,12 @@ STDIN = "-"  # the path that means standard input
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
-    """A file that takes part in the count: its path as reached from the arguments, and size."""
+    """A file that takes part in the count: its path as reached from the arguments, its size,
+    and its modification time (0 when it is not a regular file: such a file is never cached)."""
 
     path: str
     size: int
+    mtime_ns: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class BatchResult:
     problems: tuple[Skipped | Failed, ...] = ()
     words: dict[bytes, int] = field(default_factory=dict)
     warnings: tuple[Changed, ...] = ()
+    file_words: tuple[tuple[str, bytes], ...] = ()  # (path, packed frequencies) per file, for the cache
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,181 @@
+"""--cache and --cache-dir: unchanged files are not read again; the report is a fresh run's."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import sqlite3
+from typing import Any
+
+import pytest
+
+from conftest import invoke
+from wordcount import cache, count, engine
+
+REPORT = ["--per-file", "--format", "json", "--top", "50"]
+
+
+def make_tree(root: pathlib.Path) -> None:
+    (root / "docs").mkdir(parents=True)
+    for index in range(12):
+        (root / "docs" / f"d{index}.txt").write_text(f"alpha beta gamma{index} delta alpha\n" * (index + 1))
+    (root / "notes.txt").write_text("Straße STRASSE the The\n")
+    (root / "zh.txt").write_text("中文字符 カタカナ\n", encoding="utf-8")
+    (root / "image.bin").write_bytes(b"\x89PNG\0\0\0" * 50)
+
+
+def run(*args: str) -> Any:
+    result = invoke(*REPORT, *args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def fresh(root: pathlib.Path, *args: str) -> str:
+    return run(str(root), *args).stdout
+
+
+def bump(path: pathlib.Path, text: str) -> None:
+    """Change a file's content and make sure its modification time moves too."""
+    stamp = path.stat().st_mtime_ns
+    path.write_text(text)
+    os.utime(path, ns=(stamp + 10**9, stamp + 10**9))
+
+
+@pytest.fixture
+def no_reading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Records every file counted (that is, read) in this process."""
+    read: list[str] = []
+    real = count.count_file
+
+    def spy(path: str, *args: Any, **kwargs: Any) -> Any:
+        read.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(count, "count_file", spy)
+    return read
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_second_run_reads_nothing_and_reports_the_same(tmp_path: pathlib.Path, no_reading: list[str],
+                                                       monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    monkeypatch.setattr(engine, "SERIAL_BELOW", 0)
+    root, store = tmp_path / "tree", tmp_path / "cache"
+    make_tree(root)
+    expected = fresh(root, "-j", "1")
+    first = run(str(root), "--cache-dir", str(store), "-j", jobs).stdout
+    assert first == expected
+    no_reading.clear()
+    second = run(str(root), "--cache-dir", str(store), "-j", "1").stdout
+    assert second == expected
+    assert no_reading == []  # every file, the binary one too, came from the cache
+
+
+def test_edits_additions_and_removals_give_a_fresh_runs_report(tmp_path: pathlib.Path, no_reading: list[str]) -> None:
+    root, store = tmp_path / "tree", tmp_path / "cache"
+    make_tree(root)
+    run(str(root), "--cache-dir", str(store))
+    bump(root / "docs" / "d3.txt", "omega omega alpha\n")
+    (root / "docs" / "new.txt").write_text("brand new words alpha\n")
+    (root / "docs" / "d5.txt").unlink()
+    no_reading.clear()
+    cached = run(str(root), "--cache-dir", str(store)).stdout
+    assert sorted(os.path.basename(path) for path in no_reading) == ["d3.txt", "new.txt"]
+    assert cached == fresh(root)
+    again = run(str(root), "--cache-dir", str(store)).stdout  # and the table stored after the edit is right
+    assert again == cached
+    assert json.loads(cached)["top"][0] == {"word": "alpha", "count": json.loads(fresh(root))["top"][0]["count"]}
+
+
+def test_other_settings_do_not_use_the_cached_counts(tmp_path: pathlib.Path, no_reading: list[str]) -> None:
+    """Counts depend on the word mode (and every other counting setting): a new key, a new count."""
+    root, store = tmp_path / "tree", tmp_path / "cache"
+    make_tree(root)
+    run(str(root), "--cache-dir", str(store))
+    no_reading.clear()
+    cjk = run(str(root), "--cache-dir", str(store), "--words", "cjk").stdout
+    assert len(no_reading) == 15
+    assert cjk == fresh(root, "--words", "cjk")
+    folded = run(str(root), "--cache-dir", str(store), "--ignore-case").stdout
+    assert folded == fresh(root, "--ignore-case")
+
+
+def test_a_new_version_does_not_trust_the_old_cache(tmp_path: pathlib.Path, no_reading: list[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root, store = tmp_path / "tree", tmp_path / "cache"
+    make_tree(root)
+    run(str(root), "--cache-dir", str(store))
+    monkeypatch.setattr(cache, "__version__", "99.0")
+    no_reading.clear()
+    run(str(root), "--cache-dir", str(store))
+    assert len(no_reading) == 15
+
+
+def test_a_corrupt_cache_is_reported_and_rebuilt(tmp_path: pathlib.Path) -> None:
+    root, store = tmp_path / "tree", tmp_path / "cache"
+    make_tree(root)
+    run(str(root), "--cache-dir", str(store))
+    database = store / cache.FILENAME
+    database.write_bytes(b"this is not a database" * 1000)
+    result = run(str(root), "--cache-dir", str(store))
+    assert result.stdout == fresh(root)
+    assert "could not be read" in result.stderr and "built again" in result.stderr
+    rows = sqlite3.connect(database).execute("SELECT count(*) FROM files").fetchone()[0]
+    assert rows == 15  # rebuilt: 14 text files and the binary one
+
+
+def test_a_failed_save_keeps_the_last_good_cache(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run that dies while storing leaves the cache as it was (one transaction per run)."""
+    root, store = tmp_path / "tree", tmp_path / "cache"
+    make_tree(root)
+    run(str(root), "--cache-dir", str(store))
+    before = sqlite3.connect(store / cache.FILENAME).execute("SELECT path, size, mtime_ns, counts FROM files").fetchall()
+    bump(root / "notes.txt", "changed text\n")
+    real = cache.Cache.save
+
+    def dying(self: cache.Cache, *args: Any) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("DELETE FROM files")
+        raise KeyboardInterrupt  # as if Ctrl-C came in the middle of storing
+
+    monkeypatch.setattr(cache.Cache, "save", dying)
+    assert invoke(str(root), "--cache-dir", str(store)).exit_code == 130
+    monkeypatch.setattr(cache.Cache, "save", real)
+    after = sqlite3.connect(store / cache.FILENAME).execute("SELECT path, size, mtime_ns, counts FROM files").fetchall()
+    assert sorted(after) == sorted(before)
+    assert run(str(root), "--cache-dir", str(store)).stdout == fresh(root)
+
+
+def test_cache_flag_uses_the_user_cache_folder(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    root = tmp_path / "tree"
+    make_tree(root)
+    assert run(str(root), "--cache").stdout == fresh(root)
+    assert (tmp_path / "xdg" / "wordcount" / cache.FILENAME).is_file()
+
+
+def test_an_unusable_cache_folder_is_a_warning_not_a_failure(tmp_path: pathlib.Path) -> None:
+    root = tmp_path / "tree"
+    make_tree(root)
+    (tmp_path / "file").write_text("not a folder")
+    result = run(str(root), "--cache-dir", str(tmp_path / "file" / "cache"))
+    assert result.stdout == fresh(root)
+    assert "cannot use the cache folder" in result.stderr
+
+
+def test_a_cut_file_is_cached_too(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
+                                  no_reading: list[str]) -> None:
+    """A large file counted in pieces by the pool stores its frequencies like any other."""
+    monkeypatch.setattr(engine, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(engine, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(engine, "SERIAL_BELOW", 0)
+    root, store = tmp_path / "tree", tmp_path / "cache"
+    make_tree(root)
+    (root / "big.txt").write_text("many words in a big file alpha\n" * 20_000)
+    first = run(str(root), "--cache-dir", str(store), "-j", "2").stdout
+    assert first == fresh(root, "-j", "1")
+    bump(root / "notes.txt", "alpha alpha\n")
+    no_reading.clear()
+    cached = run(str(root), "--cache-dir", str(store), "-j", "1").stdout
+    assert [os.path.basename(path) for path in no_reading] == ["notes.txt"]
+    assert cached == fresh(root, "-j", "1")

@@ -1,0 +1,228 @@
+"""The stamp cache (`--cache`, `--cache-dir`): files unchanged since the last run are not read again.
+
+A file is unchanged when its path, size and modification time are those stored. Entries are
+keyed by everything that changes counts (the tool's version and the counting options), so a
+cache never answers for other settings. Each file's counts and frequencies are stored; so is
+the merged frequency table of the last run over the same paths, with what it was made of, so
+that a run where few files changed starts from it and only adds and takes away those files,
+instead of merging the frequencies of every file again.
+
+The storage is sqlite3: every run's changes are one transaction, so a crash leaves the last
+good state. A cache that cannot be read is reported, deleted and built again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from wordcount import __version__
+from wordcount.count import CountOptions, pack_table, unpack_table, unpack_words
+from wordcount.report import ranking
+from wordcount.results import STDIN, FileCounts, FileEntry, Skipped
+
+FILENAME = "wordcount-cache.sqlite3"
+SCHEMA_VERSION = 1
+SCHEMA = """
+DROP TABLE IF EXISTS files;
+DROP TABLE IF EXISTS runs;
+CREATE TABLE files (
+    key TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    counts TEXT NOT NULL, words BLOB, PRIMARY KEY (key, path));
+CREATE TABLE runs (
+    key TEXT NOT NULL, scope TEXT NOT NULL, manifest TEXT NOT NULL, words BLOB NOT NULL,
+    ranked BLOB NOT NULL, PRIMARY KEY (key, scope));
+"""
+# The most frequent words of a run are kept ranked apart from its whole table, so that a run
+# where nothing changed shows them without loading millions of words.
+RANKED = 10_000
+
+
+class CacheError(Exception):
+    """The cache could not be used; the run goes on without it."""
+
+
+def default_folder() -> str:
+    """The user's cache folder: $XDG_CACHE_HOME/wordcount, else ~/.cache/wordcount."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "wordcount")
+
+
+def options_key(options: CountOptions) -> str:
+    """What the stored counts depend on: the tool's version and the counting settings."""
+    fields = dataclasses.asdict(options)
+    fields.pop("per_file", None)
+    fields.pop("file_words", None)
+    fields["stopwords"] = sorted(fields["stopwords"])
+    text = json.dumps([__version__, fields], sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _cacheable(entry: FileEntry) -> bool:
+    return entry.path != STDIN and entry.mtime_ns != 0
+
+
+class Cache:
+    """One run's view of the cache: which files it can answer for, and what the run adds."""
+
+    def __init__(self, folder: str, options: CountOptions, scope: str) -> None:
+        self.path = os.path.join(folder, FILENAME)
+        self.key = options_key(options)
+        self.scope = scope
+        self.frequencies = options.frequencies
+        self.unchanged = False  # the stored table was used as it was: nothing to store again
+        self.warning: str | None = None
+        try:
+            os.makedirs(folder, exist_ok=True)
+            self.db = self._open()
+        except sqlite3.DatabaseError as error:
+            self.warning = f"the cache {self.path} could not be read ({error}); it is built again"
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                try:
+                    os.remove(self.path + suffix)
+                except FileNotFoundError:
+                    pass
+            self.db = self._open()
+        except OSError as error:
+            raise CacheError(f"cannot use the cache folder {folder}: {error.strerror or error}") from None
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                db.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
+            db.execute("SELECT count(*) FROM files WHERE key = ''").fetchone()  # reads a page: finds corruption
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def split(self, entries: Sequence[FileEntry]) -> tuple[list[FileCounts | Skipped], list[FileEntry]]:
+        """What is known of the unchanged files (counts, or that they are binary), and the files
+        that must be counted."""
+        stored = {
+            path: (size, mtime, counts)
+            for path, size, mtime, counts in self.db.execute(
+                "SELECT path, size, mtime_ns, counts FROM files WHERE key = ?", (self.key,)
+            )
+        }
+        hits: list[FileCounts | Skipped] = []
+        misses: list[FileEntry] = []
+        for entry in entries:
+            found = stored.get(entry.path) if _cacheable(entry) else None
+            if found is not None and found[:2] == (entry.size, entry.mtime_ns):
+                fields = json.loads(found[2])
+                reason = fields.pop("skipped", None)
+                hits.append(Skipped(entry.path, reason) if reason else FileCounts(path=entry.path, **fields))
+            else:
+                misses.append(entry)
+        return hits, misses
+
+    def ranked(self, entries: Sequence[FileEntry], hits: Sequence[FileCounts | Skipped], wanted: int) -> list[tuple[bytes, int]] | None:
+        """The top `wanted` words straight from the last run over the same paths, when every
+        file it counted is unchanged and there is no other (else None)."""
+        row = self.db.execute(
+            "SELECT manifest, ranked FROM runs WHERE key = ? AND scope = ?", (self.key, self.scope)
+        ).fetchone()
+        if row is None or len(hits) != len(entries):
+            return None
+        manifest = {path: (stamp[0], stamp[1]) for path, stamp in json.loads(row[0]).items()}
+        current = {entry.path: (entry.size, entry.mtime_ns) for entry in entries}
+        ranked = list(unpack_table(row[1]).items())
+        if manifest != current or (wanted > len(ranked) and len(ranked) == RANKED):
+            return None
+        self.unchanged = True
+        return ranked[:wanted]
+
+    def words(self, entries: Sequence[FileEntry], hits: Iterable[FileCounts | Skipped]) -> Counter[bytes]:
+        """The frequencies of the unchanged files.
+
+        From the last run over the same paths when there is one: its table, less the files that
+        changed or left since, plus the unchanged ones it did not have.
+        """
+        hit_paths = {row.path for row in hits}
+        current = {entry.path: (entry.size, entry.mtime_ns) for entry in entries if entry.path in hit_paths}
+        row = self.db.execute(
+            "SELECT manifest, words FROM runs WHERE key = ? AND scope = ?", (self.key, self.scope)
+        ).fetchone()
+        if row is None:
+            return self._merged(hit_paths)
+        manifest = {path: (stamp[0], stamp[1]) for path, stamp in json.loads(row[0]).items()}
+        gone = [path for path, stamp in manifest.items() if current.get(path) != stamp]
+        olds = [self._stored_words(path, manifest[path]) for path in gone]
+        if any(old is None for old in olds):  # a version no longer stored: start from the files
+            return self._merged(hit_paths)
+        words: Counter[bytes] = Counter()
+        words.update(unpack_table(row[1]))
+        added = hit_paths.difference(manifest.keys() - set(gone))
+        self.unchanged = not gone and not added
+        for old in olds:
+            words.subtract(old)
+            for word in old:  # type: ignore[union-attr]
+                if words[word] <= 0:
+                    del words[word]
+        for path in added:
+            words.update(self._stored_words(path, current[path]) or {})
+        return words
+
+    def _stored_words(self, path: str, stamp: tuple[int, int]) -> dict[bytes, int] | None:
+        row = self.db.execute(
+            "SELECT size, mtime_ns, words, counts FROM files WHERE key = ? AND path = ?", (self.key, path)
+        ).fetchone()
+        if row is None or (row[0], row[1]) != stamp:
+            return None
+        if row[2] is None:
+            return {} if "skipped" in json.loads(row[3]) else None
+        return unpack_words(row[2])
+
+    def _merged(self, paths: set[str]) -> Counter[bytes]:
+        words: Counter[bytes] = Counter()
+        for path, blob in self.db.execute("SELECT path, words FROM files WHERE key = ?", (self.key,)):
+            if path in paths and blob is not None:
+                words.update(unpack_words(blob))
+        return words
+
+    def save(
+        self,
+        entries: Sequence[FileEntry],
+        hits: Sequence[FileCounts | Skipped],
+        counted: Sequence[FileCounts | Skipped],
+        packed: dict[str, bytes],
+        words: Counter[bytes],
+    ) -> None:
+        """Store what this run counted (and the binary files it found) and, when its frequencies
+        are all accounted for by stored files, its merged frequency table; in one transaction."""
+        stamps = {entry.path: (entry.size, entry.mtime_ns) for entry in entries if _cacheable(entry)}
+        rows = []
+        for row in counted:
+            if row.path not in stamps:
+                continue
+            if isinstance(row, Skipped):
+                rows.append((self.key, row.path, *stamps[row.path], json.dumps({"skipped": row.reason}), None))
+            elif not row.changed and (row.path in packed or not self.frequencies):
+                fields = dataclasses.asdict(row)
+                del fields["path"]
+                rows.append((self.key, row.path, *stamps[row.path], json.dumps(fields), packed.get(row.path)))
+        complete = len(rows) == len(counted) and all(row.path in stamps for row in hits)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows)
+            if self.frequencies and complete and not (self.unchanged and not counted):
+                manifest = {row.path: stamps[row.path] for row in [*hits, *counted]}
+                self.db.execute(
+                    "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)",
+                    (self.key, self.scope, json.dumps(manifest, sort_keys=True), pack_table(words),
+                     pack_table(dict(ranking(words, RANKED)))),
+                )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        self.db.close()

@@ -37,8 +37,12 @@ FAIL_ON = ("binary", "undecodable", "skipped", "errors")
 REGEX_PREFIX = "re:"
 # Forbidden matches listed per file; beyond that they are only counted, in one more violation.
 MAX_HITS_PER_FILE = 1000
-# A match is found whole, across block boundaries, when it is at most this many characters long.
+# A match is found whole, across block boundaries, when it is at most this many characters
+# long (lookarounds included); a longer one may be found in parts, and is reported cut there.
 MAX_MATCH_CHARS = 4096
+# A match is reported with at most this many characters of it (and at most the first 80 in
+# the message): a pattern such as `re:x+` may match a whole line of a gigabyte.
+SHOWN_CHARS = 80
 # Characters kept before the search position, so that lookbehinds and `^` see real text.
 CONTEXT_CHARS = 256
 
@@ -285,9 +289,9 @@ class Searcher:
                     line_start, first_column = buffer.rfind("\n", counted, start) + 1, 1
                 counted = start
                 column = first_column + start - line_start
-                self.hits.append(
-                    Violation("forbid", self.path, f"{describe(pattern)}: {match.group()}", line, column, match.group())
-                )
+                found = buffer[start : min(end, start + self.max_match)]
+                shown = found if len(found) <= SHOWN_CHARS else found[:SHOWN_CHARS] + "…"
+                self.hits.append(Violation("forbid", self.path, f"{describe(pattern)}: {shown}", line, column, found))
             self.next[index] = max(position, limit)
         if last:
             self.buffer = ""

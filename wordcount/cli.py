@@ -15,8 +15,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from wordcount import __version__, atomic, decode, engine
+from wordcount import __version__, atomic, config, decode, engine, report
 from wordcount import stopwords as stopword_lists
+from wordcount.audit import Audit, Rules, compile_forbidden
 from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import STDIN, FileEntry
@@ -30,6 +31,16 @@ class Format(str, Enum):
     json = "json"
     csv = "csv"
     wc = "wc"
+    github = "github"
+    sarif = "sarif"
+    jsonl = "jsonl"
+
+
+class FailOn(str, Enum):
+    binary = "binary"
+    undecodable = "undecodable"
+    skipped = "skipped"
+    errors = "errors"
 
 
 class WordMode(str, Enum):
@@ -78,6 +89,21 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+_CONFIG = "wordcount.config"  # where the loaded config waits in the click context's `meta`
+
+
+def _load_config(ctx: typer.Context, value: str | None) -> str | None:
+    """Read the config file (`--config FILE`, or the one found from the working folder up) into
+    the context's default_map, before the other options take their values."""
+    path = value if value is not None else config.find(os.getcwd())
+    if path is None:
+        return None
+    loaded = config.load(path)
+    ctx.default_map = {**(ctx.default_map or {}), **config.default_map(loaded, ctx)}
+    ctx.meta[_CONFIG] = loaded
+    return path
+
+
 class ProgressBar:
     """A tqdm bar on stderr fed with live totals: bytes as the bar, files and words beside it."""
 
@@ -124,6 +150,8 @@ _UNITS = {"": 1, "k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 def parse_size(text: str) -> int:
     """Bytes from `4096`, `64k`, `10M` or `1.5G` (powers of 1024); a fraction needs a unit."""
+    if isinstance(text, int):  # from a config file: `max-filesize = 1048576`
+        text = str(text)
     match = _SIZE.fullmatch(text.strip())
     if match is None or not (match[1] or match[2]) or (match[2] is not None and not match[3]):
         raise typer.BadParameter(f"not a size: {text!r} (use bytes, or a number with k, M or G, like 10M)")
@@ -135,7 +163,13 @@ def _write_report(text: str, output: str | None) -> None:
     data = text.encode("utf-8", "backslashreplace")  # undecodable file names stay visible, as \udcXX
     if output is not None:
         atomic.write_atomically(output, data)
-        return
+    else:
+        _write_stdout(text)
+
+
+def _write_stdout(text: str) -> None:
+    """Write to stdout now (flushed); a reader that went away is not an error."""
+    data = text.encode("utf-8", "backslashreplace")
     try:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -147,6 +181,7 @@ def _write_report(text: str, output: str | None) -> None:
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def wordcount(
+    ctx: typer.Context,
     paths: Annotated[
         list[str] | None, typer.Argument(help="Files and folders to count; '-' reads standard input. Default: '.'.")
     ] = None,
@@ -162,9 +197,12 @@ def wordcount(
             "each Chinese or Japanese character is a word), jieba (Chinese segmented into words).",
         ),
     ] = WordMode.whitespace,
-    ignore_case: Annotated[bool, typer.Option("--ignore-case", help="Fold case (Unicode casefold) in the frequencies.")] = False,
+    ignore_case: Annotated[
+        bool, typer.Option("--ignore-case/--no-ignore-case", help="Fold case (Unicode casefold) in the frequencies.")
+    ] = False,
     nfkc: Annotated[
-        bool, typer.Option("--nfkc", help="Normalise words to NFKC in the frequencies (full-width to half-width, …).")
+        bool,
+        typer.Option("--nfkc/--no-nfkc", help="Normalise words to NFKC in the frequencies (full-width to half-width, …)."),
     ] = False,
     min_length: Annotated[
         int, typer.Option(min=0, help="Leave words shorter than N characters out of the frequencies.", metavar="N")
@@ -177,7 +215,7 @@ def wordcount(
             metavar="en|zh|FILE",
         ),
     ] = None,
-    per_file: Annotated[bool, typer.Option("--per-file", help="Add one row per file to the report.")] = False,
+    per_file: Annotated[bool, typer.Option("--per-file/--no-per-file", help="Add one row per file to the report.")] = False,
     output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="Write the report to FILE, atomically.", metavar="FILE")
@@ -188,9 +226,13 @@ def wordcount(
     progress: Annotated[
         ProgressMode, typer.Option(help="Progress bar on stderr; auto: when stderr is a terminal.")
     ] = ProgressMode.auto,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no warnings on stderr.")] = False,
-    hidden: Annotated[bool, typer.Option("--hidden", help="Include hidden files and folders.")] = False,
-    no_ignore: Annotated[bool, typer.Option("--no-ignore", help="Do not honour .gitignore and .ignore files.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("-q", "--quiet/--no-quiet", help="No progress, warnings or violations on stderr.")
+    ] = False,
+    hidden: Annotated[bool, typer.Option("--hidden/--no-hidden", help="Include hidden files and folders.")] = False,
+    no_ignore: Annotated[
+        bool, typer.Option("--no-ignore/--ignore", help="Do not honour .gitignore and .ignore files.")
+    ] = False,
     exclude: Annotated[
         list[str] | None, typer.Option(help="Leave out paths matching GLOB (gitignore syntax; repeatable).", metavar="GLOB")
     ] = None,
@@ -198,7 +240,7 @@ def wordcount(
         int | None, typer.Option(min=0, help="Descend at most N folders below each path.", metavar="N")
     ] = None,
     follow_links: Annotated[
-        bool, typer.Option("--follow-links", help="Follow symbolic links met while walking.")
+        bool, typer.Option("--follow-links/--no-follow-links", help="Follow symbolic links met while walking.")
     ] = False,
     max_filesize: Annotated[
         int | None,
@@ -206,6 +248,47 @@ def wordcount(
             parser=parse_size,
             help="Skip files larger than SIZE: bytes, or with k, M or G (1024-based), like 10M.",
             metavar="SIZE",
+        ),
+    ] = None,
+    max_words: Annotated[
+        int | None, typer.Option(min=0, help="Audit: fail (exit 1) for a file of more than N words.", metavar="N")
+    ] = None,
+    min_words: Annotated[
+        int | None, typer.Option(min=0, help="Audit: fail for a file of fewer than N words.", metavar="N")
+    ] = None,
+    max_total_words: Annotated[
+        int | None, typer.Option(min=0, help="Audit: fail when all files have more than N words.", metavar="N")
+    ] = None,
+    forbid: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Audit: fail where PATTERN is found: a whole word, or a regular expression after 're:' "
+            "(repeatable).",
+            metavar="PATTERN",
+        ),
+    ] = None,
+    forbid_ignore_case: Annotated[
+        bool, typer.Option("--forbid-ignore-case/--no-forbid-ignore-case", help="Match --forbid patterns in any case.")
+    ] = False,
+    require_encoding: Annotated[
+        str | None,
+        typer.Option(help="Audit: fail for a file not cleanly in this encoding (ASCII is UTF-8).", metavar="NAME"),
+    ] = None,
+    no_bom: Annotated[
+        bool, typer.Option("--no-bom/--allow-bom", help="Audit: fail for a file that starts with a byte order mark.")
+    ] = False,
+    fail_on: Annotated[
+        list[FailOn] | None,
+        typer.Option(help="Audit: fail for binary, undecodable, skipped or unreadable files (repeatable).")
+    ] = None,
+    config_file: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            callback=_load_config,
+            is_eager=True,
+            help="Read settings from FILE instead of the .wordcount.toml or pyproject.toml found from here up.",
+            metavar="FILE",
         ),
     ] = None,
     version: Annotated[
@@ -232,15 +315,27 @@ def wordcount(
 
     if words is WordMode.jieba and not jieba_available():
         _usage_error("--words jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
+    loaded: config.Config | None = ctx.meta.get(_CONFIG)
+    rules = Rules(max_words, min_words, tuple(dict.fromkeys(forbid or ())), require_encoding, no_bom)
+    audit = Audit(
+        rules,
+        loaded.scopes if loaded else (),
+        loaded.folder if loaded else os.getcwd(),
+        forbid_ignore_case,
+        max_total_words,
+        frozenset(item.value for item in fail_on or ()),
+    )
+    _check_audit(audit)
     count_options = CountOptions(
-        frequencies=top > 0 and output_format is not Format.wc,
+        frequencies=top > 0 and output_format not in (Format.wc, Format.github, Format.sarif),
         ignore_case=ignore_case,
         encoding=encoding,
-        per_file=per_file or output_format is Format.wc,
+        per_file=per_file or output_format in (Format.wc, Format.jsonl),
         words=words.value,
         nfkc=nfkc,
         min_length=min_length,
         stopwords=_stopwords(stopwords or [], nfkc),
+        audit=audit if audit else None,
     )
     walk_options = WalkOptions(
         hidden=hidden,
@@ -253,11 +348,21 @@ def wordcount(
     show_bar = not quiet and (
         progress is ProgressMode.bar or (progress is ProgressMode.auto and sys.stderr.isatty())
     )
+    summary = Summary(
+        top=top,
+        per_file=per_file or output_format is Format.wc,
+        cjk=count_options.words == "cjk",
+        audit=count_options.audit,
+    )
+    streamed: list[str] = []  # jsonl records kept for --output, which is written at the end
+    on_records = None
+    if output_format is Format.jsonl:
+        on_records = streamed.append if output is not None else _write_stdout
     on_signal = _signal_handler(os.getpid())
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        summary = _run(roots, walk_options, count_options, jobs or engine.default_jobs(), top, show_bar)
-        _write_report(RENDERERS[output_format.value](summary), output)
+        _run(summary, roots, walk_options, count_options, jobs or engine.default_jobs(), show_bar, on_records)
+        _write_report("".join(streamed) + RENDERERS[output_format.value](summary), output)
     except KeyboardInterrupt:
         _say("interrupted")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
@@ -272,7 +377,23 @@ def wordcount(
             _say(f"{warning.path}: {warning.note}")
         for failure in summary.sorted_errors():
             _say(f"{failure.path}: {failure.error}")
+        for violation in summary.sorted_violations():
+            _say(report.violation_line(violation))
     raise typer.Exit(summary.exit_code)
+
+
+def _check_audit(audit: Audit) -> None:
+    """Usage errors in the audit rules: bad patterns, unknown encodings."""
+    for pattern in audit.rules.forbid:
+        try:
+            compile_forbidden(pattern, audit.forbid_ignore_case)
+        except ValueError as error:
+            _usage_error(f"--forbid {pattern}: {error}")
+    if audit.rules.require_encoding is not None:
+        try:
+            decode.canonical(audit.rules.require_encoding)
+        except LookupError:
+            _usage_error(f"unknown encoding: {audit.rules.require_encoding}")
 
 
 def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
@@ -293,24 +414,35 @@ def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
 
 
 def _run(
-    roots: list[str], walk_options: WalkOptions, count_options: CountOptions, jobs: int, top: int, show_bar: bool
-) -> Summary:
-    """Discover, count and merge: the whole pipeline short of rendering."""
-    summary = Summary(top=top, per_file=count_options.per_file, cjk=count_options.words == "cjk")
+    summary: Summary,
+    roots: list[str],
+    walk_options: WalkOptions,
+    count_options: CountOptions,
+    jobs: int,
+    show_bar: bool,
+    on_records: Callable[[str], object] | None = None,
+) -> None:
+    """Discover, count and merge into `summary`: the whole pipeline short of rendering.
+
+    `on_records` (jsonl) receives each file's record as soon as its batch is merged.
+    """
     entries: list[FileEntry] = []
     for found in discover(roots, walk_options):
         if isinstance(found, FileEntry):
             entries.append(found)
         else:
             summary.add(found)
+            if on_records is not None:
+                on_records(report.jsonl_records([found]))
     bar = ProgressBar(len(entries), sum(entry.size for entry in entries)) if show_bar else None
     try:
         for batch in engine.run(entries, count_options, jobs, bar):
             summary.add_batch(batch)
+            if on_records is not None and (batch.files or batch.problems):
+                on_records(report.jsonl_batch(batch))
     finally:
         if bar is not None:
             bar.close()
-    return summary
 
 
 def main() -> None:

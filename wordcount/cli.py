@@ -98,8 +98,12 @@ def _load_config(ctx: typer.Context, value: str | None) -> str | None:
     path = value if value is not None else config.find(os.getcwd())
     if path is None:
         return None
-    loaded = config.load(path)
-    ctx.default_map = {**(ctx.default_map or {}), **config.default_map(loaded, ctx)}
+    try:
+        loaded = config.load(path)
+        defaults = config.default_map(loaded, ctx)
+    except config.ConfigError as error:
+        ctx.fail(str(error))
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
     ctx.meta[_CONFIG] = loaded
     return path
 

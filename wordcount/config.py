@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import click
+import typer
 
 from wordcount import decode
 from wordcount.audit import Rules, Scope, check_glob, compile_forbidden
@@ -45,8 +45,12 @@ class Config:
         return os.path.dirname(os.path.abspath(self.path))
 
 
-def _error(path: str, message: str) -> click.UsageError:
-    return click.UsageError(f"config file {path}: {message}")
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file and the key."""
+
+
+def _error(path: str, message: str) -> ConfigError:
+    return ConfigError(f"config file {path}: {message}")
 
 
 def _read_toml(path: str) -> dict[str, Any]:
@@ -159,21 +163,19 @@ def check_value(path: str, where: str, key: str, value: str) -> None:
         raise _error(path, f"{where}: unknown encoding: {value}") from None
 
 
-def default_map(config: Config, ctx: click.Context) -> dict[str, Any]:
+def default_map(config: Config, ctx: typer.Context) -> dict[str, Any]:
     """The config's options as click defaults (by parameter name), each checked as the
-    command line would check it; an unknown key or a bad value is a usage error."""
-    by_name: dict[str, click.Parameter] = {}
+    command line would check it; raises ConfigError for an unknown key or a bad value."""
+    by_name: dict[str, Any] = {}
     for param in ctx.command.params:
-        if isinstance(param, click.Option) and param.name not in NOT_SETTINGS:
-            longs = [opt for opt in param.opts if opt.startswith("--")]
-            if longs:
-                by_name[longs[0][2:]] = param
+        longs = [opt[2:] for opt in param.opts if opt.startswith("--")]
+        if param.param_type_name == "option" and longs and longs[0] not in NOT_SETTINGS:
+            by_name[longs[0]] = param
     defaults: dict[str, Any] = {}
     for key, value in config.options.items():
         param = by_name.get(key)
         if param is None:
             raise _error(config.path, f"unknown key: {key}")
-        assert isinstance(param, click.Option) and param.name is not None
         if param.multiple:
             items = _strings(value)
             if items is None:
@@ -184,16 +186,13 @@ def default_map(config: Config, ctx: click.Context) -> dict[str, Any]:
         elif param.is_flag:
             if not isinstance(value, bool):
                 raise _error(config.path, f"{key}: not true or false: {value!r}")
-        elif isinstance(param.type, (click.types.IntParamType, click.types.IntRange)):
-            if not _is_int(value):
-                raise _error(config.path, f"{key}: not a whole number: {value!r}")
-        elif not (isinstance(value, str) or (_is_int(value) and isinstance(param.type, click.types.FuncParamType))):
-            raise _error(config.path, f"{key}: not a string: {value!r}")
-        if isinstance(value, str):
+        elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise _error(config.path, f"{key}: not a value for --{key}: {value!r}")
+        elif isinstance(value, str):
             check_value(config.path, key, key, value)
         try:
-            param.type_cast_value(ctx, value)
-        except click.BadParameter as error:
+            param.process_value(ctx, value)  # the conversion and checks the command line would make
+        except typer.BadParameter as error:
             raise _error(config.path, f"{key}: {error.message}") from None
         defaults[param.name] = value
     return defaults

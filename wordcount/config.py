@@ -167,10 +167,10 @@ def default_map(config: Config, ctx: typer.Context) -> dict[str, Any]:
     """The config's options as click defaults (by parameter name), each checked as the
     command line would check it; raises ConfigError for an unknown key or a bad value."""
     by_name: dict[str, Any] = {}
-    for param in ctx.command.params:
-        longs = [opt[2:] for opt in param.opts if opt.startswith("--")]
-        if param.param_type_name == "option" and longs and longs[0] not in NOT_SETTINGS:
-            by_name[longs[0]] = param
+    for option in ctx.command.params:
+        longs = [opt[2:] for opt in option.opts if opt.startswith("--")]
+        if option.param_type_name == "option" and longs and longs[0] not in NOT_SETTINGS:
+            by_name[longs[0]] = option
     defaults: dict[str, Any] = {}
     for key, value in config.options.items():
         param = by_name.get(key)

@@ -129,7 +129,8 @@ class Summary:
         `--max-total-words`; sorted by path, line, column and rule."""
         found = list(self.violations)
         if self.audit is not None:
-            for problem in [*self.skipped.values(), *self.errors.values()]:
+            problems: list[Skipped | Failed] = [*self.skipped.values(), *self.errors.values()]
+            for problem in problems:
                 if (violation := self.audit.check_problem(problem)) is not None:
                     found.append(violation)
             if (violation := self.audit.check_total(self.totals)) is not None:

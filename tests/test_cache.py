@@ -179,3 +179,22 @@ def test_a_cut_file_is_cached_too(tmp_path: pathlib.Path, monkeypatch: pytest.Mo
     cached = run(str(root), "--cache-dir", str(store), "-j", "1").stdout
     assert [os.path.basename(path) for path in no_reading] == ["notes.txt"]
     assert cached == fresh(root, "-j", "1")
+
+
+def test_violations_of_unchanged_files_come_from_the_cache(tmp_path: pathlib.Path, no_reading: list[str]) -> None:
+    """Audit rules are part of the key, and each file's violations are stored with its counts."""
+    root, store = tmp_path / "tree", tmp_path / "cache"
+    make_tree(root)
+    (root / "todo.txt").write_text("one TODO here\nand TODO there, too many words\n")
+    rules = ["--forbid", "TODO", "--max-words", "20"]
+    first = invoke(*REPORT, str(root), "--cache-dir", str(store), *rules)
+    assert first.exit_code == 1
+    no_reading.clear()
+    second = invoke(*REPORT, str(root), "--cache-dir", str(store), *rules)
+    assert no_reading == []
+    assert (second.exit_code, second.stdout) == (1, first.stdout)
+    found = [(item["rule"], item["line"]) for item in json.loads(second.stdout)["violations"]]
+    assert ("forbid", 1) in found and ("forbid", 2) in found and ("max-words", None) in found
+    other = invoke(*REPORT, str(root), "--cache-dir", str(store), "--forbid", "alpha")
+    assert len(no_reading) == 16  # other rules: counted again
+    assert other.stdout == invoke(*REPORT, str(root), "--forbid", "alpha").stdout

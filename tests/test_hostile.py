@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, invoke, invoke_json, repo_env
-from wordcount import cli, count, engine
+from wordcount import audit, cli, count, engine
 from wordcount.count import CountOptions
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import CHANGED_WHILE_READ, Failed, FileEntry
@@ -229,14 +229,14 @@ MEASURE = textwrap.dedent(
 MEMORY_LIMIT = 256 * 1024 * 1024
 
 
-def measured(args: Sequence[str], timeout: float = 300) -> tuple[dict[str, Any], int]:
+def measured(args: Sequence[str], timeout: float = 300, code: int = 0) -> tuple[dict[str, Any], int]:
     """Run `python -m wordcount -q --format json ARGS` under a wrapper; its report and the
     peak resident memory of its largest process (the wrapper's own children only)."""
     wrapper = [sys.executable, "-c", MEASURE, sys.executable, "-m", "wordcount", "-q", "--format", "json", *args]
     completed = subprocess.run(wrapper, capture_output=True, timeout=timeout, env=repo_env(), cwd=REPO)
     assert completed.returncode == 0, completed.stderr
     outcome = json.loads(completed.stdout)
-    assert outcome["code"] == 0 and outcome["stderr"] == "", outcome
+    assert outcome["code"] == code and outcome["stderr"] == "", outcome
     return json.loads(outcome["stdout"]), outcome["peak"]
 
 
@@ -279,4 +279,26 @@ def test_one_giant_token_is_one_word_in_bounded_memory(tmp_path: pathlib.Path, j
         path.unlink()
     assert report["totals"] == {"files": 1, "lines": 0, "words": 1, "chars": 64 << 20, "bytes": 64 << 20}
     assert report["top"] == []
+    assert peak < MEMORY_LIMIT, f"peak memory {peak / 2**20:.0f} MiB"
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_searching_a_giant_line_stays_in_bounded_memory(tmp_path: pathlib.Path, jobs: str) -> None:
+    """64 MB on one line searched for a pattern that matches all of it and a word that is in
+    it now and then: memory stays bounded, the long match is reported in bounded parts and
+    the words at their exact columns."""
+    path = tmp_path / "line.txt"
+    block = b"x" * ((1 << 20) - 6) + b" TODO "
+    with open(path, "wb") as handle:
+        for _ in range(64):
+            handle.write(block)
+    try:
+        report, peak = measured(["-j", jobs, "--forbid", "re:x+", "--forbid", "TODO", str(path)], code=1)
+    finally:
+        path.unlink()
+    found = report["violations"]
+    todo = [v for v in found if v["match"] == "TODO"]
+    assert [(v["line"], v["column"]) for v in todo] == [(1, n * len(block) + len(block) - 4) for n in range(64)]
+    runs = [v for v in found if v["rule"] == "forbid" and v["match"] != "TODO"]
+    assert len(runs) >= 64 and all(0 < len(v["match"]) <= audit.MAX_MATCH_CHARS for v in runs)
     assert peak < MEMORY_LIMIT, f"peak memory {peak / 2**20:.0f} MiB"

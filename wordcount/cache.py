@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from wordcount import __version__
 from wordcount.count import CountOptions, pack_table, unpack_table, unpack_words
 from wordcount.report import ranking
-from wordcount.results import STDIN, FileCounts, FileEntry, Skipped
+from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 
 FILENAME = "wordcount-cache.sqlite3"
 SCHEMA_VERSION = 1
@@ -54,13 +54,26 @@ def default_folder() -> str:
 
 
 def options_key(options: CountOptions) -> str:
-    """What the stored counts depend on: the tool's version and the counting settings."""
+    """What the stored counts depend on: the tool's version and the counting settings (the
+    audit rules too, as the violations found in a file are stored with it)."""
     fields = dataclasses.asdict(options)
     fields.pop("per_file", None)
     fields.pop("file_words", None)
-    fields["stopwords"] = sorted(fields["stopwords"])
-    text = json.dumps([__version__, fields], sort_keys=True, default=repr)
+    text = json.dumps([__version__, _canonical(fields)], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    """`value` with sets sorted and tuples as lists, so that equal settings give equal text."""
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(item) for item in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
 
 
 def _cacheable(entry: FileEntry) -> bool:
@@ -102,9 +115,11 @@ class Cache:
             raise
         return db
 
-    def split(self, entries: Sequence[FileEntry]) -> tuple[list[FileCounts | Skipped], list[FileEntry]]:
-        """What is known of the unchanged files (counts, or that they are binary), and the files
-        that must be counted."""
+    def split(
+        self, entries: Sequence[FileEntry]
+    ) -> tuple[list[FileCounts | Skipped], list[Violation], list[FileEntry]]:
+        """What is known of the unchanged files (counts, or that they are binary, and the rule
+        violations found in them), and the files that must be counted."""
         stored = {
             path: (size, mtime, counts)
             for path, size, mtime, counts in self.db.execute(
@@ -112,16 +127,18 @@ class Cache:
             )
         }
         hits: list[FileCounts | Skipped] = []
+        violations: list[Violation] = []
         misses: list[FileEntry] = []
         for entry in entries:
             found = stored.get(entry.path) if _cacheable(entry) else None
             if found is not None and found[:2] == (entry.size, entry.mtime_ns):
                 fields = json.loads(found[2])
                 reason = fields.pop("skipped", None)
+                violations += [Violation(**item) for item in fields.pop("violations", ())]
                 hits.append(Skipped(entry.path, reason) if reason else FileCounts(path=entry.path, **fields))
             else:
                 misses.append(entry)
-        return hits, misses
+        return hits, violations, misses
 
     def ranked(self, entries: Sequence[FileEntry], hits: Sequence[FileCounts | Skipped], wanted: int) -> list[tuple[bytes, int]] | None:
         """The top `wanted` words straight from the last run over the same paths, when every
@@ -193,6 +210,7 @@ class Cache:
         hits: Sequence[FileCounts | Skipped],
         counted: Sequence[FileCounts | Skipped],
         packed: dict[str, bytes],
+        violations: dict[str, list[Violation]],
         words: Counter[bytes],
     ) -> None:
         """Store what this run counted (and the binary files it found) and, when its frequencies
@@ -206,7 +224,8 @@ class Cache:
                 rows.append((self.key, row.path, *stamps[row.path], json.dumps({"skipped": row.reason}), None))
             elif not row.changed and (row.path in packed or not self.frequencies):
                 fields = dataclasses.asdict(row)
-                del fields["path"]
+                del fields["path"], fields["hits"]  # the hits are kept as violations
+                fields["violations"] = [dataclasses.asdict(item) for item in violations.get(row.path, ())]
                 rows.append((self.key, row.path, *stamps[row.path], json.dumps(fields), packed.get(row.path)))
         complete = len(rows) == len(counted) and all(row.path in stamps for row in hits)
         self.db.execute("BEGIN IMMEDIATE")

@@ -13,16 +13,18 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, NoReturn
 
 import typer
 
-from wordcount import __version__, atomic, decode, engine
+from wordcount import __version__, atomic, config, decode, engine, report
 from wordcount import stopwords as stopword_lists
+from wordcount.audit import Audit, Rules, compile_forbidden
 from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
-from wordcount.results import STDIN, FileCounts, FileEntry, Skipped
+from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 from wordcount.report import RENDERERS, ExitCode, Summary
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -33,6 +35,16 @@ class Format(str, Enum):
     json = "json"
     csv = "csv"
     wc = "wc"
+    github = "github"
+    sarif = "sarif"
+    jsonl = "jsonl"
+
+
+class FailOn(str, Enum):
+    binary = "binary"
+    undecodable = "undecodable"
+    skipped = "skipped"
+    errors = "errors"
 
 
 class WordMode(str, Enum):
@@ -80,6 +92,25 @@ def _version(value: bool) -> None:
     if value:
         print(f"wordcount {__version__}")
         raise typer.Exit()
+
+
+_CONFIG = "wordcount.config"  # where the loaded config waits in the click context's `meta`
+
+
+def _load_config(ctx: typer.Context, value: str | None) -> str | None:
+    """Read the config file (`--config FILE`, or the one found from the working folder up) into
+    the context's default_map, before the other options take their values."""
+    path = value if value is not None else config.find(os.getcwd())
+    if path is None:
+        return None
+    try:
+        loaded = config.load(path)
+        defaults = config.default_map(loaded, ctx)
+    except config.ConfigError as error:
+        ctx.fail(str(error))
+    ctx.default_map = {**(ctx.default_map or {}), **defaults}
+    ctx.meta[_CONFIG] = loaded
+    return path
 
 
 class ProgressBar:
@@ -175,6 +206,8 @@ _UNITS = {"": 1, "k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 def parse_size(text: str) -> int:
     """Bytes from `4096`, `64k`, `10M` or `1.5G` (powers of 1024); a fraction needs a unit."""
+    if isinstance(text, int):  # from a config file: `max-filesize = 1048576`
+        text = str(text)
     match = _SIZE.fullmatch(text.strip())
     if match is None or not (match[1] or match[2]) or (match[2] is not None and not match[3]):
         raise typer.BadParameter(f"not a size: {text!r} (use bytes, or a number with k, M or G, like 10M)")
@@ -186,7 +219,13 @@ def _write_report(text: str, output: str | None) -> None:
     data = text.encode("utf-8", "backslashreplace")  # undecodable file names stay visible, as \udcXX
     if output is not None:
         atomic.write_atomically(output, data)
-        return
+    else:
+        _write_stdout(text)
+
+
+def _write_stdout(text: str) -> None:
+    """Write to stdout now (flushed); a reader that went away is not an error."""
+    data = text.encode("utf-8", "backslashreplace")
     try:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -198,6 +237,7 @@ def _write_report(text: str, output: str | None) -> None:
 
 @app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def wordcount(
+    ctx: typer.Context,
     paths: Annotated[
         list[str] | None, typer.Argument(help="Files and folders to count; '-' reads standard input. Default: '.'.")
     ] = None,
@@ -213,9 +253,12 @@ def wordcount(
             "each Chinese or Japanese character is a word), jieba (Chinese segmented into words).",
         ),
     ] = WordMode.whitespace,
-    ignore_case: Annotated[bool, typer.Option("--ignore-case", help="Fold case (Unicode casefold) in the frequencies.")] = False,
+    ignore_case: Annotated[
+        bool, typer.Option("--ignore-case/--no-ignore-case", help="Fold case (Unicode casefold) in the frequencies.")
+    ] = False,
     nfkc: Annotated[
-        bool, typer.Option("--nfkc", help="Normalise words to NFKC in the frequencies (full-width to half-width, …).")
+        bool,
+        typer.Option("--nfkc/--no-nfkc", help="Normalise words to NFKC in the frequencies (full-width to half-width, …)."),
     ] = False,
     min_length: Annotated[
         int, typer.Option(min=0, help="Leave words shorter than N characters out of the frequencies.", metavar="N")
@@ -228,7 +271,7 @@ def wordcount(
             metavar="en|zh|FILE",
         ),
     ] = None,
-    per_file: Annotated[bool, typer.Option("--per-file", help="Add one row per file to the report.")] = False,
+    per_file: Annotated[bool, typer.Option("--per-file/--no-per-file", help="Add one row per file to the report.")] = False,
     output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="Write the report to FILE, atomically.", metavar="FILE")
@@ -242,7 +285,7 @@ def wordcount(
     ] = ProgressMode.auto,
     use_cache: Annotated[
         bool,
-        typer.Option("--cache", help="Reuse the counts of files unchanged since the last run (user cache folder)."),
+        typer.Option("--cache/--no-cache", help="Reuse the counts of files unchanged since the last run (user cache folder)."),
     ] = False,
     cache_dir: Annotated[
         str | None, typer.Option(help="Keep the cache in DIR (implies --cache).", metavar="DIR")
@@ -250,9 +293,13 @@ def wordcount(
     log_interval: Annotated[
         float, typer.Option(min=0, help="Seconds between heartbeat lines of --progress log.", metavar="SECONDS")
     ] = 30,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress and no warnings on stderr.")] = False,
-    hidden: Annotated[bool, typer.Option("--hidden", help="Include hidden files and folders.")] = False,
-    no_ignore: Annotated[bool, typer.Option("--no-ignore", help="Do not honour .gitignore and .ignore files.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("-q", "--quiet/--no-quiet", help="No progress, warnings or violations on stderr.")
+    ] = False,
+    hidden: Annotated[bool, typer.Option("--hidden/--no-hidden", help="Include hidden files and folders.")] = False,
+    no_ignore: Annotated[
+        bool, typer.Option("--no-ignore/--ignore", help="Do not honour .gitignore and .ignore files.")
+    ] = False,
     exclude: Annotated[
         list[str] | None, typer.Option(help="Leave out paths matching GLOB (gitignore syntax; repeatable).", metavar="GLOB")
     ] = None,
@@ -260,7 +307,7 @@ def wordcount(
         int | None, typer.Option(min=0, help="Descend at most N folders below each path.", metavar="N")
     ] = None,
     follow_links: Annotated[
-        bool, typer.Option("--follow-links", help="Follow symbolic links met while walking.")
+        bool, typer.Option("--follow-links/--no-follow-links", help="Follow symbolic links met while walking.")
     ] = False,
     max_filesize: Annotated[
         int | None,
@@ -268,6 +315,47 @@ def wordcount(
             parser=parse_size,
             help="Skip files larger than SIZE: bytes, or with k, M or G (1024-based), like 10M.",
             metavar="SIZE",
+        ),
+    ] = None,
+    max_words: Annotated[
+        int | None, typer.Option(min=0, help="Audit: fail (exit 1) for a file of more than N words.", metavar="N")
+    ] = None,
+    min_words: Annotated[
+        int | None, typer.Option(min=0, help="Audit: fail for a file of fewer than N words.", metavar="N")
+    ] = None,
+    max_total_words: Annotated[
+        int | None, typer.Option(min=0, help="Audit: fail when all files have more than N words.", metavar="N")
+    ] = None,
+    forbid: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Audit: fail where PATTERN is found: a whole word, or a regular expression after 're:' "
+            "(repeatable).",
+            metavar="PATTERN",
+        ),
+    ] = None,
+    forbid_ignore_case: Annotated[
+        bool, typer.Option("--forbid-ignore-case/--no-forbid-ignore-case", help="Match --forbid patterns in any case.")
+    ] = False,
+    require_encoding: Annotated[
+        str | None,
+        typer.Option(help="Audit: fail for a file not cleanly in this encoding (ASCII is UTF-8).", metavar="NAME"),
+    ] = None,
+    no_bom: Annotated[
+        bool, typer.Option("--no-bom/--allow-bom", help="Audit: fail for a file that starts with a byte order mark.")
+    ] = False,
+    fail_on: Annotated[
+        list[FailOn] | None,
+        typer.Option(help="Audit: fail for binary, undecodable, skipped or unreadable files (repeatable).")
+    ] = None,
+    config_file: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            callback=_load_config,
+            is_eager=True,
+            help="Read settings from FILE instead of the .wordcount.toml or pyproject.toml found from here up.",
+            metavar="FILE",
         ),
     ] = None,
     version: Annotated[
@@ -294,15 +382,27 @@ def wordcount(
 
     if words is WordMode.jieba and not jieba_available():
         _usage_error("--words jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
+    loaded: config.Config | None = ctx.meta.get(_CONFIG)
+    rules = Rules(max_words, min_words, tuple(dict.fromkeys(forbid or ())), require_encoding, no_bom)
+    audit = Audit(
+        rules,
+        loaded.scopes if loaded else (),
+        loaded.folder if loaded else os.getcwd(),
+        forbid_ignore_case,
+        max_total_words,
+        frozenset(item.value for item in fail_on or ()),
+    )
+    _check_audit(audit)
     count_options = CountOptions(
-        frequencies=top > 0 and output_format is not Format.wc,
+        frequencies=top > 0 and output_format not in (Format.wc, Format.github, Format.sarif),
         ignore_case=ignore_case,
         encoding=encoding,
-        per_file=per_file or output_format is Format.wc,
+        per_file=per_file or output_format in (Format.wc, Format.jsonl),
         words=words.value,
         nfkc=nfkc,
         min_length=min_length,
         stopwords=_stopwords(stopwords or [], nfkc),
+        audit=audit if audit else None,
     )
     walk_options = WalkOptions(
         hidden=hidden,
@@ -316,17 +416,27 @@ def wordcount(
         progress = ProgressMode.none
     elif progress is ProgressMode.auto:
         progress = ProgressMode.bar if sys.stderr.isatty() else ProgressMode.none
+    summary = Summary(
+        top=top,
+        per_file=per_file or output_format is Format.wc,
+        cjk=count_options.words == "cjk",
+        audit=count_options.audit,
+    )
+    streamed: list[str] = []  # jsonl records kept for --output, which is written at the end
+    on_records = None
+    if output_format is Format.jsonl:
+        on_records = streamed.append if output is not None else _write_stdout
+    cache_folder = cache_dir
+    if use_cache and cache_folder is None:
+        from wordcount.cache import default_folder  # sqlite3 and friends only when asked for
+
+        cache_folder = default_folder()
+    how = _How(jobs or engine.default_jobs(), progress, log_interval, cache_folder, quiet, on_records)
     on_signal = _signal_handler(os.getpid())
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        cache_folder = cache_dir
-        if use_cache and cache_folder is None:
-            from wordcount.cache import default_folder  # sqlite3 and friends only when asked for
-
-            cache_folder = default_folder()
-        summary = _run(roots, walk_options, count_options, jobs or engine.default_jobs(), top, progress, log_interval,
-                       cache_folder, quiet)
-        _write_report(RENDERERS[output_format.value](summary), output)
+        _run(summary, roots, walk_options, count_options, how)
+        _write_report("".join(streamed) + RENDERERS[output_format.value](summary), output)
     except KeyboardInterrupt:
         _say("interrupted")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
@@ -341,7 +451,23 @@ def wordcount(
             _say(f"{warning.path}: {warning.note}")
         for failure in summary.sorted_errors():
             _say(f"{failure.path}: {failure.error}")
+        for violation in summary.sorted_violations():
+            _say(report.violation_line(violation))
     raise typer.Exit(summary.exit_code)
+
+
+def _check_audit(audit: Audit) -> None:
+    """Usage errors in the audit rules: bad patterns, unknown encodings."""
+    for pattern in audit.rules.forbid:
+        try:
+            compile_forbidden(pattern, audit.forbid_ignore_case)
+        except ValueError as error:
+            _usage_error(f"--forbid {pattern}: {error}")
+    if audit.rules.require_encoding is not None:
+        try:
+            decode.canonical(audit.rules.require_encoding)
+        except LookupError:
+            _usage_error(f"unknown encoding: {audit.rules.require_encoding}")
 
 
 def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
@@ -361,90 +487,97 @@ def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
     return frozenset(fold(word, options) for word in found if word)
 
 
-def _run(
-    roots: list[str],
-    walk_options: WalkOptions,
-    count_options: CountOptions,
-    jobs: int,
-    top: int,
-    progress: ProgressMode,
-    log_interval: float,
-    cache_folder: str | None = None,
-    quiet: bool = False,
-) -> Summary:
-    """Discover, count and merge: the whole pipeline short of rendering.
+@dataclass(frozen=True)
+class _How:
+    """How a run goes, beside what it counts: workers, progress, cache, streamed records."""
+
+    jobs: int
+    progress: ProgressMode
+    log_interval: float
+    cache_folder: str | None = None
+    quiet: bool = False
+    on_records: Callable[[str], object] | None = None  # jsonl: each file's record as it is merged
+
+
+def _run(summary: Summary, roots: list[str], walk_options: WalkOptions, count_options: CountOptions, how: _How) -> None:
+    """Discover, count and merge into `summary`: the whole pipeline short of rendering.
 
     With a cache, the files unchanged since the last run take their counts from it, and the
     rest are counted and stored.
     """
-    summary = Summary(top=top, per_file=count_options.per_file, cjk=count_options.words == "cjk")
     entries: list[FileEntry] = []
     for found in discover(roots, walk_options):
         if isinstance(found, FileEntry):
             entries.append(found)
         else:
             summary.add(found)
+            if how.on_records is not None:
+                how.on_records(report.jsonl_records([found]))
     store = None
-    if cache_folder is not None:
+    if how.cache_folder is not None:
         from wordcount import cache
 
         scope = json.dumps([os.getcwd(), roots, dataclasses.asdict(walk_options)], default=repr)
         try:
-            store = cache.Cache(cache_folder, count_options, scope)
+            store = cache.Cache(how.cache_folder, count_options, scope)
         except cache.CacheError as error:
-            if not quiet:
+            if not how.quiet:
                 _say(f"{error}; counting without it")
     if store is None:
-        _count(entries, summary, count_options, jobs, progress, log_interval)
-        return summary
-    if store.warning and not quiet:
+        _count(entries, summary, count_options, how)
+        return
+    if store.warning and not how.quiet:
         _say(store.warning)
     try:
         all_entries = entries
-        hits, entries = store.split(entries)
+        hits, found, entries = store.split(entries)
         for row in hits:
             summary.add(row)
+        summary.violations.extend(found)
+        if how.on_records is not None and hits:
+            how.on_records(report.jsonl_records(sorted(hits, key=lambda row: row.path)))
         if count_options.frequencies:
-            summary.ranked = store.ranked(all_entries, hits, top) if not entries else None
+            summary.ranked = store.ranked(all_entries, hits, summary.top_n) if not entries else None
             if summary.ranked is None:
                 summary.words.update(store.words(all_entries, hits))
-        counted, packed = _count(entries, summary, dataclasses.replace(count_options, per_file=True, file_words=True),
-                                 jobs, progress, log_interval)
-        store.save(all_entries, hits, counted, packed, summary.words)
+        counted, packed, violations = _count(
+            entries, summary, dataclasses.replace(count_options, per_file=True, file_words=True), how
+        )
+        store.save(all_entries, hits, counted, packed, violations, summary.words)
     finally:
         store.close()
-    return summary
 
 
 def _count(
-    entries: list[FileEntry],
-    summary: Summary,
-    count_options: CountOptions,
-    jobs: int,
-    progress: ProgressMode,
-    log_interval: float,
-) -> tuple[list[FileCounts | Skipped], dict[str, bytes]]:
-    """Count `entries` into `summary`, with progress; returns the rows and packed frequencies
-    the workers gave (only asked for when a cache stores them)."""
+    entries: list[FileEntry], summary: Summary, count_options: CountOptions, how: _How
+) -> tuple[list[FileCounts | Skipped], dict[str, bytes], dict[str, list[Violation]]]:
+    """Count `entries` into `summary`, with progress; returns what a cache stores: the rows,
+    packed frequencies and violations of each file (only asked for when there is a cache)."""
     counted: list[FileCounts | Skipped] = []
     packed: dict[str, bytes] = {}
+    violations: dict[str, list[Violation]] = {}
     total_bytes = sum(entry.size for entry in entries)
     bar: ProgressBar | ProgressLog | None = None
-    if progress is ProgressMode.bar:
+    if how.progress is ProgressMode.bar:
         bar = ProgressBar(len(entries), total_bytes)
-    elif progress is ProgressMode.log:
-        bar = ProgressLog(len(entries), total_bytes, log_interval)
+    elif how.progress is ProgressMode.log:
+        bar = ProgressLog(len(entries), total_bytes, how.log_interval)
     try:
-        for batch in engine.run(entries, count_options, jobs, bar):
+        for batch in engine.run(entries, count_options, how.jobs, bar):
             summary.add_batch(batch)
+            if how.on_records is not None and (batch.files or batch.problems):
+                how.on_records(report.jsonl_batch(batch))
             if count_options.file_words:
                 counted.extend(batch.files)
                 counted.extend(item for item in batch.problems if isinstance(item, Skipped) and item.reason == "binary")
                 packed.update(batch.file_words)
+                for violation in batch.violations:
+                    if violation.path is not None:
+                        violations.setdefault(violation.path, []).append(violation)
     finally:
         if bar is not None:
             bar.close()
-    return counted, packed
+    return counted, packed, violations
 
 
 def main() -> None:

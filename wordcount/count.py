@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, Protocol
 
 from wordcount import decode
+from wordcount.audit import Audit, Searcher
 from wordcount.results import (
     CHANGED_WHILE_READ,
     STDIN,
@@ -47,6 +48,7 @@ from wordcount.results import (
     PieceResult,
     Skipped,
     Totals,
+    Violation,
 )
 
 BLOCK_BYTES = 1 << 20
@@ -93,6 +95,7 @@ class CountOptions:
     nfkc: bool = False
     min_length: int = 0
     stopwords: frozenset[str] = frozenset()  # casefolded
+    audit: Audit | None = None  # None: no audit rule
     file_words: bool = False  # also return each file's own frequencies, packed (for the cache)
 
     @property
@@ -370,6 +373,9 @@ def _blocks(stream: BinaryIO, head: bytes) -> Iterator[tuple[bytes, bool]]:
         block = following
 
 
+Patterns = tuple[tuple[str, Any], ...]  # forbidden patterns: (as given, compiled)
+
+
 def _count_pass(
     stream: BinaryIO,
     path: str,
@@ -378,13 +384,17 @@ def _count_pass(
     options: CountOptions,
     words: Counter[bytes] | None,
     progress: Progress,
+    bom: bool = False,
+    forbid: Patterns = (),
 ) -> FileCounts:
-    """Read a file (or a piece of one) from its first block to its end, as `plan` says.
+    """Read a file (or a piece of one) from its first block to its end, as `plan` says, and
+    search its text for the `forbid` patterns as it goes.
 
     On the UTF-8 fast path (`plan.codec` None) a byte that is not UTF-8 raises _NotUtf8
     before anything of its block is counted.
     """
     tally = new_tally(options)
+    searcher = Searcher(path, forbid) if forbid else None
     decoder = None if plan.codec is None else codecs.getincrementaldecoder(plan.codec)(errors=_REPLACE)
     _replaced[0] = 0
     size = 0
@@ -419,12 +429,15 @@ def _count_pass(
             data = text.encode("utf-8")
             ascii = len(data) == len(text)
             tally.chars += len(text)
+        if searcher is not None:
+            searcher.feed(text if text is not None else data.decode("ascii"), last)
         progress.add(0, read, tally.feed(data, ascii, text))
     progress.add(0, 0, tally.finish())
     if tally.freq is not None and tally.freq is not words:
         words.update(tally.freq)  # type: ignore[union-attr]
     return FileCounts(
-        path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", _replaced[0], cjk_chars=tally.cjk
+        path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", _replaced[0],
+        cjk_chars=tally.cjk, bom=bom, hits=searcher.violations() if searcher is not None else (),
     )
 
 
@@ -444,6 +457,7 @@ def count_stream(
     options: CountOptions,
     words: Counter[bytes] | None,
     progress: Progress,
+    forbid: Patterns = (),
 ) -> FileCounts | Skipped:
     """Count one open binary stream; `words` receives its word frequencies.
 
@@ -457,8 +471,8 @@ def count_stream(
             while chunk := stream.read(BLOCK_BYTES):
                 spool.write(chunk)
             spool.seek(0)
-            return _count_seekable(spool, path, options, words, progress)  # type: ignore[arg-type]
-    counted = _count_seekable(stream, path, options, words, progress)
+            return _count_seekable(spool, path, options, words, progress, forbid)  # type: ignore[arg-type]
+    counted = _count_seekable(stream, path, options, words, progress, forbid)
     if path == STDIN or not isinstance(counted, FileCounts):
         return counted
     try:
@@ -476,20 +490,22 @@ def _count_seekable(
     options: CountOptions,
     words: Counter[bytes] | None,
     progress: Progress,
+    forbid: Patterns = (),
 ) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
     head = stream.read(max(BLOCK_BYTES, 4))  # a BOM is up to 4 bytes long
     plan = decode.plan(head, options.encoding)
     if plan.binary:
         return Skipped(path, "binary")
+    bom = decode.starts_with_bom(head)
     if plan.codec is None:
         try:
-            return _count_pass(stream, path, head, plan, options, words, progress)
+            return _count_pass(stream, path, head, plan, options, words, progress, bom, forbid)
         except _NotUtf8 as not_utf8:
             plan = replan(plan, not_utf8.sample)
             stream.seek(0)
             head = stream.read(max(BLOCK_BYTES, 4))
-    return _count_pass(stream, path, head, plan, options, words, progress)
+    return _count_pass(stream, path, head, plan, options, words, progress, bom, forbid)
 
 
 class _Window:
@@ -550,10 +566,11 @@ def count_piece(piece: Piece, options: CountOptions, progress: Progress) -> Piec
             stream.seek(begin)
             window = _Window(stream, end)
             head = window.read(max(BLOCK_BYTES, 4))
+            bom = begin == 0 and decode.starts_with_bom(head)
             if begin:
                 plan = decode.Plan(plan.encoding, 0, plan.codec)
             try:
-                counted = _count_pass(window, piece.path, head, plan, options, words, progress)  # type: ignore[arg-type]
+                counted = _count_pass(window, piece.path, head, plan, options, words, progress, bom)  # type: ignore[arg-type]
             except _NotUtf8 as not_utf8:
                 return PieceResult(piece.path, piece.index, sample=not_utf8.sample)
     except OSError as error:
@@ -564,16 +581,20 @@ def count_piece(piece: Piece, options: CountOptions, progress: Progress) -> Piec
         Totals(0, counted.lines, counted.words, counted.chars, counted.bytes, counted.cjk_chars),
         counted.replaced,
         normalized(words, options) if words is not None else {},
+        bom=bom,
     )
 
 
-def count_file(path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress) -> Outcome:
-    """Count the file at `path` (`-`: standard input); an OS error becomes a `Failed` outcome."""
+def count_file(
+    path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress, forbid: Patterns = ()
+) -> Outcome:
+    """Count the file at `path` (`-`: standard input), searching it for the `forbid` patterns;
+    an OS error becomes a `Failed` outcome."""
     try:
         if path == STDIN:
-            return count_stream(sys.stdin.buffer, path, options, words, progress)
+            return count_stream(sys.stdin.buffer, path, options, words, progress, forbid)
         with open(path, "rb", buffering=0) as stream:
-            outcome = count_stream(stream, path, options, words, progress)  # type: ignore[arg-type]
+            outcome = count_stream(stream, path, options, words, progress, forbid)  # type: ignore[arg-type]
             if isinstance(outcome, Skipped):
                 progress.add(0, os.fstat(stream.fileno()).st_size, 0)
             return outcome
@@ -600,10 +621,22 @@ def count_batch(
     rows: list[FileCounts] = []
     problems: list[Skipped | Failed] = []
     warnings: list[Changed] = []
+    violations: list[Violation] = []
     packed: list[tuple[str, bytes]] = []
+    audit = options.audit
     for path in paths:
         own: Counter[bytes] | None = Counter() if options.file_words and words is not None else None
-        outcome = count_file(path, options, words if own is None else own, progress)
+        into = words if own is None else own
+        if audit is None:
+            outcome = count_file(path, options, into, progress)
+        else:
+            rules = audit.rules_for(path)
+            outcome = count_file(path, options, into, progress, audit.patterns(rules))
+            if isinstance(outcome, FileCounts):
+                violations += outcome.hits
+                violations += audit.check_counts(outcome, rules)
+                if outcome.hits:
+                    outcome = replace(outcome, hits=())
         if own is not None:
             words.update(own)  # type: ignore[union-attr]
             if isinstance(outcome, FileCounts) and not outcome.changed:
@@ -622,7 +655,8 @@ def count_batch(
         else:
             problems.append(outcome)
     totals = Totals(files, lines, nwords, chars, nbytes, cjk)
-    return BatchResult(totals, tuple(rows), tuple(problems), warnings=tuple(warnings), file_words=tuple(packed))
+    return BatchResult(totals, tuple(rows), tuple(problems), warnings=tuple(warnings),
+                       violations=tuple(violations), file_words=tuple(packed))
 
 
 def pack_words(words: Mapping[bytes, int]) -> bytes:

@@ -23,6 +23,7 @@ _BOMS: tuple[tuple[bytes, str, str | None], ...] = (
     (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be"),
 )
 _BOM_STARTS = frozenset(bom[:1] for bom, _, _ in _BOMS)
+_BOM_BYTES = tuple(bom for bom, _, _ in _BOMS)
 
 # Encodings whose text is full of NUL bytes: a NUL does not make such a file binary.
 _WIDE = ("utf_16", "utf_32")
@@ -97,6 +98,11 @@ def plan(head: bytes, forced: str | None = None) -> Plan:
     if b"\0" in head:
         return BINARY
     return UTF8
+
+
+def starts_with_bom(head: bytes) -> bool:
+    """Whether a file's first bytes are a UTF-8, UTF-16 or UTF-32 byte order mark."""
+    return head.startswith(_BOM_BYTES)
 
 
 def detected(sample: bytes) -> Plan:

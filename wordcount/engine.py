@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wordcount import decode
+from wordcount.audit import Audit
 from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, normalized, pack_words, replan
 from wordcount.results import CHANGED_WHILE_READ, STDIN, BatchResult, Changed, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
 
@@ -92,13 +93,18 @@ def plan_pieces(path: str, size: int, plan: decode.Plan, jobs: int) -> list[Piec
     ]
 
 
-def make_tasks(entries: Sequence[FileEntry], jobs: int, forced: str | None) -> list[Task]:
-    """Pieces of every large file (so that one big file cannot serialise the run), then batches."""
+def make_tasks(
+    entries: Sequence[FileEntry], jobs: int, forced: str | None, audit: Audit | None = None
+) -> list[Task]:
+    """Pieces of every large file (so that one big file cannot serialise the run), then batches.
+
+    A file searched for forbidden words is not cut: one reader gives exact line numbers.
+    """
     pieces: list[Task] = []
     whole: list[FileEntry] = []
     for entry in entries:
         cut = None
-        if jobs > 1 and entry.size >= SPLIT_BYTES:
+        if jobs > 1 and entry.size >= SPLIT_BYTES and not (audit and audit.searches(entry.path)):
             try:
                 with open(entry.path, "rb") as stream:
                     cut = plan_pieces(entry.path, entry.size, decode.plan(stream.read(4096), forced), jobs)
@@ -114,8 +120,10 @@ def make_tasks(entries: Sequence[FileEntry], jobs: int, forced: str | None) -> l
 class _Assembly:
     """Collects the pieces of cut files and gives each whole file's result once all are in."""
 
-    def __init__(self, tasks: Sequence[Task], per_file: bool, file_words: bool = False) -> None:
+    def __init__(self, tasks: Sequence[Task], per_file: bool, audit: Audit | None = None,
+                 file_words: bool = False) -> None:
         self.per_file = per_file
+        self.audit = audit
         self.file_words = file_words
         self.waiting: dict[str, list[PieceResult]] = {}
         self.expected: dict[str, list[Piece]] = {}
@@ -165,10 +173,12 @@ class _Assembly:
         row = FileCounts(
             result.path, totals.lines, totals.words, totals.chars, totals.bytes,
             plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed, totals.cjk_chars,
+            any(piece.bom for piece in got),
         )
         warnings = (Changed(result.path, CHANGED_WHILE_READ),) if changed else ()
+        violations = tuple(self.audit.check_counts(row, self.audit.rules_for(row.path))) if self.audit else ()
         packed = ((result.path, pack_words(words)),) if self.file_words and not changed else ()
-        return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings, packed)
+        return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings, violations, packed)
 
 
 class Board:
@@ -370,7 +380,7 @@ def run(
     if len(files) < len(entries):
         yield from _run_serial([(STDIN,)], options, on_progress)
     work = sum(entry.size + FILE_COST for entry in files)
-    tasks = make_tasks(files, jobs, options.encoding) if jobs > 1 and work >= SERIAL_BELOW else []
+    tasks = make_tasks(files, jobs, options.encoding, options.audit) if jobs > 1 and work >= SERIAL_BELOW else []
     if len(tasks) > 1:
         yield from _run_pool(tasks, options, min(jobs, len(tasks)), on_progress)
     else:
@@ -430,7 +440,7 @@ def _run_pool(
     todo: dict[int, Task] = dict(enumerate(tasks))  # every task whose result is not merged yet
     numbers = itertools.count(len(todo))
     suspects: set[int] = set()  # tasks whose worker died once already
-    assembly = _Assembly(tasks, options.per_file, options.file_words and options.frequencies)
+    assembly = _Assembly(tasks, options.per_file, options.audit, options.file_words and options.frequencies)
     merged = [0, 0, 0]  # files, bytes, words merged by earlier pools, for the bar
     restarts = 0
 

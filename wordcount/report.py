@@ -10,13 +10,16 @@ import csv
 import heapq
 import io
 import json
+import os
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from enum import IntEnum
 
 from wordcount import __version__
+from wordcount.audit import RULES, Audit
 from wordcount.count import MAX_WORD_BYTES
-from wordcount.results import BatchResult, Changed, Failed, FileCounts, Skipped, Totals
+from wordcount.results import STDIN, BatchResult, Changed, Failed, FileCounts, Skipped, Totals, Violation
 
 SCHEMA = 1
 
@@ -25,7 +28,7 @@ class ExitCode(IntEnum):
     """The exit codes wordcount promises (README, "Exit codes")."""
 
     OK = 0
-    AUDIT_FAILED = 1  # kept for audit rules
+    AUDIT_FAILED = 1
     USAGE = 2
     UNREADABLE = 3
     INTERRUPTED = 130
@@ -35,10 +38,12 @@ class ExitCode(IntEnum):
 class Summary:
     """Everything a run found, merged in the parent as results arrive."""
 
-    def __init__(self, top: int = 10, per_file: bool = False, cjk: bool = False) -> None:
+    def __init__(self, top: int = 10, per_file: bool = False, cjk: bool = False, audit: Audit | None = None) -> None:
         self.top_n = top
         self.per_file = per_file
         self.cjk = cjk  # words were counted with `--words cjk`: show how many were CJK characters
+        self.audit = audit
+        self.violations: list[Violation] = []  # those found in the workers
         self.totals = Totals()
         self.files: list[FileCounts] = []
         self.skipped: dict[str, Skipped] = {}
@@ -63,17 +68,25 @@ class Summary:
     def add_batch(self, batch: BatchResult) -> None:
         """Merge one batch's result."""
         self.totals += batch.totals
-        self.files.extend(batch.files)
+        if self.per_file:
+            self.files.extend(batch.files)
         for problem in batch.problems:
             self.add(problem)
         for warning in batch.warnings:
             self.add(warning)
+        self.violations.extend(batch.violations)
         if batch.words:
             self.words.update(batch.words)
 
     @property
     def exit_code(self) -> ExitCode:
-        """0 when everything was counted, 3 when some input could not be read."""
+        """1 when an audit rule failed, else 3 when some input could not be read, else 0.
+
+        A failed rule wins over unreadable inputs: it is the answer the audit was asked for.
+        (`--fail-on errors` makes unreadable inputs failed rules, so they give 1 too.)
+        """
+        if self.sorted_violations():
+            return ExitCode.AUDIT_FAILED
         return ExitCode.UNREADABLE if self.errors else ExitCode.OK
 
     def top(self) -> list[tuple[str, int]]:
@@ -95,6 +108,20 @@ class Summary:
 
     def sorted_warnings(self) -> list[Changed]:
         return [self.warnings[path] for path in sorted(self.warnings)]
+
+    def sorted_violations(self) -> list[Violation]:
+        """Every failed rule: those of the workers, `--fail-on` on what was not counted, and
+        `--max-total-words`; sorted by path, line, column and rule."""
+        found = list(self.violations)
+        if self.audit is not None:
+            problems: list[Skipped | Failed] = [*self.skipped.values(), *self.errors.values()]
+            for problem in problems:
+                if (violation := self.audit.check_problem(problem)) is not None:
+                    found.append(violation)
+            if (violation := self.audit.check_total(self.totals)) is not None:
+                found.append(violation)
+        found.sort(key=Violation.sort_key)
+        return found
 
 
 def ranking(words: Mapping[bytes, int], wanted: int) -> list[tuple[bytes, int]]:
@@ -135,8 +162,21 @@ def _file_row(row: FileCounts) -> dict[str, object]:
     return record
 
 
-def render_json(summary: Summary) -> str:
-    """The report as JSON (schema 1, documented in the README)."""
+def _violation_row(violation: Violation) -> dict[str, object]:
+    record: dict[str, object] = {
+        "rule": violation.rule,
+        "path": violation.path,
+        "line": violation.line,
+        "column": violation.column,
+        "message": violation.message,
+    }
+    if violation.match is not None:
+        record["match"] = violation.match
+    return record
+
+
+def _document(summary: Summary, files: bool) -> dict[str, object]:
+    """The JSON report's content; `files`: with the per-file rows (when they were asked for)."""
     totals = summary.totals
     document: dict[str, object] = {
         "schema": SCHEMA,
@@ -151,12 +191,18 @@ def render_json(summary: Summary) -> str:
         },
         "top": [{"word": word, "count": count} for word, count in summary.top()],
     }
-    if summary.per_file:
+    if files and summary.per_file:
         document["files"] = [_file_row(row) for row in summary.sorted_files()]
     document["skipped"] = [{"path": item.path, "reason": item.reason} for item in summary.sorted_skipped()]
     document["errors"] = [{"path": item.path, "error": item.error} for item in summary.sorted_errors()]
     document["warnings"] = [{"path": item.path, "warning": item.note} for item in summary.sorted_warnings()]
-    return _dump(document)
+    document["violations"] = [_violation_row(item) for item in summary.sorted_violations()]
+    return document
+
+
+def render_json(summary: Summary) -> str:
+    """The report as JSON (schema 1, documented in the README)."""
+    return _dump(_document(summary, files=True))
 
 
 def _dump(document: dict[str, object]) -> str:
@@ -241,7 +287,17 @@ def render_table(summary: Summary) -> str:
     if summary.warnings:
         out += ["", f"{len(summary.warnings):,} counted with a warning:"]
         out += [f"  {printable(item.path)}: {item.note}" for item in summary.sorted_warnings()]
+    violations = summary.sorted_violations()
+    if violations:
+        out += ["", f"{len(violations):,} rule violations:"]
+        out += [f"  {violation_line(item)}" for item in violations]
     return "\n".join(out) + "\n"
+
+
+def violation_line(violation: Violation) -> str:
+    """One violation on one line for people: `path:line:column: rule: message`."""
+    location = printable(violation.location)
+    return f"{location + ': ' if location else ''}{violation.rule}: {printable(violation.message)}"
 
 
 def render_wc(summary: Summary) -> str:
@@ -257,4 +313,138 @@ def render_wc(summary: Summary) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-RENDERERS = {"table": render_table, "json": render_json, "csv": render_csv, "wc": render_wc}
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _shown_path(path: str) -> str:
+    """A path as CI tools want it: relative to the working folder when it is inside it, with
+    forward slashes; otherwise absolute."""
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    if relative == ".." or relative.startswith(".." + os.sep):
+        return absolute.replace(os.sep, "/")
+    return relative.replace(os.sep, "/")
+
+
+def render_github(summary: Summary) -> str:
+    """One GitHub Actions `::error` workflow command per violation, and nothing else."""
+    lines = []
+    for violation in summary.sorted_violations():
+        properties: list[tuple[str, object]] = []
+        if violation.path is not None and violation.path != STDIN:
+            properties.append(("file", _shown_path(violation.path)))
+            if violation.line is not None:
+                properties += [("line", violation.line), ("col", violation.column)]
+        properties.append(("title", f"wordcount {violation.rule}"))
+        written = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties)
+        lines.append(f"::error {written}::{_escape_data(violation.message)}\n")
+    return "".join(lines)
+
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_RULE_IDS = sorted(RULES)
+
+
+def _sarif_location(path: str, line: int | None = None, column: int | None = None, match: str | None = None
+                    ) -> list[dict[str, object]]:
+    """A SARIF `locations` list for a file (none for standard input)."""
+    if path == STDIN:
+        return []
+    shown = _shown_path(path)
+    absolute = os.path.isabs(shown)
+    uri = urllib.parse.quote(os.fsencode(shown), safe="/")
+    artifact: dict[str, object] = {"uri": "file://" + uri} if absolute else {"uri": uri, "uriBaseId": "%SRCROOT%"}
+    physical: dict[str, object] = {"artifactLocation": artifact}
+    if line is not None:
+        region: dict[str, object] = {"startLine": line, "startColumn": column}
+        if match is not None and "\n" not in match:
+            region["endColumn"] = (column or 1) + len(match)
+        physical["region"] = region
+    return [{"physicalLocation": physical}]
+
+
+def render_sarif(summary: Summary) -> str:
+    """SARIF 2.1.0 for code scanning: one run, every rule wordcount has, a result per violation.
+
+    Columns count Unicode code points (`columnKind`), as everywhere in wordcount.
+    """
+    results = []
+    for violation in summary.sorted_violations():
+        result: dict[str, object] = {
+            "ruleId": violation.rule,
+            "ruleIndex": _RULE_IDS.index(violation.rule),
+            "level": "error",
+            "message": {"text": violation.message},
+        }
+        if violation.path is not None:
+            result["locations"] = _sarif_location(violation.path, violation.line, violation.column, violation.match)
+        results.append(result)
+    notifications = [
+        {"level": "error", "message": {"text": f"could not be read: {item.error}"}, "locations": _sarif_location(item.path)}
+        for item in summary.sorted_errors()
+    ]
+    run = {
+        "tool": {
+            "driver": {
+                "name": "wordcount",
+                "version": __version__,
+                "rules": [
+                    {"id": rule, "shortDescription": {"text": RULES[rule]}, "defaultConfiguration": {"level": "error"}}
+                    for rule in _RULE_IDS
+                ],
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": not summary.errors,
+                "exitCode": int(summary.exit_code),
+                "toolExecutionNotifications": notifications,
+            }
+        ],
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def jsonl_records(outcomes: Iterable[FileCounts | Skipped | Failed]) -> str:
+    """One JSON line per file: counted (`file`), `skipped` or `error`; in the order given."""
+    lines = []
+    for outcome in outcomes:
+        if isinstance(outcome, FileCounts):
+            record = {"type": "file", **_file_row(outcome)}
+        elif isinstance(outcome, Skipped):
+            record = {"type": "skipped", "path": outcome.path, "reason": outcome.reason}
+        else:
+            record = {"type": "error", "path": outcome.path, "error": outcome.error}
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    return "".join(lines)
+
+
+def jsonl_batch(batch: BatchResult) -> str:
+    """The records of one batch's files, counted ones then the others, each sorted by path."""
+    return jsonl_records(
+        [*sorted(batch.files, key=lambda row: row.path), *sorted(batch.problems, key=lambda item: item.path)]
+    )
+
+
+def render_jsonl(summary: Summary) -> str:
+    """The final record of `--format jsonl`: the JSON report without per-file rows."""
+    return json.dumps({"type": "summary", **_document(summary, files=False)}, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {
+    "table": render_table,
+    "json": render_json,
+    "csv": render_csv,
+    "wc": render_wc,
+    "github": render_github,
+    "sarif": render_sarif,
+    "jsonl": render_jsonl,
+}

@@ -58,6 +58,9 @@ class FileCounts:
     replaced: int = 0  # undecodable bytes that were replaced by U+FFFD
     changed: bool = False  # its size differed, once read, from the bytes read
     cjk_chars: int = 0
+    bom: bool = False  # it starts with a byte order mark
+    hits: tuple[Violation, ...] = ()  # forbidden words found while it was read
+
 
     @property
     def totals(self) -> Totals:
@@ -95,13 +98,39 @@ Outcome = FileCounts | Skipped | Failed
 
 
 @dataclass(frozen=True, slots=True)
+class Violation:
+    """An audit rule that failed: where (`path` None: the whole run; `line` and `column`,
+    1-based, where a position applies) and why. `match` is the forbidden text found."""
+
+    rule: str
+    path: str | None
+    message: str
+    line: int | None = None
+    column: int | None = None
+    match: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        return (self.path or "", self.line or 0, self.column or 0, self.rule, self.message, self.match or "")
+
+    @property
+    def location(self) -> str:
+        """`path:line:column`, `path`, or "" for the whole run."""
+        if self.path is None:
+            return ""
+        if self.line is None:
+            return self.path
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
 class BatchResult:
     """What counting one batch of files gives back to the parent.
 
     `files` holds the per-file rows only when they were asked for; `totals` always adds up
     every counted file. `problems` lists the files of the batch that were skipped or failed;
-    `warnings` the files counted with a warning (they are in the totals too). `words` maps
-    UTF-8 encoded words to their frequency in the batch (empty when off).
+    `warnings` the files counted with a warning (they are in the totals too); `violations` the
+    per-file audit rules its files failed. `words` maps UTF-8 encoded words to their frequency
+    in the batch (empty when off).
     """
 
     totals: Totals
@@ -109,6 +138,7 @@ class BatchResult:
     problems: tuple[Skipped | Failed, ...] = ()
     words: dict[bytes, int] = field(default_factory=dict)
     warnings: tuple[Changed, ...] = ()
+    violations: tuple[Violation, ...] = ()
     file_words: tuple[tuple[str, bytes], ...] = ()  # (path, packed frequencies) per file, for the cache
 
 
@@ -137,3 +167,4 @@ class PieceResult:
     words: dict[bytes, int] = field(default_factory=dict)
     sample: bytes | None = None
     error: str | None = None
+    bom: bool = False

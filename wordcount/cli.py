@@ -122,6 +122,39 @@ def parse_size(text: str) -> int:
     return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
 
 
+def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """The (glob, codec) rules and the fallback codec of the --encoding values, in their order.
+
+    `GLOB=NAME` is a rule; a plain `NAME` (at most one) reads the files no rule matches. Names
+    are checked and given as Python's `codecs` names them.
+    """
+    rules: list[tuple[str, str]] = []
+    fallback: str | None = None
+    for value in values:
+        glob, equals, name = value.rpartition("=")
+        if equals and not glob:
+            _usage_error(f"--encoding {value!r}: the glob before '=' is empty")
+        if not name:
+            _usage_error(f"--encoding {value!r}: no encoding name")
+        try:
+            codec = decode.canonical(name)
+        except LookupError:
+            _usage_error(f"unknown encoding: {name}")
+        if not equals:
+            if fallback is not None:
+                _usage_error(f"--encoding {value!r}: only one encoding may be given without a glob")
+            fallback = codec
+        elif glob.startswith("!"):
+            _usage_error(f"--encoding {value!r}: a glob cannot be negated with '!'")
+        else:
+            rules.append((glob, codec))
+    try:
+        decode.check_rules(tuple(rules))
+    except (ValueError, re.error) as error:
+        _usage_error(f"--encoding: bad glob: {error}")
+    return tuple(rules), fallback
+
+
 def _write_report(text: str, output: str | None) -> None:
     data = text.encode("utf-8", "backslashreplace")  # undecodable file names stay visible, as \udcXX
     if output is not None:
@@ -152,7 +185,12 @@ def wordcount(
         str | None, typer.Option("-o", "--output", help="Write the report to FILE, atomically.", metavar="FILE")
     ] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="Read every file with this encoding instead of detecting it.", metavar="NAME")
+        list[str] | None,
+        typer.Option(
+            help="Read files matching GLOB with encoding NAME instead of detecting it (repeatable; the first "
+            "matching GLOB wins); a NAME alone reads every other file.",
+            metavar="[GLOB=]NAME",
+        ),
     ] = None,
     progress: Annotated[
         ProgressMode, typer.Option(help="Progress bar on stderr; auto: when stderr is a terminal.")
@@ -183,11 +221,7 @@ def wordcount(
 ) -> None:
     """Count lines, words, characters and bytes, and the most frequent words, in files and trees."""
     roots = paths or ["."]
-    if encoding is not None:
-        try:
-            encoding = decode.canonical(encoding)
-        except LookupError:
-            _usage_error(f"unknown encoding: {encoding}")
+    encoding_rules, fallback = parse_encodings(encoding or [])
     for root in roots:
         if root != STDIN:
             try:
@@ -200,7 +234,8 @@ def wordcount(
         _usage_error(f"cannot write the report: {problem}")
 
     count_options = CountOptions(
-        frequencies=top > 0, ignore_case=ignore_case, encoding=encoding, per_file=per_file
+        frequencies=top > 0, ignore_case=ignore_case, encoding=fallback, per_file=per_file,
+        encoding_rules=encoding_rules,
     )
     walk_options = WalkOptions(
         hidden=hidden,

@@ -150,7 +150,8 @@ MIN_WIDE_BYTES = 16
 MIN_TEXT_SHARE = 0.95
 # Text in a single-byte encoding with a stray NUL pairs printable ASCII bytes into code units.
 MAX_ASCII_PAIRS = 0.8
-_ASCII_TEXT = frozenset(b"\t\n\r\x0e\x0f\x1b" + bytes(range(0x20, 0x7F)))  # ISO-2022 shifts and escapes too
+_ASCII_TEXT = b"\t\n\r\x0e\x0f\x1b" + bytes(range(0x20, 0x7F))  # ISO-2022 shifts and escapes too
+_IS_ASCII_TEXT = bytes(1 if byte in _ASCII_TEXT else 0 for byte in range(256))
 _NOT_COUNTED = dict.fromkeys(map(ord, "\t\n\v\f\r \x1b"))
 
 
@@ -175,11 +176,13 @@ def wide(head: bytes) -> Plan | None:
     units = len(pairs) // 2
     low, high = pairs[0::2], pairs[1::2]
     nonzero = pairs.replace(b"\0", b"")
-    if all(byte in _ASCII_TEXT for byte in nonzero) and max(low.count(0), high.count(0)) < 0.75 * units:
+    if not nonzero.translate(None, _ASCII_TEXT) and max(low.count(0), high.count(0)) < 0.75 * units:
         return None  # ASCII records separated by NULs (find -print0), not UTF-16
     if not nonzero.isascii() and _strict_prefix(nonzero, "utf-8") is not None:
         return None  # UTF-8 text with NULs in it
-    if sum(1 for a, b in zip(low, high) if a in _ASCII_TEXT and b in _ASCII_TEXT) > MAX_ASCII_PAIRS * units:
+    # One bit per byte that is ASCII text: the bits set in both halves count the ASCII pairs.
+    both = int.from_bytes(low.translate(_IS_ASCII_TEXT), "big") & int.from_bytes(high.translate(_IS_ASCII_TEXT), "big")
+    if both.bit_count() > MAX_ASCII_PAIRS * units:
         return None
     best: tuple[int, int, str, float] | None = None
     for codec, nuls in (("utf-16-le", high.count(0)), ("utf-16-be", low.count(0))):

@@ -541,14 +541,17 @@ def test_count_options_with_rules_pickle() -> None:
 
 
 def test_workers_import_pathspec_only_for_rules(tmp_path: pathlib.Path) -> None:
-    """Start-up time: counting imports pathspec only when --encoding rules need it."""
+    """Start-up time: checking --encoding and counting import pathspec only when rules need it."""
     (tmp_path / "t.txt").write_text("plain words\n")
     code = (
         "import sys\n"
+        "from wordcount.cli import parse_encodings\n"
         "from wordcount.count import CountOptions, NoProgress, count_file\n"
-        f"count_file({str(tmp_path / 't.txt')!r}, CountOptions(), None, NoProgress())\n"
+        "rules, fallback = parse_encodings(['cp1252'])\n"
+        f"count_file({str(tmp_path / 't.txt')!r}, CountOptions(encoding=fallback), None, NoProgress())\n"
         "before = 'pathspec' in sys.modules\n"
-        f"count_file({str(tmp_path / 't.txt')!r}, CountOptions(encoding_rules=(('*.txt', 'cp1252'),)), None, NoProgress())\n"
+        "rules, fallback = parse_encodings(['*.txt=cp1252'])\n"
+        f"count_file({str(tmp_path / 't.txt')!r}, CountOptions(encoding_rules=rules), None, NoProgress())\n"
         "print(before, 'pathspec' in sys.modules)\n"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, env=repo_env(), timeout=60)

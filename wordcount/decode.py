@@ -375,6 +375,8 @@ def _chardet(sample: bytes) -> tuple[str | None, float]:
 
 @functools.lru_cache(maxsize=16)
 def _rule_specs(rules: tuple[tuple[str, str], ...]) -> tuple[tuple[GitIgnoreSpec, str], ...]:
+    if not rules:
+        return ()
     from pathspec import GitIgnoreSpec  # imported here: only --encoding GLOB=NAME needs it
 
     return tuple((GitIgnoreSpec.from_lines([unanchored(glob)]), encoding) for glob, encoding in rules)

@@ -198,3 +198,19 @@ def test_violations_of_unchanged_files_come_from_the_cache(tmp_path: pathlib.Pat
     other = invoke(*REPORT, str(root), "--cache-dir", str(store), "--forbid", "alpha")
     assert len(no_reading) == 16  # other rules: counted again
     assert other.stdout == invoke(*REPORT, str(root), "--forbid", "alpha").stdout
+
+
+def test_encodings_confidence_and_uncertain_come_back_from_the_cache(tmp_path: pathlib.Path,
+                                                                     no_reading: list[str]) -> None:
+    """The legacy-encoding fixtures: detected encodings, confidences and the uncertain list of a
+    cached run are a fresh run's; pinning an encoding is another key."""
+    fixtures = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "encodings"
+    store = tmp_path / "cache"
+    expected = fresh(fixtures)
+    assert run(str(fixtures), "--cache-dir", str(store)).stdout == expected
+    no_reading.clear()
+    assert run(str(fixtures), "--cache-dir", str(store)).stdout == expected
+    assert no_reading == []
+    assert json.loads(expected)["uncertain"] or any(row["confidence"] < 1 for row in json.loads(expected)["files"])
+    pinned = run(str(fixtures), "--cache-dir", str(store), "--encoding", "*.cp1251.txt=cp1251").stdout
+    assert pinned == fresh(fixtures, "--encoding", "*.cp1251.txt=cp1251")

@@ -130,9 +130,9 @@ def test_csv_per_file_rows_stay_parseable(tmp_path: pathlib.Path) -> None:
     (tmp_path / "comma, and\nnewline.txt").write_text("three\n")
     result = invoke(str(tmp_path), "--format", "csv", "--per-file")
     rows = list(csv.reader(io.StringIO(result.stdout)))
-    assert rows[0] == ["path", "lines", "words", "chars", "bytes", "encoding", "replaced"]
+    assert rows[0] == ["path", "lines", "words", "chars", "bytes", "encoding", "replaced", "confidence"]
     by_name = {pathlib.Path(row[0]).name: row for row in rows[1:]}
-    assert by_name["comma, and\nnewline.txt"][1:] == ["1", "1", "6", "6", "utf-8", "0"]
+    assert by_name["comma, and\nnewline.txt"][1:] == ["1", "1", "6", "6", "utf-8", "0", "1.00"]
     assert by_name["plain.txt"][2] == "2"
 
 
@@ -226,6 +226,12 @@ def test_no_path_means_current_folder(tmp_path: pathlib.Path, monkeypatch: pytes
     [
         (["/no/such/path"], "no such file or folder: /no/such/path"),
         (["--encoding", "klingon", str(SAMPLE)], "unknown encoding: klingon"),
+        (["--encoding", "legacy/**=klingon", str(SAMPLE)], "unknown encoding: klingon"),
+        (["--encoding", "=gbk", str(SAMPLE)], "the glob before '=' is empty"),
+        (["--encoding", "legacy/**=", str(SAMPLE)], "no encoding name"),
+        (["--encoding", "gbk", "--encoding", "big5", str(SAMPLE)], "only one encoding may be given without a glob"),
+        (["--encoding", "!legacy/**=gbk", str(SAMPLE)], "cannot be negated"),
+        (["--encoding", "[z-a]=gbk", str(SAMPLE)], "bad glob"),
         (["--jobs", "0", str(SAMPLE)], "--jobs"),
         (["--top", "-1", str(SAMPLE)], "--top"),
         (["--format", "xml", str(SAMPLE)], "--format"),

@@ -50,7 +50,7 @@ def expected(root: pathlib.Path, paths: list[str] | None = None) -> dict[str, An
         tokens = data.split()
         words.update(tokens)
         rows.append({"path": path, "lines": data.count(b"\n"), "words": len(tokens), "chars": len(data),
-                     "bytes": len(data), "encoding": "utf-8"})
+                     "bytes": len(data), "encoding": "utf-8", "confidence": 1.0})
     totals = {"files": len(rows), **{key: sum(row[key] for row in rows) for key in ("lines", "words", "chars", "bytes")}}
     top = sorted(words.items(), key=lambda pair: (-pair[1], pair[0]))[:10]
     return {"files": rows, "totals": totals, "top": [{"word": w.decode(), "count": c} for w, c in top]}

@@ -210,7 +210,7 @@ def test_stdout_closed_early_is_not_an_error(tmp_path: pathlib.Path, reader: str
             if process is not None and process.poll() is None:
                 process.kill()
     if head:
-        assert first.split() == [b"lines", b"words", b"chars", b"bytes", b"encoding", b"path"]
+        assert first.split() == [b"lines", b"words", b"chars", b"bytes", b"confidence", b"encoding", b"path"]
     assert stderr == b""
     assert producer.returncode == 0
 

@@ -82,7 +82,7 @@ def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine, "SERIAL_BELOW", 0)
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "gb18030", "big5"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "gb18030", "big5"])  # utf-16-le: no BOM
 def test_cut_files_report_like_uncut(tmp_path: pathlib.Path, small_pieces: None, encoding: str,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Through the pool, a cut file gives the byte-identical report of -j 1, also when its
@@ -118,3 +118,18 @@ def test_a_cut_file_that_changed_size_is_marked(tmp_path: pathlib.Path, size: in
     assert isinstance(whole, BatchResult)
     assert whole.totals.bytes == 3000 and whole.files[0].changed == (size != 3000)
     assert whole.warnings == ((Changed(str(path), CHANGED_WHILE_READ),) if size != 3000 else ())
+
+
+def test_a_cut_file_found_not_utf8_late_is_detected_as_uncut(tmp_path: pathlib.Path, small_pieces: None) -> None:
+    """When several pieces find a file is not UTF-8, the sample is the first such piece's, taken
+    from the file around its first byte that is not: -j 2 detects what -j 1 does, with the same
+    confidence."""
+    text = "plain ascii words before the legacy part\n" * 3000
+    text += "Все люди рождаются свободными и равными в своем достоинстве и правах.\n" * 500
+    text += "Всички хора се раждат свободни и равни по достойнство и права.\n" * 2000  # later pieces differ
+    data = text.encode("koi8-r")
+    (tmp_path / "late.txt").write_bytes(data)
+    reports = [invoke(str(tmp_path), "--per-file", "--format", "json", "-j", jobs).stdout for jobs in ("1", "2")]
+    assert reports[0] == reports[1]
+    (row,) = json.loads(reports[1])["files"]
+    assert data.decode(row["encoding"]) == text and row["chars"] == len(text)

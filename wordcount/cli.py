@@ -24,7 +24,7 @@ from wordcount import stopwords as stopword_lists
 from wordcount.audit import Audit, Rules, compile_forbidden
 from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
-from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
+from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Uncertain, Violation
 from wordcount.report import RENDERERS, ExitCode, Summary
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -215,6 +215,39 @@ def parse_size(text: str) -> int:
     return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
 
 
+def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:
+    """The (glob, codec) rules and the fallback codec of the --encoding values, in their order.
+
+    `GLOB=NAME` is a rule; a plain `NAME` (at most one) reads the files no rule matches. Names
+    are checked and given as Python's `codecs` names them.
+    """
+    rules: list[tuple[str, str]] = []
+    fallback: str | None = None
+    for value in values:
+        glob, equals, name = value.rpartition("=")
+        if equals and not glob:
+            _usage_error(f"--encoding {value!r}: the glob before '=' is empty")
+        if not name:
+            _usage_error(f"--encoding {value!r}: no encoding name")
+        try:
+            codec = decode.canonical(name)
+        except LookupError:
+            _usage_error(f"unknown encoding: {name}")
+        if not equals:
+            if fallback is not None:
+                _usage_error(f"--encoding {value!r}: only one encoding may be given without a glob")
+            fallback = codec
+        elif glob.startswith("!"):
+            _usage_error(f"--encoding {value!r}: a glob cannot be negated with '!'")
+        else:
+            rules.append((glob, codec))
+    try:
+        decode.check_rules(tuple(rules))
+    except (ValueError, re.error) as error:
+        _usage_error(f"--encoding: bad glob: {error}")
+    return tuple(rules), fallback
+
+
 def _write_report(text: str, output: str | None) -> None:
     data = text.encode("utf-8", "backslashreplace")  # undecodable file names stay visible, as \udcXX
     if output is not None:
@@ -277,7 +310,12 @@ def wordcount(
         str | None, typer.Option("-o", "--output", help="Write the report to FILE, atomically.", metavar="FILE")
     ] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="Read every file with this encoding instead of detecting it.", metavar="NAME")
+        list[str] | None,
+        typer.Option(
+            help="Read files matching GLOB with encoding NAME instead of detecting it (repeatable; the first "
+            "matching GLOB wins); a NAME alone reads every other file.",
+            metavar="[GLOB=]NAME",
+        ),
     ] = None,
     progress: Annotated[
         ProgressMode,
@@ -364,11 +402,7 @@ def wordcount(
 ) -> None:
     """Count lines, words, characters and bytes, and the most frequent words, in files and trees."""
     roots = paths or ["."]
-    if encoding is not None:
-        try:
-            encoding = decode.canonical(encoding)
-        except LookupError:
-            _usage_error(f"unknown encoding: {encoding}")
+    encoding_rules, fallback = parse_encodings(encoding or [])
     for root in roots:
         if root != STDIN:
             try:
@@ -396,7 +430,8 @@ def wordcount(
     count_options = CountOptions(
         frequencies=top > 0 and output_format not in (Format.wc, Format.github, Format.sarif),
         ignore_case=ignore_case,
-        encoding=encoding,
+        encoding=fallback,
+        encoding_rules=encoding_rules,
         per_file=per_file or output_format in (Format.wc, Format.jsonl),
         words=words.value,
         nfkc=nfkc,
@@ -533,6 +568,8 @@ def _run(summary: Summary, roots: list[str], walk_options: WalkOptions, count_op
         hits, found, entries = store.split(entries)
         for row in hits:
             summary.add(row)
+            if isinstance(row, FileCounts) and row.uncertain:
+                summary.add(Uncertain(row.path, row.encoding, row.confidence))
         summary.violations.extend(found)
         if how.on_records is not None and hits:
             how.on_records(report.jsonl_records(sorted(hits, key=lambda row: row.path)))

@@ -48,6 +48,7 @@ from wordcount.results import (
     PieceResult,
     Skipped,
     Totals,
+    Uncertain,
     Violation,
 )
 
@@ -85,7 +86,11 @@ codecs.register_error(_REPLACE, _replace_and_count)
 
 @dataclass(frozen=True, slots=True)
 class CountOptions:
-    """The settings that change what is counted; given to every worker once."""
+    """The settings that change what is counted; given to every worker once.
+
+    `encoding_rules` are (glob, codec) pairs: the first whose glob matches a file's path says
+    how it is read; `encoding` reads the files no rule matches (None: detect).
+    """
 
     frequencies: bool = True
     ignore_case: bool = False
@@ -97,11 +102,18 @@ class CountOptions:
     stopwords: frozenset[str] = frozenset()  # casefolded
     audit: Audit | None = None  # None: no audit rule
     file_words: bool = False  # also return each file's own frequencies, packed (for the cache)
+    encoding_rules: tuple[tuple[str, str], ...] = ()
 
     @property
     def normalizes(self) -> bool:
         """Whether the frequencies are rewritten before they leave a worker (see `normalized`)."""
         return self.ignore_case or self.nfkc or self.min_length > 1 or bool(self.stopwords)
+
+    def encoding_for(self, path: str) -> str | None:
+        """The codec `path` must be read with, or None to detect it."""
+        if not self.encoding_rules:
+            return self.encoding
+        return decode.forced_encoding(path, self.encoding_rules, self.encoding)
 
 
 class Progress(Protocol):
@@ -349,11 +361,11 @@ def normalized(words: Counter[bytes], options: CountOptions) -> Counter[bytes]:
 
 
 class _NotUtf8(Exception):
-    """The UTF-8 fast path met a byte that is not UTF-8; `sample` is for detection."""
+    """The UTF-8 fast path met a byte that is not UTF-8, `offset` bytes after the pass began."""
 
-    def __init__(self, sample: bytes) -> None:
+    def __init__(self, offset: int) -> None:
         super().__init__("not UTF-8")
-        self.sample = sample
+        self.offset = offset
 
 
 def _blocks(stream: BinaryIO, head: bytes) -> Iterator[tuple[bytes, bool]]:
@@ -416,13 +428,14 @@ def _count_pass(
             ascii = data.isascii()
             pending = b""
             if not ascii:
+                end = size  # where `data` ends, counted from where the pass began
                 cut = len(data) if last else len(data) - utf8_tail(data)
                 data, pending = data[:cut], data[cut:]
                 try:
                     text = data.decode("utf-8")
                 except UnicodeDecodeError as error:
                     progress.add(0, -(size - read), -tally.words)  # that pass is void
-                    raise _NotUtf8(decode.sample_around(data, error.start)) from None
+                    raise _NotUtf8(end - len(data) - len(pending) + error.start) from None
             tally.chars += len(text) if text is not None else len(data)
         else:
             text = decoder.decode(block, last)
@@ -438,6 +451,7 @@ def _count_pass(
     return FileCounts(
         path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", _replaced[0],
         cjk_chars=tally.cjk, bom=bom, hits=searcher.violations() if searcher is not None else (),
+        confidence=plan.confidence,
     )
 
 
@@ -494,7 +508,7 @@ def _count_seekable(
 ) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
     head = stream.read(max(BLOCK_BYTES, 4))  # a BOM is up to 4 bytes long
-    plan = decode.plan(head, options.encoding)
+    plan = decode.plan(head, options.encoding_for(path))
     if plan.binary:
         return Skipped(path, "binary")
     bom = decode.starts_with_bom(head)
@@ -502,7 +516,7 @@ def _count_seekable(
         try:
             return _count_pass(stream, path, head, plan, options, words, progress, bom, forbid)
         except _NotUtf8 as not_utf8:
-            plan = replan(plan, not_utf8.sample)
+            plan = replan(plan, decode.sample_at(stream, not_utf8.offset))
             stream.seek(0)
             head = stream.read(max(BLOCK_BYTES, 4))
     return _count_pass(stream, path, head, plan, options, words, progress, bom, forbid)
@@ -568,11 +582,12 @@ def count_piece(piece: Piece, options: CountOptions, progress: Progress) -> Piec
             head = window.read(max(BLOCK_BYTES, 4))
             bom = begin == 0 and decode.starts_with_bom(head)
             if begin:
-                plan = decode.Plan(plan.encoding, 0, plan.codec)
+                plan = replace(plan, skip=0)
             try:
                 counted = _count_pass(window, piece.path, head, plan, options, words, progress, bom)  # type: ignore[arg-type]
             except _NotUtf8 as not_utf8:
-                return PieceResult(piece.path, piece.index, sample=not_utf8.sample)
+                sample = decode.sample_at(stream, begin + not_utf8.offset)
+                return PieceResult(piece.path, piece.index, sample=sample)
     except OSError as error:
         return PieceResult(piece.path, piece.index, error=os_message(error))
     return PieceResult(
@@ -622,6 +637,7 @@ def count_batch(
     problems: list[Skipped | Failed] = []
     warnings: list[Changed] = []
     violations: list[Violation] = []
+    uncertain: list[Uncertain] = []
     packed: list[tuple[str, bytes]] = []
     audit = options.audit
     for path in paths:
@@ -652,11 +668,13 @@ def count_batch(
                 rows.append(outcome)
             if outcome.changed:
                 warnings.append(Changed(path, CHANGED_WHILE_READ))
+            if outcome.uncertain:
+                uncertain.append(Uncertain(path, outcome.encoding, outcome.confidence))
         else:
             problems.append(outcome)
     totals = Totals(files, lines, nwords, chars, nbytes, cjk)
     return BatchResult(totals, tuple(rows), tuple(problems), warnings=tuple(warnings),
-                       violations=tuple(violations), file_words=tuple(packed))
+                       violations=tuple(violations), uncertain=tuple(uncertain), file_words=tuple(packed))
 
 
 def pack_words(words: Mapping[bytes, int]) -> bytes:

@@ -22,10 +22,22 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wordcount import decode
+from wordcount import count, decode
 from wordcount.audit import Audit
 from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, normalized, pack_words, replan
-from wordcount.results import CHANGED_WHILE_READ, STDIN, BatchResult, Changed, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
+from wordcount.results import (
+    CHANGED_WHILE_READ,
+    STDIN,
+    BatchResult,
+    Changed,
+    Failed,
+    FileCounts,
+    FileEntry,
+    Piece,
+    PieceResult,
+    Totals,
+    Uncertain,
+)
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
 SERIAL_BELOW = 2 * 1024 * 1024
@@ -93,13 +105,14 @@ def plan_pieces(path: str, size: int, plan: decode.Plan, jobs: int) -> list[Piec
     ]
 
 
-def make_tasks(
-    entries: Sequence[FileEntry], jobs: int, forced: str | None, audit: Audit | None = None
-) -> list[Task]:
+def make_tasks(entries: Sequence[FileEntry], jobs: int, options: CountOptions) -> list[Task]:
     """Pieces of every large file (so that one big file cannot serialise the run), then batches.
 
-    A file searched for forbidden words is not cut: one reader gives exact line numbers.
+    A file is planned from the same first block a worker counting it whole would read, so that
+    it is read the same way whatever the number of jobs. A file searched for forbidden words is
+    not cut: one reader gives exact line numbers.
     """
+    audit = options.audit
     pieces: list[Task] = []
     whole: list[FileEntry] = []
     for entry in entries:
@@ -107,7 +120,9 @@ def make_tasks(
         if jobs > 1 and entry.size >= SPLIT_BYTES and not (audit and audit.searches(entry.path)):
             try:
                 with open(entry.path, "rb") as stream:
-                    cut = plan_pieces(entry.path, entry.size, decode.plan(stream.read(4096), forced), jobs)
+                    head = stream.read(max(count.BLOCK_BYTES, 4))
+                    plan = decode.plan(head, options.encoding_for(entry.path))
+                    cut = plan_pieces(entry.path, entry.size, plan, jobs)
             except OSError:
                 cut = None  # counted whole: the worker reports the error
         if cut:
@@ -115,6 +130,10 @@ def make_tasks(
         else:
             whole.append(entry)
     return pieces + list(make_batches(whole, jobs))
+
+
+def _index(piece: PieceResult) -> int:
+    return piece.index
 
 
 class _Assembly:
@@ -153,9 +172,12 @@ class _Assembly:
         plan = pieces[0].plan
         if failed := next((piece.error for piece in got if piece.error), None):
             return BatchResult(Totals(), problems=(Failed(result.path, failed),))
-        if sample := next((piece.sample for piece in got if piece.sample is not None), None):
+        # The first piece that is not UTF-8 holds the file's first byte that is not: its sample
+        # is the one a count of the whole file takes.
+        first = min((piece for piece in got if piece.sample is not None), key=_index, default=None)
+        if first is not None and first.sample is not None:
             # Not UTF-8 after all: every piece is void; cut it again for the codec found.
-            plan = replan(plan, sample)
+            plan = replan(plan, first.sample)
             again: list[Task] = [(result.path,)]
             if decode.cut_marks(plan.codec) is not None:
                 again = [dataclasses.replace(piece, plan=plan) for piece in pieces]
@@ -172,13 +194,15 @@ class _Assembly:
             changed = True
         row = FileCounts(
             result.path, totals.lines, totals.words, totals.chars, totals.bytes,
-            plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed, totals.cjk_chars,
-            any(piece.bom for piece in got),
+            plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed,
+            cjk_chars=totals.cjk_chars, bom=any(piece.bom for piece in got), confidence=plan.confidence,
         )
         warnings = (Changed(result.path, CHANGED_WHILE_READ),) if changed else ()
         violations = tuple(self.audit.check_counts(row, self.audit.rules_for(row.path))) if self.audit else ()
+        uncertain = (Uncertain(row.path, row.encoding, row.confidence),) if row.uncertain else ()
         packed = ((result.path, pack_words(words)),) if self.file_words and not changed else ()
-        return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings, violations, packed)
+        return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings,
+                           violations=violations, uncertain=uncertain, file_words=packed)
 
 
 class Board:
@@ -380,7 +404,7 @@ def run(
     if len(files) < len(entries):
         yield from _run_serial([(STDIN,)], options, on_progress)
     work = sum(entry.size + FILE_COST for entry in files)
-    tasks = make_tasks(files, jobs, options.encoding, options.audit) if jobs > 1 and work >= SERIAL_BELOW else []
+    tasks = make_tasks(files, jobs, options) if jobs > 1 and work >= SERIAL_BELOW else []
     if len(tasks) > 1:
         yield from _run_pool(tasks, options, min(jobs, len(tasks)), on_progress)
     else:

@@ -19,7 +19,8 @@ from enum import IntEnum
 from wordcount import __version__
 from wordcount.audit import RULES, Audit
 from wordcount.count import MAX_WORD_BYTES
-from wordcount.results import STDIN, BatchResult, Changed, Failed, FileCounts, Skipped, Totals, Violation
+from wordcount.decode import UNCERTAIN_BELOW
+from wordcount.results import STDIN, BatchResult, Changed, Failed, FileCounts, Skipped, Totals, Uncertain, Violation
 
 SCHEMA = 1
 
@@ -49,15 +50,20 @@ class Summary:
         self.skipped: dict[str, Skipped] = {}
         self.errors: dict[str, Failed] = {}
         self.warnings: dict[str, Changed] = {}
+        self.uncertain: dict[str, Uncertain] = {}
         self.words: Counter[bytes] = Counter()
         self.ranked: list[tuple[bytes, int]] | None = None  # the top words as a cache kept them
 
-    def add(self, outcome: FileCounts | Skipped | Failed | Changed) -> None:
-        """Take in one file's outcome, a problem met while walking, or a warning."""
+    def add(self, outcome: FileCounts | Skipped | Failed | Changed | Uncertain) -> None:
+        """Take in one file's outcome, a problem met while walking, a warning or a doubt."""
         if isinstance(outcome, FileCounts):
             self.totals += outcome.totals
             if self.per_file:
                 self.files.append(outcome)
+            if outcome.uncertain:
+                self.add(Uncertain(outcome.path, outcome.encoding, outcome.confidence))
+        elif isinstance(outcome, Uncertain):
+            self.uncertain.setdefault(outcome.path, outcome)
         elif isinstance(outcome, Skipped):
             self.skipped.setdefault(outcome.path, outcome)
         elif isinstance(outcome, Changed):
@@ -75,6 +81,8 @@ class Summary:
         for warning in batch.warnings:
             self.add(warning)
         self.violations.extend(batch.violations)
+        for doubt in batch.uncertain:
+            self.add(doubt)
         if batch.words:
             self.words.update(batch.words)
 
@@ -108,6 +116,9 @@ class Summary:
 
     def sorted_warnings(self) -> list[Changed]:
         return [self.warnings[path] for path in sorted(self.warnings)]
+
+    def sorted_uncertain(self) -> list[Uncertain]:
+        return [self.uncertain[path] for path in sorted(self.uncertain)]
 
     def sorted_violations(self) -> list[Violation]:
         """Every failed rule: those of the workers, `--fail-on` on what was not counted, and
@@ -156,6 +167,7 @@ def _file_row(row: FileCounts) -> dict[str, object]:
         "chars": row.chars,
         "bytes": row.bytes,
         "encoding": row.encoding,
+        "confidence": row.confidence,
     }
     if row.replaced:
         record["replaced"] = row.replaced
@@ -196,6 +208,10 @@ def _document(summary: Summary, files: bool) -> dict[str, object]:
     document["skipped"] = [{"path": item.path, "reason": item.reason} for item in summary.sorted_skipped()]
     document["errors"] = [{"path": item.path, "error": item.error} for item in summary.sorted_errors()]
     document["warnings"] = [{"path": item.path, "warning": item.note} for item in summary.sorted_warnings()]
+    document["uncertain"] = [
+        {"path": item.path, "encoding": item.encoding, "confidence": item.confidence}
+        for item in summary.sorted_uncertain()
+    ]
     document["violations"] = [_violation_row(item) for item in summary.sorted_violations()]
     return document
 
@@ -226,9 +242,10 @@ def render_csv(summary: Summary) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if summary.per_file:
-        writer.writerow(["path", "lines", "words", "chars", "bytes", "encoding", "replaced"])
+        writer.writerow(["path", "lines", "words", "chars", "bytes", "encoding", "replaced", "confidence"])
         for row in summary.sorted_files():
-            writer.writerow([row.path, row.lines, row.words, row.chars, row.bytes, row.encoding, row.replaced])
+            writer.writerow([row.path, row.lines, row.words, row.chars, row.bytes, row.encoding, row.replaced,
+                             f"{row.confidence:.2f}"])
     else:
         writer.writerow(["word", "count"])
         writer.writerows(summary.top())
@@ -262,12 +279,12 @@ def render_table(summary: Summary) -> str:
     numbers = [f"{value:,}" for value in (totals.lines, totals.words, totals.chars, totals.bytes)]
     out: list[str] = []
     if summary.per_file:
-        rows = [["lines", "words", "chars", "bytes", "encoding", "path"]]
+        rows = [["lines", "words", "chars", "bytes", "confidence", "encoding", "path"]]
         for row in summary.sorted_files():
             cells = [f"{value:,}" for value in (row.lines, row.words, row.chars, row.bytes)]
             encoding = row.encoding + (f" ({row.replaced:,} replaced)" if row.replaced else "")
-            rows.append([*cells, encoding, printable(row.path)])
-        rows.append([*numbers, "", f"total ({totals.files:,} files)"])
+            rows.append([*cells, f"{row.confidence:.2f}", encoding, printable(row.path)])
+        rows.append([*numbers, "", "", f"total ({totals.files:,} files)"])
         out += _columns(rows, left=2)
     else:
         out += _columns([["files", "lines", "words", "chars", "bytes"], [f"{totals.files:,}", *numbers]])
@@ -287,6 +304,10 @@ def render_table(summary: Summary) -> str:
     if summary.warnings:
         out += ["", f"{len(summary.warnings):,} counted with a warning:"]
         out += [f"  {printable(item.path)}: {item.note}" for item in summary.sorted_warnings()]
+    if summary.uncertain:
+        out += ["", f"{len(summary.uncertain):,} read with an uncertain encoding (confidence below "
+                f"{UNCERTAIN_BELOW:.2f}; pin one with --encoding 'GLOB=NAME'):"]
+        out += [f"  {printable(item.path)}: {item.encoding} ({item.confidence:.2f})" for item in summary.sorted_uncertain()]
     violations = summary.sorted_violations()
     if violations:
         out += ["", f"{len(violations):,} rule violations:"]

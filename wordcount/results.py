@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from wordcount.decode import Plan
+from wordcount.decode import UNCERTAIN_BELOW, Plan
 
 STDIN = "-"  # the path that means standard input
 
@@ -60,11 +60,25 @@ class FileCounts:
     cjk_chars: int = 0
     bom: bool = False  # it starts with a byte order mark
     hits: tuple[Violation, ...] = ()  # forbidden words found while it was read
-
+    confidence: float = 1.0  # how sure `encoding` is: 1.0 unless it was detected
 
     @property
     def totals(self) -> Totals:
         return Totals(1, self.lines, self.words, self.chars, self.bytes, self.cjk_chars)
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether its encoding was detected with too little confidence to be trusted blindly."""
+        return self.confidence < UNCERTAIN_BELOW
+
+
+@dataclass(frozen=True, slots=True)
+class Uncertain:
+    """A counted file whose detected encoding is uncertain, for the user to pin with --encoding."""
+
+    path: str
+    encoding: str
+    confidence: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +142,9 @@ class BatchResult:
 
     `files` holds the per-file rows only when they were asked for; `totals` always adds up
     every counted file. `problems` lists the files of the batch that were skipped or failed;
-    `warnings` the files counted with a warning (they are in the totals too); `violations` the
-    per-file audit rules its files failed. `words` maps UTF-8 encoded words to their frequency
+    `warnings` the files counted with a warning, and `uncertain` those whose encoding is
+    uncertain (they are in the totals too); `violations` the per-file audit rules its files
+    failed. `words` maps UTF-8 encoded words to their frequency
     in the batch (empty when off).
     """
 
@@ -139,6 +154,7 @@ class BatchResult:
     words: dict[bytes, int] = field(default_factory=dict)
     warnings: tuple[Changed, ...] = ()
     violations: tuple[Violation, ...] = ()
+    uncertain: tuple[Uncertain, ...] = ()
     file_words: tuple[tuple[str, bytes], ...] = ()  # (path, packed frequencies) per file, for the cache
 
 

@@ -15,7 +15,6 @@ does (so cp1252 for a Latin-1 file without bytes 0x80–0x9F is right).
 from __future__ import annotations
 
 import argparse
-import codecs
 import gettext
 import glob
 import json
@@ -26,11 +25,12 @@ import random
 import subprocess
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures"))
 import corpora  # noqa: E402
+from make_encodings import encode  # noqa: E402  (the fixtures and this corpus write cp1258 alike)
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 LOCALES = pathlib.Path("/usr/share/locale")
@@ -81,26 +81,6 @@ def messages(language: str) -> list[str]:
     return list(seen)
 
 
-def encode(text: str, encoding: str) -> bytes:
-    """`text` in `encoding`; Vietnamese in cp1258 is written, as usual, with the tone mark apart."""
-    if codecs.lookup(encoding).name != "cp1258":
-        return text.encode(encoding)
-    letters: list[str] = []  # each a letter with its marks: â, ê, ô, ă, ơ, ư are letters of their own
-    tones: list[str] = []  # the tone marks of each letter, written after it
-    for char in unicodedata.normalize("NFD", text):
-        if unicodedata.combining(char) and letters:
-            if char in TONE_MARKS:
-                tones[-1] += char
-            else:
-                letters[-1] = unicodedata.normalize("NFC", letters[-1] + char)
-        else:
-            letters.append(char)
-            tones.append("")
-    return "".join(letter + tone for letter, tone in zip(letters, tones)).encode("cp1258")
-
-
-# The five tone marks, which cp1258 writes as combining characters after the letter.
-TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
 def build_file(pool: list[str], encoding: str, size: int, rng: random.Random) -> bytes | None:

@@ -216,7 +216,7 @@ class Cache:
         """Store what this run counted (and the binary files it found) and, when its frequencies
         are all accounted for by stored files, its merged frequency table; in one transaction."""
         stamps = {entry.path: (entry.size, entry.mtime_ns) for entry in entries if _cacheable(entry)}
-        rows = []
+        rows: list[tuple[str, str, int, int, str, bytes | None]] = []
         for row in counted:
             if row.path not in stamps:
                 continue

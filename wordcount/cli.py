@@ -565,12 +565,12 @@ def _run(summary: Summary, roots: list[str], walk_options: WalkOptions, count_op
         _say(store.warning)
     try:
         all_entries = entries
-        hits, found, entries = store.split(entries)
+        hits, kept_violations, entries = store.split(entries)
         for row in hits:
             summary.add(row)
             if isinstance(row, FileCounts) and row.uncertain:
                 summary.add(Uncertain(row.path, row.encoding, row.confidence))
-        summary.violations.extend(found)
+        summary.violations.extend(kept_violations)
         if how.on_records is not None and hits:
             how.on_records(report.jsonl_records(sorted(hits, key=lambda row: row.path)))
         if count_options.frequencies:

@@ -562,7 +562,7 @@ def _one_pool(
                 done = inbox.get(timeout=POLL_SECONDS)
             except queue.Empty:
                 show()
-                lost = board.lost({child.pid for child in multiprocessing.active_children()})
+                lost = board.lost({child.pid or 0 for child in multiprocessing.active_children()})
                 if lost is None and not board.busy() and time.monotonic() - quiet_since > stall_seconds:
                     lost = []  # a task vanished with no worker to blame
                 if lost is not None:

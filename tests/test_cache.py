@@ -214,3 +214,21 @@ def test_encodings_confidence_and_uncertain_come_back_from_the_cache(tmp_path: p
     assert json.loads(expected)["uncertain"] or any(row["confidence"] < 1 for row in json.loads(expected)["files"])
     pinned = run(str(fixtures), "--cache-dir", str(store), "--encoding", "*.cp1251.txt=cp1251").stdout
     assert pinned == fresh(fixtures, "--encoding", "*.cp1251.txt=cp1251")
+
+
+def test_the_same_relative_path_elsewhere_is_another_file(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
+                                                          no_reading: list[str]) -> None:
+    """Files are known by their absolute path: `notes.txt` in another folder, even with the same
+    size and modification time, is counted, not taken from the cache."""
+    store = tmp_path / "cache"
+    for name, text in (("one", "alpha beta\n"), ("two", "gamma delta\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "notes.txt").write_text(text)
+        os.utime(tmp_path / name / "notes.txt", ns=(10**18, 10**18))
+    monkeypatch.chdir(tmp_path / "one")
+    run("notes.txt", "--cache-dir", str(store))
+    monkeypatch.chdir(tmp_path / "two")
+    no_reading.clear()
+    second = run("notes.txt", "--cache-dir", str(store)).stdout
+    assert no_reading == ["notes.txt"]
+    assert json.loads(second)["top"][0]["word"] in ("delta", "gamma")

@@ -1,6 +1,6 @@
 """The stamp cache (`--cache`, `--cache-dir`): files unchanged since the last run are not read again.
 
-A file is unchanged when its path, size and modification time are those stored. Entries are
+A file is unchanged when its absolute path, size and modification time are those stored. Entries are
 keyed by everything that changes counts (the tool's version and the counting options), so a
 cache never answers for other settings. Each file's counts and frequencies are stored; so is
 the merged frequency table of the last run over the same paths, with what it was made of, so
@@ -130,7 +130,7 @@ class Cache:
         violations: list[Violation] = []
         misses: list[FileEntry] = []
         for entry in entries:
-            found = stored.get(entry.path) if _cacheable(entry) else None
+            found = stored.get(os.path.abspath(entry.path)) if _cacheable(entry) else None
             if found is not None and found[:2] == (entry.size, entry.mtime_ns):
                 fields = json.loads(found[2])
                 reason = fields.pop("skipped", None)
@@ -189,7 +189,8 @@ class Cache:
 
     def _stored_words(self, path: str, stamp: tuple[int, int]) -> dict[bytes, int] | None:
         row = self.db.execute(
-            "SELECT size, mtime_ns, words, counts FROM files WHERE key = ? AND path = ?", (self.key, path)
+            "SELECT size, mtime_ns, words, counts FROM files WHERE key = ? AND path = ?",
+            (self.key, os.path.abspath(path)),
         ).fetchone()
         if row is None or (row[0], row[1]) != stamp:
             return None
@@ -198,9 +199,10 @@ class Cache:
         return unpack_words(row[2])
 
     def _merged(self, paths: set[str]) -> Counter[bytes]:
+        wanted = {os.path.abspath(path) for path in paths}
         words: Counter[bytes] = Counter()
         for path, blob in self.db.execute("SELECT path, words FROM files WHERE key = ?", (self.key,)):
-            if path in paths and blob is not None:
+            if path in wanted and blob is not None:
                 words.update(unpack_words(blob))
         return words
 
@@ -221,12 +223,14 @@ class Cache:
             if row.path not in stamps:
                 continue
             if isinstance(row, Skipped):
-                rows.append((self.key, row.path, *stamps[row.path], json.dumps({"skipped": row.reason}), None))
+                rows.append((self.key, os.path.abspath(row.path), *stamps[row.path], json.dumps({"skipped": row.reason}),
+                             None))
             elif not row.changed and (row.path in packed or not self.frequencies):
                 fields = dataclasses.asdict(row)
                 del fields["path"], fields["hits"]  # the hits are kept as violations
                 fields["violations"] = [dataclasses.asdict(item) for item in violations.get(row.path, ())]
-                rows.append((self.key, row.path, *stamps[row.path], json.dumps(fields), packed.get(row.path)))
+                rows.append((self.key, os.path.abspath(row.path), *stamps[row.path], json.dumps(fields),
+                             packed.get(row.path)))
         complete = len(rows) == len(counted) and all(row.path in stamps for row in hits)
         self.db.execute("BEGIN IMMEDIATE")
         try:

@@ -21,7 +21,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import stat
+import threading
+import time
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +44,7 @@ SHIP_IN_FLIGHT_BYTES = 256 * 1024 * 1024
 # A unit of work whose result was lost this many times (workers dying under it, or under the
 # merges above it) is given up on, its files reported as errors.
 MAX_TRIES = 4
+SCATTER_TRIES = 5
 # A single file, or a cut large file, whose own task failed with KilledWorker this many times.
 MAX_KILLS = 2
 
@@ -82,8 +86,7 @@ def connect(settings: Settings) -> Session:
     logging.getLogger("distributed").setLevel(logging.CRITICAL)
     timeout = settings.connect_timeout
     try:
-        with dask.config.set({"distributed.comm.timeouts.connect": f"{max(timeout, 0.1)}s"}):
-            client = Client(address, timeout=max(timeout, 0.1), set_as_default=False, name="wordcount")
+        client = _client(address, max(timeout, 0.1))
     except (OSError, TimeoutError, ValueError) as error:
         raise ClusterError(f"cannot reach the Dask scheduler at {address}: {_reason(error, timeout)}") from None
     try:
@@ -92,6 +95,31 @@ def connect(settings: Settings) -> Session:
         client.close(timeout=2)
         raise ClusterError(f"no Dask worker joined the scheduler at {address} within {timeout:g} s") from None
     return Session(client, address, settings.ship_bytes)
+
+
+def _client(address: str, timeout: float) -> Client:
+    """A client connected to `address` within `timeout` seconds, whatever the other end does.
+
+    Client's own timeout does not cover a peer that accepts the connection and never answers
+    the handshake, so the connection is made in a thread that is given up on at the deadline.
+    """
+    made: queue.SimpleQueue[Client | BaseException] = queue.SimpleQueue()
+
+    def make() -> None:
+        try:
+            with dask.config.set({"distributed.comm.timeouts.connect": f"{timeout}s"}):
+                made.put(Client(address, timeout=timeout, set_as_default=False, name="wordcount"))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller
+            made.put(error)
+
+    threading.Thread(target=make, name="wordcount-connect", daemon=True).start()
+    try:
+        outcome = made.get(timeout=timeout + 1)
+    except queue.Empty:
+        raise TimeoutError from None
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
 
 
 def _reason(error: BaseException, timeout: float) -> str:
@@ -367,7 +395,7 @@ class _Run:
             if self.session.ship_bytes:
                 payload = _ship_files(unit.paths)
                 shipped_bytes = sum(len(item.data) for item in payload)
-                [shipped] = client.scatter([payload], hash=False)
+                shipped = self._scatter(payload)
                 keep.append(shipped)
             result = client.submit(count_task, unit.paths, options, shipped, pure=False)
             keys = {result.key}
@@ -379,7 +407,7 @@ class _Run:
                 if self.session.ship_bytes:
                     payload_piece, size = _ship_piece(piece)
                     shipped_bytes += len(payload_piece.data)
-                    [shipped_piece] = client.scatter([payload_piece], hash=False)
+                    shipped_piece = self._scatter(payload_piece)
                     keep.append(shipped_piece)
                 future = client.submit(piece_task, piece, options, shipped_piece, pure=False)
                 pieces.append(future)
@@ -394,6 +422,19 @@ class _Run:
         self.in_flight += shipped_bytes
         self.submitted[status.key] = _Submitted(unit, result, frozenset(map(str, keys)), shipped_bytes, keep)
         self.watch.add(status)
+
+    def _scatter(self, payload: Any) -> Future:
+        """Send shipped bytes to a worker; a worker that dies meanwhile is tried again."""
+        for attempt in range(SCATTER_TRIES):
+            try:
+                [future] = self.client.scatter([payload], hash=False)
+                return future
+            except OSError:
+                self._check(Exception())
+                if attempt + 1 == SCATTER_TRIES:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     # Results.
 

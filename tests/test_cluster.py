@@ -380,3 +380,39 @@ def test_a_file_that_kills_every_worker_ends_in_errors(tmp_path: pathlib.Path) -
     assert report["files"] == local["files"] and report["totals"] == local["totals"] and report["top"] == local["top"]
     assert "Traceback" not in done.stderr.decode()
     assert f"{root / POISON}: {WORKER_DIED}" in done.stderr.decode()
+
+
+@pytest.fixture(scope="module")
+def cluster_module() -> Any:
+    _distributed()
+    from wordcount import cluster
+
+    return cluster
+
+
+def test_merging_on_the_cluster_in_any_grouping_gives_the_same_report(cluster_module: Any) -> None:
+    """merge_task, fanned in at any width and in any order, renders what merging every batch
+    in the parent does; its inputs are left unchanged (Dask may still hold them)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from test_merge import batches, merged
+    from wordcount.report import Summary, render_json, render_table
+
+    @settings(max_examples=150, deadline=None)
+    @given(batches(), st.randoms(use_true_random=False), st.integers(1, 5))
+    def check(results: list[Any], rng: Any, width: int) -> None:
+        before = [dict(result.words) for result in results]
+        level = results[:]
+        rng.shuffle(level)
+        while len(level) > 1:
+            level = [cluster_module.merge_task(*level[i : i + max(2, width)]) for i in range(0, len(level), max(2, width))]
+        summary = Summary(top=5, per_file=True)
+        for result in level:
+            summary.add_batch(result)
+        expected = merged(results, 5)
+        assert render_json(summary) == render_json(expected)
+        assert render_table(summary) == render_table(expected)
+        assert [dict(result.words) for result in results] == before
+
+    check()

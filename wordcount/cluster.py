@@ -18,6 +18,7 @@ engine, this module) by name, so the same wordcount must be installed on every m
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -45,6 +46,8 @@ SHIP_IN_FLIGHT_BYTES = 256 * 1024 * 1024
 # merges above it) is given up on, its files reported as errors.
 MAX_TRIES = 4
 SCATTER_TRIES = 5
+# Results merged by one task: fewer copies of large frequency tables than merging pairwise.
+FAN_IN = 8
 # A single file, or a cut large file, whose own task failed with KilledWorker this many times.
 MAX_KILLS = 2
 
@@ -188,9 +191,19 @@ def assemble_task(
     return outcome
 
 
-def merge_task(first: BatchResult, second: BatchResult) -> BatchResult:
-    """One step of the reduction on the cluster."""
-    return merge_batches(first, second)
+def merge_task(*results: BatchResult) -> BatchResult:
+    """One step of the reduction on the cluster: the largest frequency table is copied once
+    and the others added to it."""
+    largest, *others = sorted(results, key=lambda result: len(result.words), reverse=True)
+    words: dict[bytes, int] = largest.words
+    merged = dataclasses.replace(largest, words={})
+    for result in others:
+        if result.words:
+            if words is largest.words:
+                words = Counter(words)  # a copy: the inputs may still be needed, unchanged
+            words.update(result.words)  # type: ignore[attr-defined]
+        merged = merge_batches(merged, dataclasses.replace(result, words={}))
+    return dataclasses.replace(merged, words=words)
 
 
 Status = tuple[int, int, int, list[engine.Task] | None]  # files, bytes, words; tasks to count again
@@ -327,6 +340,7 @@ class _Run:
             for future in self.watch:
                 yield from self._handle(future)
                 self._fill()
+                self._ready()  # the last merges, once nothing else is under way
             assert not self.waiting and len(self.ready) <= 1
             if self.ready:
                 final = self._result(self.ready.pop().future)
@@ -485,13 +499,17 @@ class _Run:
         if self.on_progress:
             self.on_progress((self.done[0], self.done[1], self.done[2]))
 
-    def _ready(self, node: _Node) -> None:
-        """A result is in: pair it with the one waiting, if any, in a merge on the cluster."""
-        self.ready.append(node)
-        while len(self.ready) >= 2:
-            first, second = self.ready.pop(0), self.ready.pop(0)
-            merged = self.client.submit(merge_task, first.future, second.future, pure=False)
-            self.merges[merged.key] = _Node(merged, first.units + second.units)
+    def _ready(self, node: _Node | None = None) -> None:
+        """A result is in: merge results on the cluster FAN_IN at a time as they come, and
+        whatever is left once nothing else is under way."""
+        if node is not None:
+            self.ready.append(node)
+        while len(self.ready) >= FAN_IN or (
+            len(self.ready) > 1 and not (self.submitted or self.merges or self.waiting)
+        ):
+            group, self.ready = self.ready[:FAN_IN], self.ready[FAN_IN:]
+            merged = self.client.submit(merge_task, *(item.future for item in group), pure=False)
+            self.merges[merged.key] = _Node(merged, [unit for item in group for unit in item.units])
             self.watch.add(merged)
 
     def _lost(self, units: list[_Unit], error: BaseException | None, own: frozenset[str]) -> Iterator[BatchResult]:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dask
+from dask.typing import Key
 from distributed import Client, Future, as_completed
 from distributed.scheduler import KilledWorker
 
@@ -324,9 +325,9 @@ class _Run:
         self.on_progress = on_progress
         self.done = [0, 0, 0]
         self.waiting: deque[_Unit] = deque()
-        self.submitted: dict[str, _Submitted] = {}  # by the key of the unit's status
-        self.merges: dict[str, _Node] = {}  # by the key of the merge
-        self.progress: set[str] = set()  # statuses of pieces: only for the bar
+        self.submitted: dict[Key, _Submitted] = {}  # by the key of the unit's status
+        self.merges: dict[Key, _Node] = {}  # by the key of the merge
+        self.progress: set[Key] = set()  # statuses of pieces: only for the bar
         self.ready: list[_Node] = []
         self.tries: Counter[_Unit] = Counter()
         self.kills: Counter[_Unit] = Counter()
@@ -429,7 +430,8 @@ class _Run:
                 self.progress.add(progress.key)
                 self.watch.add(progress)
             keep += pieces
-            result = client.submit(assemble_task, unit.pieces, pieces, options, size, pure=False)
+            assemble: Any = assemble_task  # a result, or tasks to count again: status_task tells which
+            result = client.submit(assemble, unit.pieces, pieces, options, size, pure=False)
             keys = {result.key, *(future.key for future in pieces)}
         status = client.submit(status_task, result, bool(unit.paths), pure=False)
         keys.add(status.key)

@@ -3,8 +3,9 @@
 The client plans exactly as the engine does (`engine.make_tasks`: pieces of large files, then
 batches of whole files) and submits each batch, and each piece, as a task that runs count.py's
 own counting on a worker. Pieces of a file are put together on the cluster (engine's
-`_Assembly`), and results are merged there too, pairwise as they complete, so that only the
-final result, and one small status per task for the progress bar, travel back.
+`_Assembly`), and results are merged there too, up to eight per merge task as they complete
+(a tree of merges), so that only the final result, and one small status per task for the
+progress bar, travel back.
 
 Every result is the value of a task and nothing else: a worker keeps nothing between tasks.
 So a task that Dask runs again, because its worker died, is never counted twice. A task that

@@ -15,9 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -48,6 +50,7 @@ class Case:
     memory_limit: str | None = None  # "reference": our peak ≤ the reference's; or a byte count
     runs: int | None = None  # fewer runs for very slow references
     reference_first: bool = False  # each of our runs needs the reference's run just before it
+    cluster: bool = False  # runs beside a Dask LocalCluster (bench/cluster.py), its memory counted with ours
 
 
 def _tree_rss(root: int) -> int:
@@ -73,13 +76,14 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def measure(command: str) -> tuple[float, int]:
-    """Wall time and peak tree memory of one run of a shell command (its output discarded)."""
+def measure(command: str, also: int | None = None) -> tuple[float, int]:
+    """Wall time and peak tree memory of one run of a shell command (its output discarded);
+    `also`: a process whose tree's memory counts too (a cluster the command runs on)."""
     start = time.perf_counter()
     process = subprocess.Popen(["bash", "-c", command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, _tree_rss(process.pid))
+        peak = max(peak, _tree_rss(process.pid) + (_tree_rss(also) if also is not None else 0))
         time.sleep(0.01)
     elapsed = time.perf_counter() - start
     if process.returncode not in (0, 3):
@@ -117,6 +121,10 @@ def cases() -> list[Case]:
              Side("wordcount -j 2", wc("-j 2 {corpus}")),
              Side("wordcount -j 1", wc("-j 1 {corpus}")),
              "-j 2 ≥ 1.8× faster than -j 1", 1.8),
+        Case("zipf corpus, 2-worker Dask LocalCluster", "zipf",
+             Side("wordcount --scheduler-file (2 workers)", wc("--scheduler-file {scheduler} {corpus}")),
+             Side("wordcount -j 2", wc("-j 2 {corpus}")),
+             "none: the ratio is reported", 0.0, cluster=True),
         Case("one 1 GB file, frequencies", "onefile",
              Side("wordcount -j 2", wc("-j 2 {corpus}")),
              Side("wordcount -j 1", wc("-j 1 {corpus}")),
@@ -146,6 +154,41 @@ def check_equal(corpus: str) -> bool:
     return outputs[0] == outputs[1]
 
 
+class Cluster:
+    """A LocalCluster of bench/cluster.py, started for the cases that need one."""
+
+    def __init__(self) -> None:
+        self.folder = tempfile.mkdtemp(prefix="wordcount-bench-cluster-")
+        self.scheduler_file = os.path.join(self.folder, "scheduler.json")
+        self.process = subprocess.Popen([PY, os.path.join(HERE, "cluster.py"), self.scheduler_file],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while not os.path.exists(self.scheduler_file):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise SystemExit("the Dask LocalCluster did not start (is 'wordcount[dask]' installed?)")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def check_cluster_equal(corpus: str, scheduler_file: str) -> bool:
+    """wordcount on the cluster gives the per-file report of -j 1 on this corpus."""
+    outputs = []
+    for where in (["-j", "1"], ["--scheduler-file", scheduler_file]):
+        completed = subprocess.run([*WORDCOUNT, "-q", "--per-file", "--format", "json", *where, corpus],
+                                   capture_output=True)
+        outputs.append(completed.stdout)
+    return outputs[0] == outputs[1]
+
+
 def human(size: int) -> str:
     return f"{size / 1024 / 1024:,.0f} MB"
 
@@ -165,11 +208,23 @@ def main() -> None:
             checked[case.corpus] = check_equal(corpus)
             print(f"[{case.corpus}] -j 2 report equals -j 1: {checked[case.corpus]}", flush=True)
         runs = min(options.runs, case.runs or options.runs)
-        for _ in range(runs):
-            for side in (case.reference, case.ours) if case.reference_first else (case.ours, case.reference):
-                elapsed, peak = measure(side.command.format(corpus=shlex.quote(corpus), cache=shlex.quote(cache)))
-                side.times.append(elapsed)
-                side.peaks.append(peak)
+        cluster = Cluster() if case.cluster else None
+        try:
+            scheduler = cluster.scheduler_file if cluster else ""
+            if cluster is not None:
+                same = check_cluster_equal(corpus, scheduler)
+                checked[f"{case.corpus} on the cluster"] = same
+                print(f"[{case.corpus}] report on the Dask cluster equals -j 1: {same}", flush=True)
+            for _ in range(runs):
+                for side in (case.reference, case.ours) if case.reference_first else (case.ours, case.reference):
+                    command = side.command.format(corpus=shlex.quote(corpus), cache=shlex.quote(cache),
+                                                  scheduler=shlex.quote(scheduler))
+                    elapsed, peak = measure(command, cluster.process.pid if cluster and side is case.ours else None)
+                    side.times.append(elapsed)
+                    side.peaks.append(peak)
+        finally:
+            if cluster is not None:
+                cluster.close()
         ours, theirs = statistics.median(case.ours.times), statistics.median(case.reference.times)
         ratio = theirs / ours
         peak_ours, peak_theirs = max(case.ours.peaks), max(case.reference.peaks)

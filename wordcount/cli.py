@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -386,6 +386,28 @@ def wordcount(
         list[FailOn] | None,
         typer.Option(help="Audit: fail for binary, undecodable, skipped or unreadable files (repeatable).")
     ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="Count on the Dask cluster whose scheduler is at ADDRESS (needs 'wordcount[dask]').",
+            metavar="ADDRESS",
+        ),
+    ] = None,
+    scheduler_file: Annotated[
+        str | None,
+        typer.Option(help="Count on the Dask cluster whose scheduler wrote FILE (dask scheduler --scheduler-file).",
+                     metavar="FILE"),
+    ] = None,
+    ship_bytes: Annotated[
+        bool,
+        typer.Option("--ship-bytes/--no-ship-bytes",
+                     help="With --scheduler: read the files here and send their bytes (no shared filesystem)."),
+    ] = False,
+    connect_timeout: Annotated[
+        float, typer.Option(min=0, help="Seconds to reach the Dask scheduler and find a worker.", metavar="SECONDS")
+    ] = 10,
     config_file: Annotated[
         str | None,
         typer.Option(
@@ -414,6 +436,7 @@ def wordcount(
     if output is not None and (problem := atomic.check_writable(output)):
         _usage_error(f"cannot write the report: {problem}")
 
+    cluster_settings = _cluster_settings(scheduler, scheduler_file, ship_bytes, connect_timeout)
     if words is WordMode.jieba and not jieba_available():
         _usage_error("--words jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
     loaded: config.Config | None = ctx.meta.get(_CONFIG)
@@ -470,8 +493,19 @@ def wordcount(
     on_signal = _signal_handler(os.getpid())
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        _run(summary, roots, walk_options, count_options, how)
+        if cluster_settings is not None:
+            from wordcount import cluster
+
+            how = dataclasses.replace(how, cluster=cluster.connect(cluster_settings))
+        try:
+            _run(summary, roots, walk_options, count_options, how)
+        finally:
+            if how.cluster is not None:
+                how.cluster.close()
         _write_report("".join(streamed) + RENDERERS[output_format.value](summary), output)
+    except engine.Unavailable as error:
+        _say(str(error))
+        raise typer.Exit(ExitCode.USAGE) from None
     except KeyboardInterrupt:
         _say("interrupted")
         raise typer.Exit(ExitCode.INTERRUPTED) from None
@@ -489,6 +523,27 @@ def wordcount(
         for violation in summary.sorted_violations():
             _say(report.violation_line(violation))
     raise typer.Exit(summary.exit_code)
+
+
+def _cluster_settings(
+    scheduler: str | None, scheduler_file: str | None, ship_bytes: bool, connect_timeout: float
+) -> Any:
+    """The cluster to count on (a `cluster.Settings`), or None to count here.
+
+    The Dask backend is imported only here, when a cluster is asked for: a missing extra is a
+    usage error that says how to install it.
+    """
+    if scheduler is None and scheduler_file is None:
+        if ship_bytes:
+            _usage_error("--ship-bytes needs --scheduler ADDRESS or --scheduler-file FILE")
+        return None
+    if scheduler is not None and scheduler_file is not None:
+        _usage_error("give --scheduler or --scheduler-file, not both")
+    try:
+        from wordcount import cluster
+    except ImportError as error:
+        _usage_error(f"--scheduler needs Dask ({error}): pip install 'wordcount[dask]'")
+    return cluster.Settings(scheduler, scheduler_file, connect_timeout, ship_bytes)
 
 
 def _check_audit(audit: Audit) -> None:
@@ -532,6 +587,7 @@ class _How:
     cache_folder: str | None = None
     quiet: bool = False
     on_records: Callable[[str], object] | None = None  # jsonl: each file's record as it is merged
+    cluster: Any = None  # a connected `cluster.Session` to count on instead of local workers
 
 
 def _run(summary: Summary, roots: list[str], walk_options: WalkOptions, count_options: CountOptions, how: _How) -> None:
@@ -600,7 +656,11 @@ def _count(
     elif how.progress is ProgressMode.log:
         bar = ProgressLog(len(entries), total_bytes, how.log_interval)
     try:
-        for batch in engine.run(entries, count_options, how.jobs, bar):
+        if how.cluster is not None:
+            batches = how.cluster.run(entries, count_options, bar)
+        else:
+            batches = engine.run(entries, count_options, how.jobs, bar)
+        for batch in batches:
             summary.add_batch(batch)
             if how.on_records is not None and (batch.files or batch.problems):
                 how.on_records(report.jsonl_batch(batch))

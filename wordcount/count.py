@@ -21,6 +21,7 @@ from __future__ import annotations
 import array
 import codecs
 import functools
+import io
 import marshal
 import os
 import re
@@ -46,6 +47,7 @@ from wordcount.results import (
     Outcome,
     Piece,
     PieceResult,
+    Shipped,
     Skipped,
     Totals,
     Uncertain,
@@ -562,20 +564,57 @@ def find_cut(stream: BinaryIO, offset: int, base: int, unit: int, marks: tuple[b
     return None
 
 
-def count_piece(piece: Piece, options: CountOptions, progress: Progress) -> PieceResult:
+def piece_bounds(stream: BinaryIO, piece: Piece) -> tuple[int, int | None]:
+    """The byte range a piece really covers: both nominal ends moved forward to the next cut
+    (`find_cut`); (0, 0) when there is nothing to count (it lies inside one long word)."""
+    plan = piece.plan
+    unit, marks = decode.cut_marks(plan.codec)  # type: ignore[misc]  # the engine only cuts what can be cut
+    begin = 0 if piece.start == 0 else find_cut(stream, piece.start, plan.skip, unit, marks)
+    end = None if piece.stop is None else find_cut(stream, piece.stop, plan.skip, unit, marks)
+    if begin is None or (end is not None and begin >= end):
+        return 0, 0
+    return begin, end
+
+
+class _Shifted(io.BytesIO):
+    """Shipped bytes that read as the file they came from: offsets count from the file's start."""
+
+    def __init__(self, shipped: Shipped) -> None:
+        super().__init__(shipped.data)
+        self.base = shipped.base
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_SET:
+            offset -= self.base
+        return super().seek(offset, whence) + self.base
+
+    def tell(self) -> int:
+        return super().tell() + self.base
+
+
+def _open(path: str, shipped: Shipped | None) -> BinaryIO:
+    """The file at `path`, or the bytes shipped for it (an OSError if the client could not read it)."""
+    if shipped is None:
+        return open(path, "rb", buffering=0)  # type: ignore[return-value]
+    if shipped.error is not None:
+        raise OSError(shipped.error)
+    return _Shifted(shipped)
+
+
+def count_piece(piece: Piece, options: CountOptions, progress: Progress, shipped: Shipped | None = None) -> PieceResult:
     """Count one byte range of a large file, cut so that pieces add up to the whole file.
 
-    Both ends move forward to the next cut (`find_cut`); the neighbouring piece moves its
-    start by the same rule, so together the pieces cover the file exactly once.
+    Both ends move forward to the next cut (`piece_bounds`); the neighbouring piece moves its
+    start by the same rule, so together the pieces cover the file exactly once. With `shipped`,
+    the bytes (and the range, found by the client) come from the client instead of the file.
     """
     words: Counter[bytes] | None = Counter() if options.frequencies else None
     plan = piece.plan
-    unit, marks = decode.cut_marks(plan.codec)  # type: ignore[misc]  # the engine only cuts what can be cut
     try:
-        with open(piece.path, "rb", buffering=0) as stream:
-            begin = 0 if piece.start == 0 else find_cut(stream, piece.start, plan.skip, unit, marks)
-            end = None if piece.stop is None else find_cut(stream, piece.stop, plan.skip, unit, marks)
-            if begin is None or (end is not None and begin >= end):
+        with _open(piece.path, shipped) as stream:
+            bounds = shipped.bounds if shipped is not None and shipped.bounds is not None else None
+            begin, end = bounds or piece_bounds(stream, piece)
+            if end is not None and begin >= end:
                 return PieceResult(piece.path, piece.index)  # a long run without whitespace
             stream.seek(begin)
             window = _Window(stream, end)
@@ -601,17 +640,20 @@ def count_piece(piece: Piece, options: CountOptions, progress: Progress) -> Piec
 
 
 def count_file(
-    path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress, forbid: Patterns = ()
+    path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress, forbid: Patterns = (),
+    shipped: Shipped | None = None,
 ) -> Outcome:
-    """Count the file at `path` (`-`: standard input), searching it for the `forbid` patterns;
-    an OS error becomes a `Failed` outcome."""
+    """Count the file at `path` (`-`: standard input), or the bytes `shipped` for it, searching
+    it for the `forbid` patterns; an OS error becomes a `Failed` outcome."""
     try:
-        if path == STDIN:
+        if path == STDIN and shipped is None:
             return count_stream(sys.stdin.buffer, path, options, words, progress, forbid)
-        with open(path, "rb", buffering=0) as stream:
-            outcome = count_stream(stream, path, options, words, progress, forbid)  # type: ignore[arg-type]
+        with _open(path, shipped) as stream:
+            outcome = count_stream(stream, path, options, words, progress, forbid)
             if isinstance(outcome, Skipped):
-                progress.add(0, os.fstat(stream.fileno()).st_size, 0)
+                progress.add(0, len(shipped.data) if shipped is not None else os.fstat(stream.fileno()).st_size, 0)
+            elif shipped is not None and shipped.size is not None and shipped.size != outcome.bytes:
+                outcome = replace(outcome, changed=True)  # as count_stream tells for a file it reads
             return outcome
     except OSError as error:
         return Failed(path, os_message(error))
@@ -625,12 +667,14 @@ def os_message(error: OSError) -> str:
 
 
 def count_batch(
-    paths: Sequence[str], options: CountOptions, progress: Progress, words: Counter[bytes] | None
+    paths: Sequence[str], options: CountOptions, progress: Progress, words: Counter[bytes] | None,
+    shipped: Mapping[str, Shipped] | None = None,
 ) -> BatchResult:
     """Count a batch of files into one small result for the parent.
 
     Word frequencies go into `words`, which the caller keeps across batches (a worker returns
     them once, at the end: shipping a large Counter per batch costs more than counting).
+    `shipped` holds the files' bytes when the client read them for us (`--ship-bytes`).
     """
     files = lines = nwords = chars = nbytes = cjk = 0
     rows: list[FileCounts] = []
@@ -644,10 +688,11 @@ def count_batch(
         own: Counter[bytes] | None = Counter() if options.file_words and words is not None else None
         into = words if own is None else own
         if audit is None:
-            outcome = count_file(path, options, into, progress)
+            outcome = count_file(path, options, into, progress, shipped=shipped[path] if shipped else None)
         else:
             rules = audit.rules_for(path)
-            outcome = count_file(path, options, into, progress, audit.patterns(rules))
+            outcome = count_file(path, options, into, progress, audit.patterns(rules),
+                                 shipped[path] if shipped else None)
             if isinstance(outcome, FileCounts):
                 violations += outcome.hits
                 violations += audit.check_counts(outcome, rules)

@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,11 @@ Task = tuple[str, ...] | Piece  # a batch of whole files, or a piece of one larg
 
 Snapshot = tuple[int, int, int]  # files done, bytes read, words found
 OnProgress = Callable[[Snapshot], None]
+
+
+class Unavailable(Exception):
+    """A place to count on that cannot be used (an unreachable cluster): the message is for
+    people, and the run ends with exit code 2."""
 
 
 def default_jobs() -> int:
@@ -140,8 +145,9 @@ class _Assembly:
     """Collects the pieces of cut files and gives each whole file's result once all are in."""
 
     def __init__(self, tasks: Sequence[Task], per_file: bool, audit: Audit | None = None,
-                 file_words: bool = False) -> None:
+                 file_words: bool = False, sizes: Mapping[str, int] | None = None) -> None:
         self.per_file = per_file
+        self.sizes = sizes or {}  # files' sizes as whoever read them saw them; else the file is asked
         self.audit = audit
         self.file_words = file_words
         self.waiting: dict[str, list[PieceResult]] = {}
@@ -189,7 +195,8 @@ class _Assembly:
             totals += piece.totals
             words.update(piece.words)
         try:
-            changed = os.stat(result.path).st_size != totals.bytes  # as count_stream checks a whole file
+            size = self.sizes.get(result.path)
+            changed = (os.stat(result.path).st_size if size is None else size) != totals.bytes  # as count_stream does
         except OSError:
             changed = True
         row = FileCounts(

@@ -6,6 +6,7 @@ plain values that pickle cheaply and a renderer never needs to know how they wer
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from wordcount.decode import UNCERTAIN_BELOW, Plan
@@ -156,6 +157,47 @@ class BatchResult:
     violations: tuple[Violation, ...] = ()
     uncertain: tuple[Uncertain, ...] = ()
     file_words: tuple[tuple[str, bytes], ...] = ()  # (path, packed frequencies) per file, for the cache
+
+
+def merge_batches(first: BatchResult, second: BatchResult) -> BatchResult:
+    """One result holding both: totals added, lists joined, frequencies summed.
+
+    Neither argument is changed (a cluster may still hold them). The parent's `Summary`
+    sorts what it renders, so the order of the joined lists does not matter.
+    """
+    big, small = (first.words, second.words) if len(first.words) >= len(second.words) else (second.words, first.words)
+    words: dict[bytes, int] = big
+    if small:
+        words = Counter(big)
+        words.update(small)
+    return BatchResult(
+        first.totals + second.totals,
+        first.files + second.files,
+        first.problems + second.problems,
+        words,
+        first.warnings + second.warnings,
+        first.violations + second.violations,
+        first.uncertain + second.uncertain,
+        first.file_words + second.file_words,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Shipped:
+    """A file's bytes as the client read them, for workers that cannot read it (`--ship-bytes`).
+
+    `data` starts at offset `base` of the file. `size` is the file's size once read (None when
+    it is not a regular file), to tell a file that changed while it was read; `error` is the
+    operating system's message when the client could not read it. For a piece of a large file,
+    `bounds` is the byte range it really covers, found by the client (`count.piece_bounds`).
+    """
+
+    path: str
+    data: bytes = b""
+    base: int = 0
+    size: int | None = None
+    error: str | None = None
+    bounds: tuple[int, int | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

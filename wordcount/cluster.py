@@ -1,0 +1,548 @@
+"""Counting on a Dask cluster (`--scheduler`), beside the local pool of engine.py.
+
+The client plans exactly as the engine does (`engine.make_tasks`: pieces of large files, then
+batches of whole files) and submits each batch, and each piece, as a task that runs count.py's
+own counting on a worker. Pieces of a file are put together on the cluster (engine's
+`_Assembly`), and results are merged there too, up to eight per merge task as they complete
+(a tree of merges), so that only the final result, and one small status per task for the
+progress bar, travel back.
+
+Every result is the value of a task and nothing else: a worker keeps nothing between tasks.
+So a task that Dask runs again, because its worker died, is never counted twice. A task that
+keeps killing workers fails with KilledWorker: a batch is then counted again file by file, and
+a file that kills workers again is reported as an error, as the engine does.
+
+This module is imported only when --scheduler is used: dask and distributed are an optional
+extra (`pip install 'wordcount[dask]'`) and slow to import. Workers import `wordcount` (count,
+engine, this module) by name, so the same wordcount must be installed on every machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import queue
+import stat
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import dask
+from dask.typing import Key
+from distributed import Client, Future, as_completed
+from distributed.scheduler import KilledWorker
+
+from wordcount import count, decode, engine
+from wordcount.count import CountOptions, NoProgress, count_batch, count_piece, normalized, os_message
+from wordcount.results import STDIN, BatchResult, Failed, FileEntry, Piece, PieceResult, Shipped, Totals, merge_batches
+
+# With --ship-bytes, at most this many bytes read by the client are on their way to, or held
+# by, the cluster at once (one unit of work bigger than that goes alone).
+SHIP_IN_FLIGHT_BYTES = 256 * 1024 * 1024
+# A unit of work whose result was lost this many times (workers dying under it, or under the
+# merges above it) is given up on, its files reported as errors.
+MAX_TRIES = 4
+SCATTER_TRIES = 5
+# Results merged by one task: fewer copies of large frequency tables than merging pairwise.
+FAN_IN = 8
+# A single file, or a cut large file, whose own task failed with KilledWorker this many times.
+MAX_KILLS = 2
+
+
+class ClusterError(engine.Unavailable):
+    """The cluster cannot be used (unreachable, no workers, workers without wordcount)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where the cluster is and how to use it."""
+
+    address: str | None = None
+    scheduler_file: str | None = None
+    connect_timeout: float = 10.0
+    ship_bytes: bool = False  # the client reads the files and sends their bytes
+
+
+def _address(settings: Settings) -> str:
+    """The scheduler's address: given, or read from the scheduler file."""
+    if settings.scheduler_file is None:
+        return settings.address or ""
+    try:
+        with open(settings.scheduler_file, encoding="utf-8") as handle:
+            address = json.load(handle)["address"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else f"no scheduler address ({error})"
+        raise ClusterError(f"cannot read the Dask scheduler file {settings.scheduler_file}: {reason}") from None
+    if not isinstance(address, str):
+        raise ClusterError(f"cannot read the Dask scheduler file {settings.scheduler_file}: no scheduler address")
+    return address
+
+
+def connect(settings: Settings) -> Session:
+    """Connect to the scheduler and wait for a worker, both within `connect_timeout`."""
+    address = _address(settings)
+    # The client's own log lines (retries, lost connections) are not for our users: what
+    # matters is said once, in our words, on stderr.
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    timeout = settings.connect_timeout
+    try:
+        client = _client(address, max(timeout, 0.1))
+    except (OSError, TimeoutError, ValueError) as error:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {_reason(error, timeout)}") from None
+    try:
+        client.wait_for_workers(1, timeout=max(timeout, 0.1))
+    except (OSError, TimeoutError):
+        client.close(timeout=2)
+        raise ClusterError(f"no Dask worker joined the scheduler at {address} within {timeout:g} s") from None
+    return Session(client, address, settings.ship_bytes)
+
+
+def _client(address: str, timeout: float) -> Client:
+    """A client connected to `address` within `timeout` seconds, whatever the other end does.
+
+    Client's own timeout does not cover a peer that accepts the connection and never answers
+    the handshake, so the connection is made in a thread that is given up on at the deadline.
+    """
+    made: queue.SimpleQueue[Client | BaseException] = queue.SimpleQueue()
+
+    def make() -> None:
+        try:
+            with dask.config.set({"distributed.comm.timeouts.connect": f"{timeout}s"}):
+                made.put(Client(address, timeout=timeout, set_as_default=False, name="wordcount"))
+        except BaseException as error:  # noqa: BLE001 - handed to the caller
+            made.put(error)
+
+    threading.Thread(target=make, name="wordcount-connect", daemon=True).start()
+    try:
+        outcome = made.get(timeout=timeout + 1)
+    except queue.Empty:
+        raise TimeoutError from None
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _reason(error: BaseException, timeout: float) -> str:
+    text = str(error).strip()
+    if isinstance(error, TimeoutError) or "Timed out" in text or not text:
+        return f"no answer within {timeout:g} s"
+    return text.splitlines()[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """What is submitted, and if need be counted again, as one: a batch of whole files, or the
+    pieces of one large file."""
+
+    paths: tuple[str, ...] = ()
+    pieces: tuple[Piece, ...] = ()
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return self.paths or (self.pieces[0].path,)
+
+
+def _units(tasks: Sequence[engine.Task]) -> list[_Unit]:
+    """The engine's tasks as units: each batch alone, the pieces of each file together."""
+    units: list[_Unit] = []
+    pieces: dict[str, list[Piece]] = {}
+    for task in tasks:
+        if isinstance(task, Piece):
+            pieces.setdefault(task.path, []).append(task)
+        else:
+            units.append(_Unit(paths=task))
+    return [_Unit(pieces=tuple(group)) for group in pieces.values()] + units
+
+
+# What runs on the workers. Each is a pure function of its arguments: a worker keeps nothing.
+
+
+def count_task(paths: tuple[str, ...], options: CountOptions, shipped: tuple[Shipped, ...] | None) -> BatchResult:
+    """Count a batch of files (or the bytes shipped for them) into one result, frequencies included."""
+    words: Counter[bytes] | None = Counter() if options.frequencies else None
+    by_path = {item.path: item for item in shipped} if shipped is not None else None
+    result = count_batch(paths, options, NoProgress(), words, by_path)
+    if words is None:
+        return result
+    return BatchResult(result.totals, result.files, result.problems, normalized(words, options), result.warnings,
+                       result.violations, result.uncertain, result.file_words)
+
+
+def piece_task(piece: Piece, options: CountOptions, shipped: Shipped | None) -> PieceResult:
+    """Count one piece of a large file."""
+    return count_piece(piece, options, NoProgress(), shipped)
+
+
+def assemble_task(
+    pieces: tuple[Piece, ...], results: list[PieceResult], options: CountOptions, size: int | None
+) -> BatchResult | list[engine.Task]:
+    """Put the pieces of one file together (engine's `_Assembly`): the file's result, or the
+    tasks that count it again when its pieces found it is not UTF-8 after all."""
+    sizes = {pieces[0].path: size} if size is not None else None
+    assembly = engine._Assembly(pieces, options.per_file, options.audit, options.file_words and options.frequencies,
+                                sizes)
+    outcome: BatchResult | list[engine.Task] | None = None
+    for result in sorted(results, key=engine._index):
+        outcome = assembly.add(result)
+    assert outcome is not None, "every piece is in"
+    return outcome
+
+
+def merge_task(*results: BatchResult) -> BatchResult:
+    """One step of the reduction on the cluster: the largest frequency table is copied once
+    and the others added to it."""
+    largest, *others = sorted(results, key=lambda result: len(result.words), reverse=True)
+    words: dict[bytes, int] = largest.words
+    merged = dataclasses.replace(largest, words={})
+    for result in others:
+        if result.words:
+            if words is largest.words:
+                words = Counter(words)  # a copy: the inputs may still be needed, unchanged
+            words.update(result.words)  # type: ignore[attr-defined]
+        merged = merge_batches(merged, dataclasses.replace(result, words={}))
+    return dataclasses.replace(merged, words=words)
+
+
+Status = tuple[int, int, int, list[engine.Task] | None]  # files, bytes, words; tasks to count again
+
+
+def status_task(result: BatchResult | PieceResult | list[engine.Task], counts_bytes: bool) -> Status:
+    """The few numbers the client's progress bar needs from a result (and whether a cut file
+    must be counted again), so that the result itself stays on the cluster."""
+    if isinstance(result, list):
+        return 0, 0, 0, result
+    if isinstance(result, PieceResult):
+        return 0, result.totals.bytes, result.totals.words, None
+    files = result.totals.files + len(result.problems)
+    if not counts_bytes:  # a file put together from pieces: its bytes were shown piece by piece
+        return files, 0, 0, None
+    return files, result.totals.bytes, result.totals.words, None
+
+
+def _ship_files(paths: tuple[str, ...]) -> tuple[Shipped, ...]:
+    """Read whole files for workers that cannot (--ship-bytes)."""
+    shipped = []
+    for path in paths:
+        try:
+            with open(path, "rb") as stream:
+                data = stream.read()
+                info = os.fstat(stream.fileno())
+            size = info.st_size if stat.S_ISREG(info.st_mode) else None
+            shipped.append(Shipped(path, data, size=size))
+        except OSError as error:
+            shipped.append(Shipped(path, error=os_message(error)))
+    return tuple(shipped)
+
+
+def _ship_piece(piece: Piece) -> tuple[Shipped, int | None]:
+    """Read one piece's bytes for workers that cannot, with the file's size.
+
+    The client finds where the piece really begins and ends, and sends that range, the bytes
+    before it that a detection sample may look back on, and those after it that it may look
+    ahead to (decode.sample_at), so a worker counts exactly what it would from the file.
+    """
+    try:
+        with open(piece.path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            begin, end = count.piece_bounds(stream, piece)
+            if end is not None and begin >= end:
+                return Shipped(piece.path, bounds=(0, 0)), size
+            base = max(0, begin - decode.LINE_BACK)
+            stream.seek(base)
+            data = stream.read((size if end is None else end) + decode.WINDOW_BYTES - base)
+        return Shipped(piece.path, data, base, size, bounds=(begin, end)), size
+    except OSError as error:
+        return Shipped(piece.path, error=os_message(error)), None
+
+
+@dataclass
+class _Node:
+    """A result on the cluster, and the units of work it holds."""
+
+    future: Future
+    units: list[_Unit]
+
+
+@dataclass
+class _Submitted:
+    """A unit on its way: the future of its result, of its status, and what keeps it alive."""
+
+    unit: _Unit
+    result: Future
+    keys: frozenset[str]  # the unit's own tasks, to tell whether one of them killed workers
+    shipped_bytes: int = 0
+    keep: list[Future] = field(default_factory=list)  # shipped data and pieces, released with it
+
+
+class Session:
+    """A connected client: counts runs of files on the cluster, then is closed."""
+
+    def __init__(self, client: Client, address: str, ship_bytes: bool) -> None:
+        self.client = client
+        self.address = address
+        self.ship_bytes = ship_bytes
+
+    def close(self) -> None:
+        try:
+            self.client.close(timeout=5)
+        except Exception:  # noqa: BLE001 - nothing left to save; the run's outcome is decided
+            pass
+
+    def threads(self) -> int:
+        """Worker threads of the cluster now: how many tasks run at once."""
+        return max(1, sum(self.client.nthreads().values()))
+
+    def run(
+        self, entries: Sequence[FileEntry], options: CountOptions, on_progress: engine.OnProgress | None = None
+    ) -> Iterator[BatchResult]:
+        """Count `entries` on the cluster, yielding the merged result (and files given up on).
+
+        Standard input is read here, since workers cannot read it.
+        """
+        files = [entry for entry in entries if entry.path != STDIN]
+        if len(files) < len(entries):
+            yield from engine.run([FileEntry(STDIN, 0)], options, 1, on_progress)
+        if not files:
+            return
+        jobs = self.threads()
+        # With shipped bytes, large files are always cut, so that no task carries more than a piece.
+        tasks = engine.make_tasks(files, max(jobs, 2) if self.ship_bytes else jobs, options)
+        run = _Run(self, options, on_progress)
+        yield from run.count(_units(tasks))
+
+
+class _Run:
+    """One count on the cluster: submissions, statuses, the reduction tree, failures."""
+
+    def __init__(self, session: Session, options: CountOptions, on_progress: engine.OnProgress | None) -> None:
+        self.session = session
+        self.client = session.client
+        self.options = options
+        self.on_progress = on_progress
+        self.done = [0, 0, 0]
+        self.waiting: deque[_Unit] = deque()
+        self.submitted: dict[Key, _Submitted] = {}  # by the key of the unit's status
+        self.merges: dict[Key, _Node] = {}  # by the key of the merge
+        self.progress: set[Key] = set()  # statuses of pieces: only for the bar
+        self.ready: list[_Node] = []
+        self.tries: Counter[_Unit] = Counter()
+        self.kills: Counter[_Unit] = Counter()
+        self.in_flight = 0  # shipped bytes
+        self.watch = as_completed(loop=self.client.loop)
+
+    def count(self, units: list[_Unit]) -> Iterator[BatchResult]:
+        self.waiting.extend(units)
+        try:
+            self._fill()
+            for future in self.watch:
+                yield from self._handle(future)
+                self._fill()
+                self._ready()  # the last merges, once nothing else is under way
+            assert not self.waiting and len(self.ready) <= 1
+            if self.ready:
+                final = self._result(self.ready.pop().future)
+                yield final
+        finally:
+            self._forget()
+        if self.on_progress:
+            self.on_progress((self.done[0], self.done[1], self.done[2]))
+
+    def _forget(self) -> None:
+        """Release every future of the run (cancelling what is still running)."""
+        futures = [item.result for item in self.submitted.values()] + [node.future for node in self.merges.values()]
+        futures += [node.future for node in self.ready]
+        self.submitted.clear()
+        self.merges.clear()
+        self.ready.clear()
+        self.watch.clear()
+        if futures:
+            try:
+                self.client.cancel(futures)
+            except Exception:  # noqa: BLE001 - the connection may be gone already
+                pass
+
+    def _result(self, future: Future) -> Any:
+        try:
+            return future.result()
+        except Exception as error:  # noqa: BLE001 - sorted out below
+            self._check(error)
+            raise
+
+    def _check(self, error: BaseException) -> None:
+        """Turn what says the cluster cannot count into a ClusterError."""
+        cause: BaseException | None = error
+        while cause is not None and not isinstance(cause, ImportError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            raise ClusterError(
+                f"the Dask cluster at {self.session.address} cannot import wordcount's code ({cause}): "
+                "install this same wordcount on the scheduler and every worker"
+            ) from None
+        if self.client.status not in ("running", "connecting"):
+            raise ClusterError(f"lost the connection to the Dask scheduler at {self.session.address}") from None
+
+    # Submitting.
+
+    def _fill(self) -> None:
+        """Submit waiting units; with shipped bytes, only as many as the bound allows."""
+        while self.waiting:
+            if (self.session.ship_bytes and self.in_flight
+                    and self.in_flight + self._weight(self.waiting[0]) > SHIP_IN_FLIGHT_BYTES):
+                return
+            self._submit(self.waiting.popleft())
+
+    def _weight(self, unit: _Unit) -> int:
+        """About how many bytes shipping a unit sends."""
+        if unit.paths:
+            return sum(_size(path) for path in unit.paths)
+        return _size(unit.pieces[0].path)
+
+    def _submit(self, unit: _Unit) -> None:
+        client, options = self.client, self.options
+        keep: list[Future] = []
+        shipped_bytes = 0
+        if unit.paths:
+            shipped = None
+            if self.session.ship_bytes:
+                payload = _ship_files(unit.paths)
+                shipped_bytes = sum(len(item.data) for item in payload)
+                shipped = self._scatter(payload)
+                keep.append(shipped)
+            result = client.submit(count_task, unit.paths, options, shipped, pure=False)
+            keys = {result.key}
+        else:
+            pieces = []
+            size = None
+            for piece in unit.pieces:
+                shipped_piece = None
+                if self.session.ship_bytes:
+                    payload_piece, size = _ship_piece(piece)
+                    shipped_bytes += len(payload_piece.data)
+                    shipped_piece = self._scatter(payload_piece)
+                    keep.append(shipped_piece)
+                future = client.submit(piece_task, piece, options, shipped_piece, pure=False)
+                pieces.append(future)
+                progress = client.submit(status_task, future, True, pure=False)
+                self.progress.add(progress.key)
+                self.watch.add(progress)
+            keep += pieces
+            assemble: Any = assemble_task  # a result, or tasks to count again: status_task tells which
+            result = client.submit(assemble, unit.pieces, pieces, options, size, pure=False)
+            keys = {result.key, *(future.key for future in pieces)}
+        status = client.submit(status_task, result, bool(unit.paths), pure=False)
+        keys.add(status.key)
+        self.in_flight += shipped_bytes
+        self.submitted[status.key] = _Submitted(unit, result, frozenset(map(str, keys)), shipped_bytes, keep)
+        self.watch.add(status)
+
+    def _scatter(self, payload: Any) -> Future:
+        """Send shipped bytes to a worker; a worker that dies meanwhile is tried again."""
+        for attempt in range(SCATTER_TRIES):
+            try:
+                [future] = self.client.scatter([payload], hash=False)
+                return future
+            except OSError:
+                self._check(Exception())
+                if attempt + 1 == SCATTER_TRIES:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    # Results.
+
+    def _handle(self, future: Future) -> Iterator[BatchResult]:
+        key = future.key
+        if key in self.progress:
+            self.progress.discard(key)
+            if future.status == "finished":
+                self._show(future.result())
+            return
+        if key in self.merges:
+            node = self.merges.pop(key)
+            if future.status == "finished":
+                self._ready(node)
+            else:
+                yield from self._lost(node.units, self._error(future), frozenset())
+            return
+        submitted = self.submitted.pop(key, None)
+        if submitted is None:
+            return  # given up on meanwhile
+        self.in_flight -= submitted.shipped_bytes
+        if future.status != "finished":
+            yield from self._lost([submitted.unit], self._error(future), submitted.keys)
+            return
+        status: Status = future.result()
+        self._show(status)
+        if status[3] is not None:  # not UTF-8 after all: count again as the pieces say
+            self.waiting.extendleft(reversed(_units(status[3])))
+            return
+        self._ready(_Node(submitted.result, [submitted.unit]))
+
+    def _error(self, future: Future) -> BaseException | None:
+        """Why a future failed; None when its result was lost or cancelled (count it again)."""
+        if future.status != "error":
+            self._check(Exception())
+            return None
+        try:
+            error = future.exception()
+        except Exception as failure:  # noqa: BLE001 - cancelled meanwhile
+            error = failure
+        self._check(error)
+        return error
+
+    def _show(self, status: Status) -> None:
+        self.done[0] += status[0]
+        self.done[1] += status[1]
+        self.done[2] += status[2]
+        if self.on_progress:
+            self.on_progress((self.done[0], self.done[1], self.done[2]))
+
+    def _ready(self, node: _Node | None = None) -> None:
+        """A result is in: merge results on the cluster FAN_IN at a time as they come, and
+        whatever is left once nothing else is under way."""
+        if node is not None:
+            self.ready.append(node)
+        while len(self.ready) >= FAN_IN or (
+            len(self.ready) > 1 and not (self.submitted or self.merges or self.waiting)
+        ):
+            group, self.ready = self.ready[:FAN_IN], self.ready[FAN_IN:]
+            merged = self.client.submit(merge_task, *(item.future for item in group), pure=False)
+            self.merges[merged.key] = _Node(merged, [unit for item in group for unit in item.units])
+            self.watch.add(merged)
+
+    def _lost(self, units: list[_Unit], error: BaseException | None, own: frozenset[str]) -> Iterator[BatchResult]:
+        """Results that could not be had: count their units again, or give up on them.
+
+        KilledWorker blamed on a unit's own task means its files kill workers: a batch is
+        counted again file by file, a single file or a cut file is given up on at the second
+        time. Anything else (a merge above it failed, shipped bytes lost with a worker) counts
+        the unit again as it was, at most MAX_TRIES times.
+        """
+        killed = isinstance(error, KilledWorker) and str(error.task) in own
+        if error is not None and not isinstance(error, KilledWorker):
+            raise error  # a bug in the counting code: as the engine does, let it be seen
+        for unit in units:
+            if killed and len(unit.paths) > 1:
+                self.waiting.extendleft(_Unit(paths=(path,)) for path in reversed(unit.paths))
+                continue
+            if killed:
+                self.kills[unit] += 1
+            else:
+                self.tries[unit] += 1
+            if self.kills[unit] >= MAX_KILLS or self.tries[unit] >= MAX_TRIES:
+                yield BatchResult(Totals(), problems=tuple(Failed(path, engine.WORKER_DIED) for path in unit.files))
+            else:
+                self.waiting.appendleft(unit)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+

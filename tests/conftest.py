@@ -103,6 +103,20 @@ def run_process(
     return subprocess.run(command, capture_output=True, timeout=timeout, **kwargs)
 
 
+def busy_text(index: int) -> bytes:
+    """File `index` of a corpus that keeps two workers busy for seconds: a few MB of lines
+    whose counts are known exactly."""
+    line = f"alpha beta w{index % 5} gamma{index} delta alpha\n".encode()
+    return line * (60_000 + 4_000 * (index % 7))
+
+
+def write_busy_corpus(root: pathlib.Path, files: int) -> pathlib.Path:
+    """`files` files of `busy_text` in `root`, named f00.txt, f01.txt, …"""
+    for index in range(files):
+        (root / f"f{index:02d}.txt").write_bytes(busy_text(index))
+    return root
+
+
 @pytest.fixture
 def sample() -> pathlib.Path:
     return SAMPLE

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO, SAMPLE, invoke, repo_env, run_process
+from conftest import REPO, SAMPLE, invoke, repo_env, run_process, write_busy_corpus
 from wordcount import engine
 
 # Each scheduler also serves HTTP (health checks), on 8787 if it is free: a second one says so.
@@ -258,18 +258,10 @@ def dask_pair(tmp_path: pathlib.Path) -> Iterator[pathlib.Path]:
 FILES = 40
 
 
-def _text(index: int) -> bytes:
-    line = f"alpha beta w{index % 5} gamma{index} delta alpha\n".encode()
-    return line * (60_000 + 4_000 * (index % 7))
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """About 130 MB in FILES files: seconds of counting for two workers."""
-    root = tmp_path_factory.mktemp("cluster-corpus")
-    for index in range(FILES):
-        (root / f"f{index:02d}.txt").write_bytes(_text(index))
-    return root
+    return write_busy_corpus(tmp_path_factory.mktemp("cluster-corpus"), FILES)
 
 
 REPORT = ["--per-file", "--format", "json", "--progress", "none", "--words", "unicode"]

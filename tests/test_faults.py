@@ -17,26 +17,17 @@ from typing import Any
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, busy_text, write_busy_corpus
 from test_processes import children_of, group_alive
 
 WORKER_DIED = "worker died while counting this file"
 FILES = 48
 
 
-def _text(index: int) -> bytes:
-    """File `index` of the corpus: a few MB of lines whose counts are known exactly."""
-    line = f"alpha beta w{index % 5} gamma{index} delta alpha\n".encode()
-    return line * (60_000 + 4_000 * (index % 7))
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """About 150 MB in FILES files: a few seconds of counting for two workers."""
-    root = tmp_path_factory.mktemp("faults")
-    for index in range(FILES):
-        (root / f"f{index:02d}.txt").write_bytes(_text(index))
-    return root
+    return write_busy_corpus(tmp_path_factory.mktemp("faults"), FILES)
 
 
 def expected(root: pathlib.Path, paths: list[str] | None = None) -> dict[str, Any]:
@@ -46,7 +37,7 @@ def expected(root: pathlib.Path, paths: list[str] | None = None) -> dict[str, An
         path = str(root / f"f{index:02d}.txt")
         if paths is not None and path not in paths:
             continue
-        data = _text(index)
+        data = busy_text(index)
         tokens = data.split()
         words.update(tokens)
         rows.append({"path": path, "lines": data.count(b"\n"), "words": len(tokens), "chars": len(data),
@@ -158,8 +149,7 @@ def test_a_file_that_kills_every_worker_is_reported_and_the_rest_counted(
     tmp_path: pathlib.Path, frequencies: bool
 ) -> None:
     """A file whose every count kills its worker: exit 3 naming that file alone, never a hang."""
-    for index in range(FILES // 4):
-        (tmp_path / f"f{index:02d}.txt").write_bytes(_text(index))
+    write_busy_corpus(tmp_path, FILES // 4)
     (tmp_path / "poison.txt").write_bytes(b"never counted\n" * 1000)
     args = [*REPORT, str(tmp_path)] + ([] if frequencies else ["--top", "0"])
     process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(POISON), *args], cwd=REPO,

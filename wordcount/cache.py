@@ -76,6 +76,11 @@ def _canonical(value: object) -> object:
     return repr(value)
 
 
+def _stamps(entries: Iterable[FileEntry]) -> dict[str, tuple[int, int]]:
+    """Path → (size, modification time) of each entry: what tells a file unchanged."""
+    return {entry.path: (entry.size, entry.mtime_ns) for entry in entries}
+
+
 def _cacheable(entry: FileEntry) -> bool:
     return entry.path != STDIN and entry.mtime_ns != 0
 
@@ -143,15 +148,11 @@ class Cache:
     def ranked(self, entries: Sequence[FileEntry], hits: Sequence[FileCounts | Skipped], wanted: int) -> list[tuple[bytes, int]] | None:
         """The top `wanted` words straight from the last run over the same paths, when every
         file it counted is unchanged and there is no other (else None)."""
-        row = self.db.execute(
-            "SELECT manifest, ranked FROM runs WHERE key = ? AND scope = ?", (self.key, self.scope)
-        ).fetchone()
-        if row is None or len(hits) != len(entries):
+        last = self._last_run("ranked")
+        if last is None or len(hits) != len(entries) or last[0] != _stamps(entries):
             return None
-        manifest = {path: (stamp[0], stamp[1]) for path, stamp in json.loads(row[0]).items()}
-        current = {entry.path: (entry.size, entry.mtime_ns) for entry in entries}
-        ranked = list(unpack_table(row[1]).items())
-        if manifest != current or (wanted > len(ranked) and len(ranked) == RANKED):
+        ranked = list(unpack_table(last[1]).items())
+        if wanted > len(ranked) and len(ranked) == RANKED:
             return None
         self.unchanged = True
         return ranked[:wanted]
@@ -163,19 +164,17 @@ class Cache:
         changed or left since, plus the unchanged ones it did not have.
         """
         hit_paths = {row.path for row in hits}
-        current = {entry.path: (entry.size, entry.mtime_ns) for entry in entries if entry.path in hit_paths}
-        row = self.db.execute(
-            "SELECT manifest, words FROM runs WHERE key = ? AND scope = ?", (self.key, self.scope)
-        ).fetchone()
-        if row is None:
+        last = self._last_run("words")
+        if last is None:
             return self._merged(hit_paths)
-        manifest = {path: (stamp[0], stamp[1]) for path, stamp in json.loads(row[0]).items()}
+        manifest, table = last
+        current = _stamps(entry for entry in entries if entry.path in hit_paths)
         gone = [path for path, stamp in manifest.items() if current.get(path) != stamp]
         olds = [self._stored_words(path, manifest[path]) for path in gone]
         if any(old is None for old in olds):  # a version no longer stored: start from the files
             return self._merged(hit_paths)
         words: Counter[bytes] = Counter()
-        words.update(unpack_table(row[1]))
+        words.update(unpack_table(table))
         added = hit_paths.difference(manifest.keys() - set(gone))
         self.unchanged = not gone and not added
         for old in olds:
@@ -186,6 +185,16 @@ class Cache:
         for path in added:
             words.update(self._stored_words(path, current[path]) or {})
         return words
+
+    def _last_run(self, column: str) -> tuple[dict[str, tuple[int, int]], bytes] | None:
+        """The last run over the same paths: what it was made of (path → size and modification
+        time) and its `words` table or `ranked` words."""
+        row = self.db.execute(
+            f"SELECT manifest, {column} FROM runs WHERE key = ? AND scope = ?", (self.key, self.scope)
+        ).fetchone()
+        if row is None:
+            return None
+        return {path: (stamp[0], stamp[1]) for path, stamp in json.loads(row[0]).items()}, row[1]
 
     def _stored_words(self, path: str, stamp: tuple[int, int]) -> dict[bytes, int] | None:
         row = self.db.execute(
@@ -217,7 +226,7 @@ class Cache:
     ) -> None:
         """Store what this run counted (and the binary files it found) and, when its frequencies
         are all accounted for by stored files, its merged frequency table; in one transaction."""
-        stamps = {entry.path: (entry.size, entry.mtime_ns) for entry in entries if _cacheable(entry)}
+        stamps = _stamps(entry for entry in entries if _cacheable(entry))
         rows: list[tuple[str, str, int, int, str, bytes | None]] = []
         for row in counted:
             if row.path not in stamps:

@@ -354,7 +354,7 @@ def _init_worker(options: CountOptions, board: Board, barrier: Any) -> None:
 
 def _count(job: tuple[int, Task]) -> Done:
     """The task a worker runs: count one batch, or one piece, with the settings it was given."""
-    global _words, _unflushed_bytes
+    global _unflushed_bytes
     number, task = job
     if _slot is not None:
         _slot.begin(number)
@@ -368,9 +368,7 @@ def _count(job: tuple[int, Task]) -> Done:
         if len(_words) > FLUSH_WORDS or _unflushed_bytes > FLUSH_BYTES:
             # A dictionary of millions of words is slow to grow (every look-up misses the cache):
             # past this size it goes to the parent with this batch, and a fresh one starts.
-            result = dataclasses.replace(result, words=normalized(_words, _options))
-            _words, _unflushed_bytes = Counter(), 0
-            return Done(number, os.getpid(), result, True)
+            return Done(number, os.getpid(), dataclasses.replace(result, words=_hand_over()), True)
         return Done(number, os.getpid(), result, False)
     finally:
         if _slot is not None:
@@ -383,17 +381,21 @@ def _flush(job: tuple[int, None]) -> Done:
     In a pool, each worker gets one flush task: the barrier holds a worker that has taken
     one until every worker has, so no worker can take two.
     """
-    global _words, _unflushed_bytes
     if _slot is not None:
         _slot.begin(job[0])
     if _barrier is not None:
         _barrier.wait(FLUSH_TIMEOUT_SECONDS)
-    words, _words, _unflushed_bytes = _words, (Counter() if _options.frequencies else None), 0
-    if words:
-        words = normalized(words, _options)
+    words = _hand_over() if _words is not None else {}
     if _slot is not None:
         _slot.begin(-1)
-    return Done(job[0], os.getpid(), BatchResult(Totals(), words=words or {}), True)
+    return Done(job[0], os.getpid(), BatchResult(Totals(), words=words), True)
+
+
+def _hand_over() -> Counter[bytes]:
+    """The words this worker holds, as the user asked for them (`normalized`); it starts afresh."""
+    global _words, _unflushed_bytes
+    words, _words, _unflushed_bytes = _words, Counter(), 0
+    return normalized(words, _options)  # type: ignore[arg-type]
 
 
 def run(

@@ -24,7 +24,7 @@ from wordcount import stopwords as stopword_lists
 from wordcount.audit import Audit, Rules, compile_forbidden
 from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
-from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Uncertain, Violation
+from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 from wordcount.report import RENDERERS, ExitCode, Summary
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -623,9 +623,7 @@ def _run(summary: Summary, roots: list[str], walk_options: WalkOptions, count_op
         all_entries = entries
         hits, kept_violations, entries = store.split(entries)
         for row in hits:
-            summary.add(row)
-            if isinstance(row, FileCounts) and row.uncertain:
-                summary.add(Uncertain(row.path, row.encoding, row.confidence))
+            summary.add(row)  # a FileCounts brings its `uncertain` entry along
         summary.violations.extend(kept_violations)
         if how.on_records is not None and hits:
             how.on_records(report.jsonl_records(sorted(hits, key=lambda row: row.path)))

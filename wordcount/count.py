@@ -632,7 +632,7 @@ def count_piece(piece: Piece, options: CountOptions, progress: Progress, shipped
     return PieceResult(
         piece.path,
         piece.index,
-        Totals(0, counted.lines, counted.words, counted.chars, counted.bytes, counted.cjk_chars),
+        replace(counted.totals, files=0),  # a piece is not a file
         counted.replaced,
         normalized(words, options) if words is not None else {},
         bom=bom,
@@ -714,7 +714,7 @@ def count_batch(
             if outcome.changed:
                 warnings.append(Changed(path, CHANGED_WHILE_READ))
             if outcome.uncertain:
-                uncertain.append(Uncertain(path, outcome.encoding, outcome.confidence))
+                uncertain.append(outcome.doubt())
         else:
             problems.append(outcome)
     totals = Totals(files, lines, nwords, chars, nbytes, cjk)

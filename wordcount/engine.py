@@ -36,7 +36,6 @@ from wordcount.results import (
     Piece,
     PieceResult,
     Totals,
-    Uncertain,
 )
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
@@ -206,7 +205,7 @@ class _Assembly:
         )
         warnings = (Changed(result.path, CHANGED_WHILE_READ),) if changed else ()
         violations = tuple(self.audit.check_counts(row, self.audit.rules_for(row.path))) if self.audit else ()
-        uncertain = (Uncertain(row.path, row.encoding, row.confidence),) if row.uncertain else ()
+        uncertain = (row.doubt(),) if row.uncertain else ()
         packed = ((result.path, pack_words(words)),) if self.file_words and not changed else ()
         return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings,
                            violations=violations, uncertain=uncertain, file_words=packed)

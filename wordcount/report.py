@@ -61,7 +61,7 @@ class Summary:
             if self.per_file:
                 self.files.append(outcome)
             if outcome.uncertain:
-                self.add(Uncertain(outcome.path, outcome.encoding, outcome.confidence))
+                self.add(outcome.doubt())
         elif isinstance(outcome, Uncertain):
             self.uncertain.setdefault(outcome.path, outcome)
         elif isinstance(outcome, Skipped):

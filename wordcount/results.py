@@ -72,6 +72,10 @@ class FileCounts:
         """Whether its encoding was detected with too little confidence to be trusted blindly."""
         return self.confidence < UNCERTAIN_BELOW
 
+    def doubt(self) -> Uncertain:
+        """This file as an entry of the report's `uncertain` list."""
+        return Uncertain(self.path, self.encoding, self.confidence)
+
 
 @dataclass(frozen=True, slots=True)
 class Uncertain:

@@ -247,7 +247,10 @@ def _patterns(mode: str) -> tuple[Any, Any, Any]:
         other = rf"[[{_WORD}]--[{_CJK}]]"
         words = regex.compile(rf"(?V1)[{_CJK}][{_CJK_MARKS}]*|{other}+(?:[{_JOINERS}]{other}+)*")
         cjk = regex.compile(rf"(?V1)[{_CJK}]")
-        boundary = regex.compile(rf"(?V1)(?:[^{_WORD}{_JOINERS}]|[{_CJK}])(?![{_CJK_MARKS}])", flags=regex.REVERSE)
+        # After a CJK character a word may still go on with marks, even with marks that begin
+        # the next block: so it ends a word only where a character that is not a mark follows.
+        boundary = regex.compile(rf"(?V1)[^{_WORD}{_JOINERS}](?![{_CJK_MARKS}])|[{_CJK}](?=[^{_CJK_MARKS}])",
+                                 flags=regex.REVERSE)
         return words, cjk, boundary
     words = regex.compile(rf"[{_WORD}]+(?:[{_JOINERS}][{_WORD}]+)*")
     boundary = regex.compile(rf"[^{_WORD}{_JOINERS}]", flags=regex.REVERSE)

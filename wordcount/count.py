@@ -71,19 +71,43 @@ _SPACE_PATTERNS: tuple[tuple[bytes, re.Pattern[bytes]], ...] = (
     (b"\xe3\x80\x80", re.compile(b"\xe3\x80\x80")),  # U+3000
 )
 
-_REPLACE = "wordcount-replace"
-_replaced = [0]  # bytes replaced by the handler below in this process, for the current file
+# Undecodable bytes are replaced by U+FFFD, and counted, without any state outside the decoding
+# call (a Dask worker counts files in several threads at once): the error handler, registered
+# once by name for the whole process, leaves in the text a mark that says how many bytes it
+# replaced, and `unmark` turns the marks of a decoded block into U+FFFD and adds them up. A mark
+# is a lone surrogate, which UTF-8 cannot encode and text codecs do not produce (UTF-7 can: such
+# a surrogate, which could not be counted as UTF-8 before either, is replaced like a mark).
+_REPLACE = "wordcount-mark-replaced"
+_MARK_BASE = 0xD800
+_MARK_MAX = 0x7FF  # replaced bytes one mark can tell; a decoder's error never spans that many
+_MARKS = re.compile("[\ud800-\udfff]")
 
 
-def _replace_and_count(error: UnicodeError) -> tuple[str, int]:
-    """Like errors="replace", but remembers how many bytes had to be replaced."""
+def _mark_replaced(error: UnicodeError) -> tuple[str, int]:
+    """Like errors="replace", but the replacement is a mark of how many bytes it replaces."""
     if not isinstance(error, UnicodeDecodeError):
         raise error
-    _replaced[0] += error.end - error.start
-    return "\ufffd", error.end
+    return chr(_MARK_BASE + min(error.end - error.start, _MARK_MAX)), error.end
 
 
-codecs.register_error(_REPLACE, _replace_and_count)
+codecs.register_error(_REPLACE, _mark_replaced)
+
+
+def unmark(text: str) -> tuple[str, int]:
+    """Text decoded with errors=_REPLACE as errors="replace" gives it, and the number of bytes
+    that were replaced."""
+    replaced = sum(ord(mark) - _MARK_BASE for mark in _MARKS.findall(text))
+    return _MARKS.sub("\ufffd", text), replaced
+
+
+def to_utf8(text: str) -> tuple[str, bytes, int]:
+    """A block decoded with errors=_REPLACE: its text, that text as UTF-8, and how many bytes were
+    replaced. Encoding finds the marks for free: text without any (the usual case) is not searched."""
+    try:
+        return text, text.encode("utf-8"), 0
+    except UnicodeEncodeError:
+        text, replaced = unmark(text)
+        return text, text.encode("utf-8"), replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +437,7 @@ def _count_pass(
     tally = new_tally(options)
     searcher = Searcher(path, forbid) if forbid else None
     decoder = None if plan.codec is None else codecs.getincrementaldecoder(plan.codec)(errors=_REPLACE)
-    _replaced[0] = 0
+    replaced = 0
     size = 0
     pending = b""
     first = True
@@ -443,8 +467,8 @@ def _count_pass(
                     raise _NotUtf8(end - len(data) - len(pending) + error.start) from None
             tally.chars += len(text) if text is not None else len(data)
         else:
-            text = decoder.decode(block, last)
-            data = text.encode("utf-8")
+            text, data, bad = to_utf8(decoder.decode(block, last))
+            replaced += bad
             ascii = len(data) == len(text)
             tally.chars += len(text)
         if searcher is not None:
@@ -454,7 +478,7 @@ def _count_pass(
     if tally.freq is not None and tally.freq is not words:
         words.update(tally.freq)  # type: ignore[union-attr]
     return FileCounts(
-        path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", _replaced[0],
+        path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", replaced,
         cjk_chars=tally.cjk, bom=bom, hits=searcher.violations() if searcher is not None else (),
         confidence=plan.confidence,
     )

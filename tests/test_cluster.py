@@ -32,12 +32,14 @@ def _distributed() -> Any:
     return pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def local_cluster() -> Iterator[Any]:
-    """A real LocalCluster: two worker processes of one thread each, on the loopback."""
+@pytest.fixture(scope="module", params=[(2, 1), (1, 2)], ids=["2x1-thread", "1x2-threads"])
+def local_cluster(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A real LocalCluster on the loopback: two worker processes of one thread each, or one
+    process that counts in two threads at once (as `dask worker` and LocalCluster do by default)."""
     distributed = _distributed()
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, timeout=CLUSTER_TIMEOUT)
+    workers, threads = request.param
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                                       host="127.0.0.1", dashboard_address=None, timeout=CLUSTER_TIMEOUT)
     try:
         yield cluster
     finally:

@@ -619,26 +619,30 @@ class _Shifted(io.BytesIO):
         return super().tell() + self.base
 
 
-def _open(path: str, shipped: Shipped | None) -> BinaryIO:
-    """The file at `path`, or the bytes shipped for it (an OSError if the client could not read it)."""
+def _open(path: str, shipped: Shipped | None, cwd: str = "") -> BinaryIO:
+    """The file at `path` (relative to `cwd`, see `count_batch`), or the bytes shipped for it
+    (an OSError if the client could not read it)."""
     if shipped is None:
-        return open(path, "rb", buffering=0)  # type: ignore[return-value]
+        return open(os.path.join(cwd, path), "rb", buffering=0)  # type: ignore[return-value]
     if shipped.error is not None:
         raise OSError(shipped.error)
     return _Shifted(shipped)
 
 
-def count_piece(piece: Piece, options: CountOptions, progress: Progress, shipped: Shipped | None = None) -> PieceResult:
+def count_piece(
+    piece: Piece, options: CountOptions, progress: Progress, shipped: Shipped | None = None, cwd: str = ""
+) -> PieceResult:
     """Count one byte range of a large file, cut so that pieces add up to the whole file.
 
     Both ends move forward to the next cut (`piece_bounds`); the neighbouring piece moves its
     start by the same rule, so together the pieces cover the file exactly once. With `shipped`,
     the bytes (and the range, found by the client) come from the client instead of the file.
+    A relative path is relative to `cwd` (see `count_batch`).
     """
     words: Counter[bytes] | None = Counter() if options.frequencies else None
     plan = piece.plan
     try:
-        with _open(piece.path, shipped) as stream:
+        with _open(piece.path, shipped, cwd) as stream:
             bounds = shipped.bounds if shipped is not None and shipped.bounds is not None else None
             begin, end = bounds or piece_bounds(stream, piece)
             if end is not None and begin >= end:
@@ -668,14 +672,15 @@ def count_piece(piece: Piece, options: CountOptions, progress: Progress, shipped
 
 def count_file(
     path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress, forbid: Patterns = (),
-    shipped: Shipped | None = None,
+    shipped: Shipped | None = None, cwd: str = "",
 ) -> Outcome:
-    """Count the file at `path` (`-`: standard input), or the bytes `shipped` for it, searching
-    it for the `forbid` patterns; an OS error becomes a `Failed` outcome."""
+    """Count the file at `path` (`-`: standard input; relative to `cwd`, see `count_batch`), or
+    the bytes `shipped` for it, searching it for the `forbid` patterns; an OS error becomes a
+    `Failed` outcome."""
     try:
         if path == STDIN and shipped is None:
             return count_stream(sys.stdin.buffer, path, options, words, progress, forbid)
-        with _open(path, shipped) as stream:
+        with _open(path, shipped, cwd) as stream:
             outcome = count_stream(stream, path, options, words, progress, forbid)
             if isinstance(outcome, Skipped):
                 progress.add(0, len(shipped.data) if shipped is not None else os.fstat(stream.fileno()).st_size, 0)
@@ -695,13 +700,17 @@ def os_message(error: OSError) -> str:
 
 def count_batch(
     paths: Sequence[str], options: CountOptions, progress: Progress, words: Counter[bytes] | None,
-    shipped: Mapping[str, Shipped] | None = None,
+    shipped: Mapping[str, Shipped] | None = None, cwd: str = "",
 ) -> BatchResult:
     """Count a batch of files into one small result for the parent.
 
     Word frequencies go into `words`, which the caller keeps across batches (a worker returns
     them once, at the end: shipping a large Counter per batch costs more than counting).
     `shipped` holds the files' bytes when the client read them for us (`--ship-bytes`).
+
+    Relative paths are relative to `cwd` ("": this process's working folder), the client's
+    working folder on a cluster, whose workers run in folders of their own. Results keep the
+    paths as given, as the user typed them; encoding globs match those too, as in a local run.
     """
     files = lines = nwords = chars = nbytes = cjk = 0
     rows: list[FileCounts] = []
@@ -715,11 +724,11 @@ def count_batch(
         own: Counter[bytes] | None = Counter() if options.file_words and words is not None else None
         into = words if own is None else own
         if audit is None:
-            outcome = count_file(path, options, into, progress, shipped=shipped[path] if shipped else None)
+            outcome = count_file(path, options, into, progress, shipped=shipped[path] if shipped else None, cwd=cwd)
         else:
-            rules = audit.rules_for(path)
+            rules = audit.rules_for(os.path.join(cwd, path))
             outcome = count_file(path, options, into, progress, audit.patterns(rules),
-                                 shipped[path] if shipped else None)
+                                 shipped[path] if shipped else None, cwd)
             if isinstance(outcome, FileCounts):
                 violations += outcome.hits
                 violations += audit.check_counts(outcome, rules)

@@ -298,6 +298,14 @@ def test_relative_paths_are_read_in_the_clients_folder(dask_pair: pathlib.Path, 
     assert (remote.returncode, remote.stderr, remote.stdout) == (0, b"", local.stdout)
     paths = [row["path"] for row in json.loads(remote.stdout)["files"]]
     assert paths and all(path.startswith(mixed.name + os.sep) for path in paths)
+    # Config rules scoped by globs relative to the config's folder (here, the client's).
+    config = mixed.parent / "relative-rules.toml"
+    config.write_text('[[rules]]\nglob = "*/small/*.txt"\nmax-words = 20\n')
+    scoped = ["--config", str(config), *args]
+    local = run_process(["-j", "1", *scoped], cwd=mixed.parent)
+    remote = run_process(["--scheduler", address, *scoped], cwd=mixed.parent)
+    assert local.returncode == 1 and json.loads(local.stdout)["violations"], local.stderr.decode()
+    assert (remote.returncode, remote.stdout) == (1, local.stdout)
     typed = os.path.join(".", mixed.name)
     for ship_bytes in (False, True):  # in this process, so that small_pieces cuts files
         local_run, remote_run = _local_and_cluster(address, [*OPTIONS["json"], typed], ship_bytes)

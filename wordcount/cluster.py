@@ -316,7 +316,7 @@ class Session:
         jobs = self.threads()
         # With shipped bytes, large files are always cut, so that no task carries more than a piece.
         tasks = engine.make_tasks(files, max(jobs, 2) if self.ship_bytes else jobs, options)
-        run = _Run(self, options, on_progress, os.getcwd())
+        run = _Run(self, options, on_progress, _working_folder())
         yield from run.count(_units(tasks))
 
 
@@ -545,6 +545,15 @@ class _Run:
                 yield BatchResult(Totals(), problems=tuple(Failed(path, engine.WORKER_DIED) for path in unit.files))
             else:
                 self.waiting.appendleft(unit)
+
+
+def _working_folder() -> str:
+    """This process's working folder, which relative paths are relative to; "" when it was
+    removed (absolute paths are still counted; relative ones fail on the workers as here)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return ""
 
 
 def _size(path: str) -> int:

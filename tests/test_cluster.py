@@ -32,12 +32,14 @@ def _distributed() -> Any:
     return pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def local_cluster() -> Iterator[Any]:
-    """A real LocalCluster: two worker processes of one thread each, on the loopback."""
+@pytest.fixture(scope="module", params=[(2, 1), (1, 2)], ids=["2x1-thread", "1x2-threads"])
+def local_cluster(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A real LocalCluster on the loopback: two worker processes of one thread each, or one
+    process that counts in two threads at once (as `dask worker` and LocalCluster do by default)."""
     distributed = _distributed()
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, timeout=CLUSTER_TIMEOUT)
+    workers, threads = request.param
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                                       host="127.0.0.1", dashboard_address=None, timeout=CLUSTER_TIMEOUT)
     try:
         yield cluster
     finally:
@@ -201,10 +203,10 @@ def test_local_runs_never_import_dask() -> None:
 # A real `dask scheduler` and `dask worker` pair, as a user starts them.
 
 
-def _dask(*args: str, log: pathlib.Path) -> subprocess.Popen[bytes]:
+def _dask(*args: str, log: pathlib.Path, cwd: pathlib.Path = REPO) -> subprocess.Popen[bytes]:
     handle = open(log, "wb")
-    process = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "dask"), *args], stdout=handle, stderr=subprocess.STDOUT, env=repo_env(), cwd=REPO,
-                               start_new_session=True)
+    process = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "dask"), *args], stdout=handle,
+                               stderr=subprocess.STDOUT, env=repo_env(), cwd=cwd, start_new_session=True)
     handle.close()
     return process
 
@@ -231,9 +233,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def dask_pair(tmp_path: pathlib.Path) -> Iterator[pathlib.Path]:
     """`dask scheduler` and `dask worker` (two nanny-watched worker processes) as subprocesses;
-    yields the scheduler file."""
+    yields the scheduler file. The worker runs in a folder of its own, as on another machine."""
     distributed = _distributed()
     scheduler_file = tmp_path / "scheduler.json"
+    home = tmp_path / "worker-home"
+    home.mkdir()
     scheduler = _dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                       "--scheduler-file", str(scheduler_file), log=tmp_path / "scheduler.log")
     worker = None
@@ -245,7 +249,7 @@ def dask_pair(tmp_path: pathlib.Path) -> Iterator[pathlib.Path]:
             time.sleep(0.1)
         worker = _dask("worker", "--scheduler-file", str(scheduler_file), "--nworkers", "2", "--nthreads", "1",
                        "--host", "127.0.0.1", "--no-dashboard", "--memory-limit", "0",
-                       log=tmp_path / "worker.log")
+                       log=tmp_path / "worker.log", cwd=home)
         with distributed.Client(scheduler_file=str(scheduler_file), timeout=CLUSTER_TIMEOUT) as client:
             client.wait_for_workers(2, timeout=CLUSTER_TIMEOUT)
         yield scheduler_file
@@ -278,6 +282,35 @@ def test_dask_pair_report_equals_local(dask_pair: pathlib.Path, corpus: pathlib.
         assert local.returncode == 0, local.stderr.decode()
         for remote in (by_file, by_flag, by_env):
             assert (remote.returncode, remote.stderr, remote.stdout) == (0, b"", local.stdout)
+
+
+def test_relative_paths_are_read_in_the_clients_folder(dask_pair: pathlib.Path, mixed: pathlib.Path,
+                                                      small_pieces: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers run in a folder of their own: a path the user typed relative to the client's
+    folder is still found, whole files, pieces of large files and shipped bytes alike, and the
+    report shows it as typed: the report of a local run in the same folder."""
+    address = json.loads(dask_pair.read_text())["address"]
+    monkeypatch.chdir(mixed.parent)
+    args = ["--per-file", "--format", "json", mixed.name]
+    local = run_process(["-j", "1", *args], cwd=mixed.parent)
+    remote = run_process(["--scheduler", address, *args], cwd=mixed.parent)
+    assert local.returncode == 0, local.stderr.decode()
+    assert (remote.returncode, remote.stderr, remote.stdout) == (0, b"", local.stdout)
+    paths = [row["path"] for row in json.loads(remote.stdout)["files"]]
+    assert paths and all(path.startswith(mixed.name + os.sep) for path in paths)
+    # Config rules scoped by globs relative to the config's folder (here, the client's).
+    config = mixed.parent / "relative-rules.toml"
+    config.write_text('[[rules]]\nglob = "*/small/*.txt"\nmax-words = 20\n')
+    scoped = ["--config", str(config), *args]
+    local = run_process(["-j", "1", *scoped], cwd=mixed.parent)
+    remote = run_process(["--scheduler", address, *scoped], cwd=mixed.parent)
+    assert local.returncode == 1 and json.loads(local.stdout)["violations"], local.stderr.decode()
+    assert (remote.returncode, remote.stdout) == (1, local.stdout)
+    typed = os.path.join(".", mixed.name)
+    for ship_bytes in (False, True):  # in this process, so that small_pieces cuts files
+        local_run, remote_run = _local_and_cluster(address, [*OPTIONS["json"], typed], ship_bytes)
+        assert (remote_run.exit_code, remote_run.stdout) == (local_run.exit_code, local_run.stdout)
+        assert json.loads(remote_run.stdout)["files"][0]["path"].startswith(typed + os.sep)
 
 
 def _worker_pids(scheduler_file: pathlib.Path) -> dict[str, int]:

@@ -6,8 +6,10 @@ import codecs
 import io
 import os
 import pathlib
+import threading
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
@@ -183,6 +185,31 @@ def test_undecodable_bytes_are_replaced_and_reported() -> None:
     assert counted.replaced == 4  # é, à, \xff, \xfe: each an undecodable byte
     assert counted.words == 4
     assert counted.chars == len("d\ufffdj\ufffd vu \ufffd\ufffd tail\n")
+
+
+def test_replaced_bytes_are_counted_per_file_when_threads_count_at_once(tmp_path: pathlib.Path) -> None:
+    """Two threads count at once (as a Dask worker's threads do): a clean file and one full of
+    bad bytes, both read with a codec. Each gets its own count of replaced bytes, every time."""
+    clean = tmp_path / "clean.txt"
+    clean.write_bytes("naïve café déjà vu\n".encode() * 60_000)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9 \xff\xfe word\n" * 60_000)
+    options = CountOptions(encoding="utf-8", frequencies=False)
+
+    def replaced(path: pathlib.Path) -> int:
+        counted = count.count_file(str(path), options, None, NoProgress())
+        assert isinstance(counted, FileCounts)
+        return counted.replaced
+
+    start = threading.Barrier(2)
+
+    def together(path: pathlib.Path) -> int:
+        start.wait(10)
+        return replaced(path)
+
+    with ThreadPoolExecutor(2) as pool:
+        for _ in range(15):
+            assert list(pool.map(together, [clean, bad])) == [0, 3 * 60_000]
 
 
 def test_utf8_bom_file_with_bad_bytes_stays_utf8() -> None:

@@ -12,7 +12,7 @@ import unicodedata
 from collections import Counter
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, WC_SPACES, invoke, invoke_json
@@ -126,11 +126,12 @@ def test_jieba_missing_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None
     assert "pip install 'wordcount[zh]'" in result.stderr
 
 
-mixed = st.text(st.sampled_from(list("ab1 .-'\u2019\n中文かなカナｶﾞ한국\u0308,。") + ["\u3000"]), max_size=80)
+mixed = st.text(st.sampled_from(list("ab1 .-'\u2019\n中文かなカナｶﾞﾟ\u3099한국\u0308,。") + ["\u3000"]), max_size=80)
 
 
 @settings(max_examples=300, deadline=None)
 @given(mixed, st.lists(st.integers(0, 80), max_size=4), st.sampled_from(["unicode", "cjk"]))
+@example(text="かﾞ", cuts=[1], mode="cjk")  # a voiced sound mark that begins the next block
 def test_text_modes_do_not_depend_on_block_boundaries(text: str, cuts: list[int], mode: str) -> None:
     """Feeding text in blocks cut anywhere gives the counts and words of feeding it whole."""
     whole_words: Counter[bytes] = Counter()

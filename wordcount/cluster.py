@@ -160,32 +160,36 @@ def _units(tasks: Sequence[engine.Task]) -> list[_Unit]:
 
 
 # What runs on the workers. Each is a pure function of its arguments: a worker keeps nothing.
+# Paths are as the user typed them, and `cwd` is the client's working folder: a worker runs in
+# a folder of its own, so it reads a relative path in `cwd`, and reports it as typed.
 
 
-def count_task(paths: tuple[str, ...], options: CountOptions, shipped: tuple[Shipped, ...] | None) -> BatchResult:
+def count_task(
+    paths: tuple[str, ...], options: CountOptions, shipped: tuple[Shipped, ...] | None, cwd: str
+) -> BatchResult:
     """Count a batch of files (or the bytes shipped for them) into one result, frequencies included."""
     words: Counter[bytes] | None = Counter() if options.frequencies else None
     by_path = {item.path: item for item in shipped} if shipped is not None else None
-    result = count_batch(paths, options, NoProgress(), words, by_path)
+    result = count_batch(paths, options, NoProgress(), words, by_path, cwd)
     if words is None:
         return result
     return BatchResult(result.totals, result.files, result.problems, normalized(words, options), result.warnings,
                        result.violations, result.uncertain, result.file_words)
 
 
-def piece_task(piece: Piece, options: CountOptions, shipped: Shipped | None) -> PieceResult:
+def piece_task(piece: Piece, options: CountOptions, shipped: Shipped | None, cwd: str) -> PieceResult:
     """Count one piece of a large file."""
-    return count_piece(piece, options, NoProgress(), shipped)
+    return count_piece(piece, options, NoProgress(), shipped, cwd)
 
 
 def assemble_task(
-    pieces: tuple[Piece, ...], results: list[PieceResult], options: CountOptions, size: int | None
+    pieces: tuple[Piece, ...], results: list[PieceResult], options: CountOptions, size: int | None, cwd: str
 ) -> BatchResult | list[engine.Task]:
     """Put the pieces of one file together (engine's `_Assembly`): the file's result, or the
     tasks that count it again when its pieces found it is not UTF-8 after all."""
     sizes = {pieces[0].path: size} if size is not None else None
     assembly = engine._Assembly(pieces, options.per_file, options.audit, options.file_words and options.frequencies,
-                                sizes)
+                                sizes, cwd)
     outcome: BatchResult | list[engine.Task] | None = None
     for result in sorted(results, key=engine._index):
         outcome = assembly.add(result)
@@ -312,15 +316,18 @@ class Session:
         jobs = self.threads()
         # With shipped bytes, large files are always cut, so that no task carries more than a piece.
         tasks = engine.make_tasks(files, max(jobs, 2) if self.ship_bytes else jobs, options)
-        run = _Run(self, options, on_progress)
+        run = _Run(self, options, on_progress, _working_folder())
         yield from run.count(_units(tasks))
 
 
 class _Run:
     """One count on the cluster: submissions, statuses, the reduction tree, failures."""
 
-    def __init__(self, session: Session, options: CountOptions, on_progress: engine.OnProgress | None) -> None:
+    def __init__(
+        self, session: Session, options: CountOptions, on_progress: engine.OnProgress | None, cwd: str
+    ) -> None:
         self.session = session
+        self.cwd = cwd  # the client's working folder: where workers find relative paths
         self.client = session.client
         self.options = options
         self.on_progress = on_progress
@@ -413,7 +420,7 @@ class _Run:
                 shipped_bytes = sum(len(item.data) for item in payload)
                 shipped = self._scatter(payload)
                 keep.append(shipped)
-            result = client.submit(count_task, unit.paths, options, shipped, pure=False)
+            result = client.submit(count_task, unit.paths, options, shipped, self.cwd, pure=False)
             keys = {result.key}
         else:
             pieces = []
@@ -425,14 +432,14 @@ class _Run:
                     shipped_bytes += len(payload_piece.data)
                     shipped_piece = self._scatter(payload_piece)
                     keep.append(shipped_piece)
-                future = client.submit(piece_task, piece, options, shipped_piece, pure=False)
+                future = client.submit(piece_task, piece, options, shipped_piece, self.cwd, pure=False)
                 pieces.append(future)
                 progress = client.submit(status_task, future, True, pure=False)
                 self.progress.add(progress.key)
                 self.watch.add(progress)
             keep += pieces
             assemble: Any = assemble_task  # a result, or tasks to count again: status_task tells which
-            result = client.submit(assemble, unit.pieces, pieces, options, size, pure=False)
+            result = client.submit(assemble, unit.pieces, pieces, options, size, self.cwd, pure=False)
             keys = {result.key, *(future.key for future in pieces)}
         status = client.submit(status_task, result, bool(unit.paths), pure=False)
         keys.add(status.key)
@@ -538,6 +545,15 @@ class _Run:
                 yield BatchResult(Totals(), problems=tuple(Failed(path, engine.WORKER_DIED) for path in unit.files))
             else:
                 self.waiting.appendleft(unit)
+
+
+def _working_folder() -> str:
+    """This process's working folder, which relative paths are relative to; "" when it was
+    removed (absolute paths are still counted; relative ones fail on the workers as here)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return ""
 
 
 def _size(path: str) -> int:

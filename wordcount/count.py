@@ -71,19 +71,43 @@ _SPACE_PATTERNS: tuple[tuple[bytes, re.Pattern[bytes]], ...] = (
     (b"\xe3\x80\x80", re.compile(b"\xe3\x80\x80")),  # U+3000
 )
 
-_REPLACE = "wordcount-replace"
-_replaced = [0]  # bytes replaced by the handler below in this process, for the current file
+# Undecodable bytes are replaced by U+FFFD, and counted, without any state outside the decoding
+# call (a Dask worker counts files in several threads at once): the error handler, registered
+# once by name for the whole process, leaves in the text a mark that says how many bytes it
+# replaced, and `unmark` turns the marks of a decoded block into U+FFFD and adds them up. A mark
+# is a lone surrogate, which UTF-8 cannot encode and text codecs do not produce (UTF-7 can: such
+# a surrogate, which could not be counted as UTF-8 before either, is replaced like a mark).
+_REPLACE = "wordcount-mark-replaced"
+_MARK_BASE = 0xD800
+_MARK_MAX = 0x7FF  # replaced bytes one mark can tell; a decoder's error never spans that many
+_MARKS = re.compile("[\ud800-\udfff]")
 
 
-def _replace_and_count(error: UnicodeError) -> tuple[str, int]:
-    """Like errors="replace", but remembers how many bytes had to be replaced."""
+def _mark_replaced(error: UnicodeError) -> tuple[str, int]:
+    """Like errors="replace", but the replacement is a mark of how many bytes it replaces."""
     if not isinstance(error, UnicodeDecodeError):
         raise error
-    _replaced[0] += error.end - error.start
-    return "\ufffd", error.end
+    return chr(_MARK_BASE + min(error.end - error.start, _MARK_MAX)), error.end
 
 
-codecs.register_error(_REPLACE, _replace_and_count)
+codecs.register_error(_REPLACE, _mark_replaced)
+
+
+def unmark(text: str) -> tuple[str, int]:
+    """Text decoded with errors=_REPLACE as errors="replace" gives it, and the number of bytes
+    that were replaced."""
+    replaced = sum(ord(mark) - _MARK_BASE for mark in _MARKS.findall(text))
+    return _MARKS.sub("\ufffd", text), replaced
+
+
+def to_utf8(text: str) -> tuple[str, bytes, int]:
+    """A block decoded with errors=_REPLACE: its text, that text as UTF-8, and how many bytes were
+    replaced. Encoding finds the marks for free: text without any (the usual case) is not searched."""
+    try:
+        return text, text.encode("utf-8"), 0
+    except UnicodeEncodeError:
+        text, replaced = unmark(text)
+        return text, text.encode("utf-8"), replaced
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +271,10 @@ def _patterns(mode: str) -> tuple[Any, Any, Any]:
         other = rf"[[{_WORD}]--[{_CJK}]]"
         words = regex.compile(rf"(?V1)[{_CJK}][{_CJK_MARKS}]*|{other}+(?:[{_JOINERS}]{other}+)*")
         cjk = regex.compile(rf"(?V1)[{_CJK}]")
-        boundary = regex.compile(rf"(?V1)(?:[^{_WORD}{_JOINERS}]|[{_CJK}])(?![{_CJK_MARKS}])", flags=regex.REVERSE)
+        # After a CJK character a word may still go on with marks, even with marks that begin
+        # the next block: so it ends a word only where a character that is not a mark follows.
+        boundary = regex.compile(rf"(?V1)[^{_WORD}{_JOINERS}](?![{_CJK_MARKS}])|[{_CJK}](?=[^{_CJK_MARKS}])",
+                                 flags=regex.REVERSE)
         return words, cjk, boundary
     words = regex.compile(rf"[{_WORD}]+(?:[{_JOINERS}][{_WORD}]+)*")
     boundary = regex.compile(rf"[^{_WORD}{_JOINERS}]", flags=regex.REVERSE)
@@ -410,7 +437,7 @@ def _count_pass(
     tally = new_tally(options)
     searcher = Searcher(path, forbid) if forbid else None
     decoder = None if plan.codec is None else codecs.getincrementaldecoder(plan.codec)(errors=_REPLACE)
-    _replaced[0] = 0
+    replaced = 0
     size = 0
     pending = b""
     first = True
@@ -440,8 +467,8 @@ def _count_pass(
                     raise _NotUtf8(end - len(data) - len(pending) + error.start) from None
             tally.chars += len(text) if text is not None else len(data)
         else:
-            text = decoder.decode(block, last)
-            data = text.encode("utf-8")
+            text, data, bad = to_utf8(decoder.decode(block, last))
+            replaced += bad
             ascii = len(data) == len(text)
             tally.chars += len(text)
         if searcher is not None:
@@ -451,7 +478,7 @@ def _count_pass(
     if tally.freq is not None and tally.freq is not words:
         words.update(tally.freq)  # type: ignore[union-attr]
     return FileCounts(
-        path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", _replaced[0],
+        path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", replaced,
         cjk_chars=tally.cjk, bom=bom, hits=searcher.violations() if searcher is not None else (),
         confidence=plan.confidence,
     )
@@ -592,26 +619,30 @@ class _Shifted(io.BytesIO):
         return super().tell() + self.base
 
 
-def _open(path: str, shipped: Shipped | None) -> BinaryIO:
-    """The file at `path`, or the bytes shipped for it (an OSError if the client could not read it)."""
+def _open(path: str, shipped: Shipped | None, cwd: str = "") -> BinaryIO:
+    """The file at `path` (relative to `cwd`, see `count_batch`), or the bytes shipped for it
+    (an OSError if the client could not read it)."""
     if shipped is None:
-        return open(path, "rb", buffering=0)  # type: ignore[return-value]
+        return open(os.path.join(cwd, path), "rb", buffering=0)  # type: ignore[return-value]
     if shipped.error is not None:
         raise OSError(shipped.error)
     return _Shifted(shipped)
 
 
-def count_piece(piece: Piece, options: CountOptions, progress: Progress, shipped: Shipped | None = None) -> PieceResult:
+def count_piece(
+    piece: Piece, options: CountOptions, progress: Progress, shipped: Shipped | None = None, cwd: str = ""
+) -> PieceResult:
     """Count one byte range of a large file, cut so that pieces add up to the whole file.
 
     Both ends move forward to the next cut (`piece_bounds`); the neighbouring piece moves its
     start by the same rule, so together the pieces cover the file exactly once. With `shipped`,
     the bytes (and the range, found by the client) come from the client instead of the file.
+    A relative path is relative to `cwd` (see `count_batch`).
     """
     words: Counter[bytes] | None = Counter() if options.frequencies else None
     plan = piece.plan
     try:
-        with _open(piece.path, shipped) as stream:
+        with _open(piece.path, shipped, cwd) as stream:
             bounds = shipped.bounds if shipped is not None and shipped.bounds is not None else None
             begin, end = bounds or piece_bounds(stream, piece)
             if end is not None and begin >= end:
@@ -641,14 +672,15 @@ def count_piece(piece: Piece, options: CountOptions, progress: Progress, shipped
 
 def count_file(
     path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress, forbid: Patterns = (),
-    shipped: Shipped | None = None,
+    shipped: Shipped | None = None, cwd: str = "",
 ) -> Outcome:
-    """Count the file at `path` (`-`: standard input), or the bytes `shipped` for it, searching
-    it for the `forbid` patterns; an OS error becomes a `Failed` outcome."""
+    """Count the file at `path` (`-`: standard input; relative to `cwd`, see `count_batch`), or
+    the bytes `shipped` for it, searching it for the `forbid` patterns; an OS error becomes a
+    `Failed` outcome."""
     try:
         if path == STDIN and shipped is None:
             return count_stream(sys.stdin.buffer, path, options, words, progress, forbid)
-        with _open(path, shipped) as stream:
+        with _open(path, shipped, cwd) as stream:
             outcome = count_stream(stream, path, options, words, progress, forbid)
             if isinstance(outcome, Skipped):
                 progress.add(0, len(shipped.data) if shipped is not None else os.fstat(stream.fileno()).st_size, 0)
@@ -668,13 +700,17 @@ def os_message(error: OSError) -> str:
 
 def count_batch(
     paths: Sequence[str], options: CountOptions, progress: Progress, words: Counter[bytes] | None,
-    shipped: Mapping[str, Shipped] | None = None,
+    shipped: Mapping[str, Shipped] | None = None, cwd: str = "",
 ) -> BatchResult:
     """Count a batch of files into one small result for the parent.
 
     Word frequencies go into `words`, which the caller keeps across batches (a worker returns
     them once, at the end: shipping a large Counter per batch costs more than counting).
     `shipped` holds the files' bytes when the client read them for us (`--ship-bytes`).
+
+    Relative paths are relative to `cwd` ("": this process's working folder), the client's
+    working folder on a cluster, whose workers run in folders of their own. Results keep the
+    paths as given, as the user typed them; encoding globs match those too, as in a local run.
     """
     files = lines = nwords = chars = nbytes = cjk = 0
     rows: list[FileCounts] = []
@@ -688,11 +724,11 @@ def count_batch(
         own: Counter[bytes] | None = Counter() if options.file_words and words is not None else None
         into = words if own is None else own
         if audit is None:
-            outcome = count_file(path, options, into, progress, shipped=shipped[path] if shipped else None)
+            outcome = count_file(path, options, into, progress, shipped=shipped[path] if shipped else None, cwd=cwd)
         else:
-            rules = audit.rules_for(path)
+            rules = audit.rules_for(os.path.join(cwd, path))
             outcome = count_file(path, options, into, progress, audit.patterns(rules),
-                                 shipped[path] if shipped else None)
+                                 shipped[path] if shipped else None, cwd)
             if isinstance(outcome, FileCounts):
                 violations += outcome.hits
                 violations += audit.check_counts(outcome, rules)

@@ -36,6 +36,7 @@ from wordcount.results import (
     Piece,
     PieceResult,
     Totals,
+    Violation,
 )
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
@@ -144,9 +145,10 @@ class _Assembly:
     """Collects the pieces of cut files and gives each whole file's result once all are in."""
 
     def __init__(self, tasks: Sequence[Task], per_file: bool, audit: Audit | None = None,
-                 file_words: bool = False, sizes: Mapping[str, int] | None = None) -> None:
+                 file_words: bool = False, sizes: Mapping[str, int] | None = None, cwd: str = "") -> None:
         self.per_file = per_file
         self.sizes = sizes or {}  # files' sizes as whoever read them saw them; else the file is asked
+        self.cwd = cwd  # what relative paths are relative to ("": here), as in count.count_batch
         self.audit = audit
         self.file_words = file_words
         self.waiting: dict[str, list[PieceResult]] = {}
@@ -195,7 +197,9 @@ class _Assembly:
             words.update(piece.words)
         try:
             size = self.sizes.get(result.path)
-            changed = (os.stat(result.path).st_size if size is None else size) != totals.bytes  # as count_stream does
+            if size is None:
+                size = os.stat(os.path.join(self.cwd, result.path)).st_size
+            changed = size != totals.bytes  # as count_stream does
         except OSError:
             changed = True
         row = FileCounts(
@@ -204,7 +208,9 @@ class _Assembly:
             cjk_chars=totals.cjk_chars, bom=any(piece.bom for piece in got), confidence=plan.confidence,
         )
         warnings = (Changed(result.path, CHANGED_WHILE_READ),) if changed else ()
-        violations = tuple(self.audit.check_counts(row, self.audit.rules_for(row.path))) if self.audit else ()
+        violations: tuple[Violation, ...] = ()
+        if self.audit:
+            violations = tuple(self.audit.check_counts(row, self.audit.rules_for(os.path.join(self.cwd, row.path))))
         uncertain = (row.doubt(),) if row.uncertain else ()
         packed = ((result.path, pack_words(words)),) if self.file_words and not changed else ()
         return BatchResult(totals, (row,) if self.per_file else (), (), words, warnings,

@@ -144,6 +144,18 @@ def test_wc_format_in_a_real_process_with_jobs(tmp_path: pathlib.Path) -> None:
     assert result.stdout == expected
 
 
+def test_audits_still_see_binary_files_and_forbidden_words(tmp_path: pathlib.Path) -> None:
+    """Counted rather than skipped, a binary file still fails `--fail-on binary`; forbidden
+    words are found in the text as wc reads it (UTF-8); the report keeps its shape."""
+    (tmp_path / "data.bin").write_bytes(b"\x00\x01TODO\x00")
+    (tmp_path / "notes.txt").write_text("one TODO here\n")
+    plain = ours(str(tmp_path))
+    audited = invoke("--format", "wc", "--fail-on", "binary", "--forbid", "TODO", str(tmp_path))
+    assert audited.exit_code == 1
+    assert audited.stdout_bytes == plain
+    assert "fail-on-binary" in audited.stderr and "notes.txt:1:5: forbid" in audited.stderr
+
+
 # --------------------------------------------------------------------------- columns
 
 

@@ -248,9 +248,9 @@ def test_jsonl_records_are_written_as_batches_arrive(project: pathlib.Path, monk
             events.append(f"batch {batch.totals.files}")
             yield batch
 
-    def write(text: str) -> None:
+    def write(text: str, *how: str) -> None:
         events.append("write " + " ".join(record["type"] for record in jsonl(text)))
-        real_write(text)
+        real_write(text, *how)
 
     monkeypatch.setattr(engine, "run", run)
     monkeypatch.setattr(cli, "_write_stdout", write)

@@ -135,6 +135,8 @@ class Audit:
             found.append(Violation("require-encoding", path, f"not {rules.require_encoding}: {why}"))
         if rules.no_bom and row.bom:
             found.append(Violation("no-bom", path, f"starts with a byte order mark ({row.encoding})"))
+        if "binary" in self.fail_on and row.encoding == "binary":  # counted, as --format wc counts them
+            found.append(Violation("fail-on-binary", path, "binary file"))
         if "undecodable" in self.fail_on and row.replaced:
             found.append(
                 Violation("fail-on-undecodable", path, f"{row.replaced:,} bytes could not be decoded as {row.encoding}")

@@ -248,17 +248,19 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
     return tuple(rules), fallback
 
 
-def _write_report(text: str, output: str | None) -> None:
-    data = text.encode("utf-8", "backslashreplace")  # undecodable file names stay visible, as \udcXX
+def _write_report(text: str, output: str | None, errors: str = "backslashreplace") -> None:
+    data = text.encode("utf-8", errors)  # by default, undecodable file names stay visible, as \udcXX
     if output is not None:
         atomic.write_atomically(output, data)
     else:
-        _write_stdout(text)
+        _write_stdout(text, errors)
 
 
-def _write_stdout(text: str) -> None:
-    """Write to stdout now (flushed); a reader that went away is not an error."""
-    data = text.encode("utf-8", "backslashreplace")
+def _write_stdout(text: str, errors: str = "backslashreplace") -> None:
+    """Write to stdout now (flushed); a reader that went away is not an error. `errors` says
+    how undecodable bytes of file names (`\\udcXX`) are written: as that text, or (with
+    "surrogateescape", for `--format wc`) as the bytes themselves."""
+    data = text.encode("utf-8", errors)
     try:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -461,6 +463,7 @@ def wordcount(
         min_length=min_length,
         stopwords=_stopwords(stopwords or [], nfkc),
         audit=audit if audit else None,
+        wc=output_format is Format.wc and words is WordMode.whitespace,  # wc's own word rule, on raw bytes
     )
     walk_options = WalkOptions(
         hidden=hidden,
@@ -502,7 +505,9 @@ def wordcount(
         finally:
             if how.cluster is not None:
                 how.cluster.close()
-        _write_report("".join(streamed) + RENDERERS[output_format.value](summary), output)
+        # wc writes names as their bytes; the other formats show undecodable bytes as \udcXX.
+        errors = "surrogateescape" if output_format is Format.wc else "backslashreplace"
+        _write_report("".join(streamed) + RENDERERS[output_format.value](summary), output, errors)
     except engine.Unavailable as error:
         _say(str(error))
         raise typer.Exit(ExitCode.USAGE) from None

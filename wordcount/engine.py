@@ -115,14 +115,15 @@ def make_tasks(entries: Sequence[FileEntry], jobs: int, options: CountOptions) -
 
     A file is planned from the same first block a worker counting it whole would read, so that
     it is read the same way whatever the number of jobs. A file searched for forbidden words is
-    not cut: one reader gives exact line numbers.
+    not cut: one reader gives exact line numbers. Nor is a file counted as GNU wc counts it
+    (`options.wc`): pieces are planned for the text the file decodes to.
     """
     audit = options.audit
     pieces: list[Task] = []
     whole: list[FileEntry] = []
     for entry in entries:
         cut = None
-        if jobs > 1 and entry.size >= SPLIT_BYTES and not (audit and audit.searches(entry.path)):
+        if jobs > 1 and entry.size >= SPLIT_BYTES and not options.wc and not (audit and audit.searches(entry.path)):
             try:
                 with open(entry.path, "rb") as stream:
                     head = stream.read(max(count.BLOCK_BYTES, 4))

@@ -11,6 +11,7 @@ import heapq
 import io
 import json
 import os
+import unicodedata
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -322,16 +323,96 @@ def violation_line(violation: Violation) -> str:
 
 
 def render_wc(summary: Summary) -> str:
-    """What GNU `wc` prints for the counted files: lines, words, bytes and the name, a `total`
-    line when there is more than one file, every number right-aligned to the width of the
-    total size (at least 7 wide when standard input is among them, as wc does)."""
+    """What GNU `wc` prints for the counted files: lines, words, bytes and the name (`wc_name`),
+    a `total` line when there is more than one file. Every number is right-aligned to the width
+    of the regular files' total size, and at least 7 wide when an input is not a regular file
+    (a pipe, standard input from one), as wc sizes its columns before reading anything."""
     rows = summary.sorted_files()
     total = summary.totals
-    width = max(len(str(total.bytes)), 7 if any(row.path == "-" for row in rows) else 1)
-    lines = [f"{row.lines:{width}} {row.words:{width}} {row.bytes:{width}} {row.path}" for row in rows]
+    size = sum(row.bytes for row in rows if row.regular)
+    width = max(len(str(size)), 1 if all(row.regular for row in rows) else 7)
+    lines = [f"{row.lines:{width}} {row.words:{width}} {row.bytes:{width}} {wc_name(row.path)}" for row in rows]
     if len(rows) > 1:
         lines.append(f"{total.lines:{width}} {total.words:{width}} {total.bytes:{width}} total")
     return "".join(line + "\n" for line in lines)
+
+
+# How GNU wc (coreutils 8.x to 9.11) writes a name holding a newline: gnulib's quotearg in its
+# shell-escape style, in a UTF-8 locale.
+_SHELL_ESCAPES = {0x07: "a", 0x08: "b", 0x09: "t", 0x0A: "n", 0x0B: "v", 0x0C: "f", 0x0D: "r"}
+_WC_UNPRINTABLE = frozenset({"Cc", "Zl", "Zp", "Cn", "Cs"})  # not glibc's iswprint
+
+
+def wc_name(path: str) -> str:
+    """A file name as GNU wc prints it after its counts: as it is, unless it holds a newline;
+    then quoted for a POSIX shell, as `'a'$'\\n''b'`: unprintable characters and bytes that
+    are not UTF-8 as `$'…'` escapes (`\\n`, `\\t`, octal `\\377`), a quote as `'\\''`.
+
+    `path` is a name as `os.fsdecode` gives it; the result holds undecodable bytes the same way.
+    """
+    raw = os.fsencode(path)
+    if b"\n" not in raw:
+        return path
+    quoted, escaping = _shell_escape(raw, False)
+    if b"'" in raw:
+        # gnulib's quotearg (as in coreutils 9.1) scans a name with a quote once, then quotes it
+        # again starting in the `$'…'` state the scan ended in: mirrored, quirks and all.
+        quoted, _ = _shell_escape(raw, escaping)
+    return quoted
+
+
+def _shell_escape(raw: bytes, escaping: bool) -> tuple[str, bool]:
+    """`raw` in gnulib's shell-escape-always quoting style, starting inside a `$'…'` part if
+    `escaping`; and whether it ended inside one."""
+    out = ["'"]
+
+    def escape(text: str) -> None:
+        nonlocal escaping
+        if not escaping:
+            out.append("'$'")
+            escaping = True
+        out.append(text)
+
+    def plain(text: str) -> None:
+        nonlocal escaping
+        if escaping:
+            out.append("''")
+            escaping = False
+        out.append(text)
+
+    index = 0
+    while index < len(raw):
+        byte = raw[index]
+        if byte in _SHELL_ESCAPES:
+            escape("\\" + _SHELL_ESCAPES[byte])
+        elif byte == 0x27:  # '
+            out.append("'\\''")
+            escaping = False
+        elif 0x20 <= byte < 0x7F:
+            plain(chr(byte))
+        else:
+            char, size = _utf8_char(raw, index)
+            if char is not None and unicodedata.category(char) not in _WC_UNPRINTABLE:
+                plain(char)
+            else:
+                escape("".join(f"\\{part:03o}" for part in raw[index : index + size]))
+            index += size
+            continue
+        index += 1
+    out.append("'")
+    return "".join(out), escaping
+
+
+def _utf8_char(data: bytes, index: int) -> tuple[str | None, int]:
+    """The UTF-8 character at `index` and its length in bytes, or (None, 1) for a byte that does
+    not begin one."""
+    for size in (1, 2, 3, 4):
+        try:
+            return data[index : index + size].decode("utf-8"), size
+        except UnicodeDecodeError as error:
+            if error.reason != "unexpected end of data" or index + size >= len(data):
+                return None, 1
+    return None, 1
 
 
 def _escape_data(text: str) -> str:

@@ -62,6 +62,7 @@ class FileCounts:
     bom: bool = False  # it starts with a byte order mark
     hits: tuple[Violation, ...] = ()  # forbidden words found while it was read
     confidence: float = 1.0  # how sure `encoding` is: 1.0 unless it was detected
+    regular: bool = True  # read from a regular file (not a pipe): wc sizes its columns from these
 
     @property
     def totals(self) -> Totals:

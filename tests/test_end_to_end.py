@@ -50,6 +50,7 @@ def build_tree(root: pathlib.Path) -> None:
     (root / ".hidden.txt").write_text("hidden words never counted\n")
     (root / "debug.log").write_text("ignored words never counted\n")
     (root / ".gitignore").write_text("*.log\n")
+    (root / ".git").mkdir()  # a git work tree, where .gitignore files apply
     (root / "legacy" / "loop").symlink_to("..")  # a symlink loop
     (root / "dangling").symlink_to(root / "no-such-target")  # a broken link
     os.mkfifo(root / "pipe")  # opening it would block forever

@@ -20,7 +20,18 @@ from wordcount import __version__
 from wordcount.audit import RULES, Audit
 from wordcount.count import MAX_WORD_BYTES
 from wordcount.decode import UNCERTAIN_BELOW
-from wordcount.results import STDIN, BatchResult, Changed, Failed, FileCounts, Skipped, Totals, Uncertain, Violation
+from wordcount.results import (
+    STDIN,
+    BatchResult,
+    Changed,
+    Failed,
+    FileCounts,
+    LeftOut,
+    Skipped,
+    Totals,
+    Uncertain,
+    Violation,
+)
 
 SCHEMA = 1
 
@@ -53,10 +64,14 @@ class Summary:
         self.uncertain: dict[str, Uncertain] = {}
         self.words: Counter[bytes] = Counter()
         self.ranked: list[tuple[bytes, int]] | None = None  # the top words as a cache kept them
+        self.left_out = LeftOut()  # what the walk left out at the user's word (hidden, ignored, …)
 
-    def add(self, outcome: FileCounts | Skipped | Failed | Changed | Uncertain) -> None:
-        """Take in one file's outcome, a problem met while walking, a warning or a doubt."""
-        if isinstance(outcome, FileCounts):
+    def add(self, outcome: FileCounts | Skipped | Failed | Changed | Uncertain | LeftOut) -> None:
+        """Take in one file's outcome, a problem met while walking, a warning, a doubt, or
+        the counts of what the walk left out."""
+        if isinstance(outcome, LeftOut):
+            self.left_out += outcome
+        elif isinstance(outcome, FileCounts):
             self.totals += outcome.totals
             if self.per_file:
                 self.files.append(outcome)

@@ -347,6 +347,22 @@ def test_gitignore_outside_a_work_tree_is_not_honoured_like_an_extracted_tarball
     assert files(walk("linux", require_git=False)) == {"linux/debian/rules"}
 
 
+def test_cli_no_require_git_ignoring_everything_says_why_on_stderr() -> None:
+    """A tree without .git whose .gitignore ignores everything: all its files are counted; with
+    --no-require-git none is, and stderr says why in one line, naming the flag that counts them."""
+    write("tree/.gitignore", "*\n")
+    make("tree/a.txt", "tree/sub/b.txt")
+    assert invoke_json("tree")["totals"]["files"] == 2
+    result = invoke("tree", "--no-require-git")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "wordcount: counted no file: left out 2 files or folders ignored (--no-ignore counts them), "
+        "1 file or folder hidden (--hidden counts it)\n"
+    )
+    assert "left out: 1 hidden, 2 ignored, 0 excluded" in result.stdout
+    assert invoke("tree", "--no-require-git", "-q").stderr == ""
+
+
 def test_config_file_sets_no_require_git() -> None:
     """`no-require-git = true` in the config file is --no-require-git; --require-git undoes it."""
     write("tree/.gitignore", "*.log\n")
@@ -445,6 +461,29 @@ def test_left_out_counts_hidden_ignored_and_excluded_entries_once() -> None:
     # hidden: .git, .gitignore, .h.txt, .hid; ignored: a.log, build; excluded: skip.tmp, s/deep
     assert found[-1] == LeftOut(hidden=4, ignored=2, excluded=2)
     assert [item for item in walk("repo/s/deep") if isinstance(item, LeftOut)] == []
+
+
+def test_cli_left_out_in_table_and_json_whatever_the_jobs() -> None:
+    """The table has a `left out:` line and the JSON a `left_out` object, the same for -j 1 and 2;
+    `left_out` is there, all zeros, when nothing was left out."""
+    make("repo/.git/", "repo/a.txt", "repo/b.log", "repo/c.txt")
+    write("repo/.gitignore", "*.log\n")
+    one, two = invoke("repo", "-j", "1"), invoke("repo", "-j", "2")
+    assert one.stdout == two.stdout
+    assert "\nleft out: 2 hidden, 1 ignored, 0 excluded\n" in one.stdout
+    assert invoke_json("repo")["left_out"] == {"hidden": 2, "ignored": 1, "excluded": 0}
+    assert invoke_json("repo/a.txt")["left_out"] == {"hidden": 0, "ignored": 0, "excluded": 0}
+    assert "left out" not in invoke("repo/a.txt").stdout
+
+
+def test_cli_hint_names_hidden_and_excludes() -> None:
+    """Only hidden or excluded files: the one line says so, with the flag that counts them."""
+    make("tree/.a.txt", "tree/b.tmp", "tree/c.tmp")
+    result = invoke("tree", "--exclude", "*.tmp")
+    assert result.stderr == (
+        "wordcount: counted no file: left out 1 file or folder hidden (--hidden counts it), "
+        "2 files or folders excluded by --exclude or --max-depth\n"
+    )
 
 
 # --------------------------------------------------------------------------- excludes

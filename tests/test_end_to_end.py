@@ -84,6 +84,8 @@ def test_hostile_tree_counts_exactly(tmp_path: pathlib.Path, follow: bool) -> No
         "dangling": link_reasons.get("dangling", "symlink"),
     }
     assert report["errors"] == []
+    # .hidden.txt, .gitignore and .git are hidden; debug.log is ignored
+    assert report["left_out"] == {"hidden": 3, "ignored": 1, "excluded": 0}
 
     secret = root / "legacy" / "secret.txt"
     secret.write_text("you may not read this\n")

@@ -530,6 +530,8 @@ def wordcount(
             _say(f"{failure.path}: {failure.error}")
         for violation in summary.sorted_violations():
             _say(report.violation_line(violation))
+        if not summary.totals.files and summary.left_out.total:
+            _say(report.nothing_counted_hint(summary.left_out))
     raise typer.Exit(summary.exit_code)
 
 

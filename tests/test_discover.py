@@ -461,6 +461,8 @@ def test_left_out_counts_hidden_ignored_and_excluded_entries_once() -> None:
     # hidden: .git, .gitignore, .h.txt, .hid; ignored: a.log, build; excluded: skip.tmp, s/deep
     assert found[-1] == LeftOut(hidden=4, ignored=2, excluded=2)
     assert [item for item in walk("repo/s/deep") if isinstance(item, LeftOut)] == []
+    # depth comes first: with max_depth=1 the folders .git, .hid, build and s are excluded
+    assert walk("repo", max_depth=1)[-1] == LeftOut(hidden=2, ignored=1, excluded=4)
 
 
 def test_cli_left_out_in_table_and_json_whatever_the_jobs() -> None:

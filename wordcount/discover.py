@@ -281,8 +281,9 @@ class _Walk:
     def _reason(self, entry: os.DirEntry[str], folder: _Folder, is_dir: bool) -> Reason | None:
         """Why the user's filters leave this entry out, the first reason that applies; or None."""
         options = self.options
-        if options.max_depth is not None and folder.depth + 1 > options.max_depth:
-            return "excluded"
+        depth = folder.depth + 1
+        if options.max_depth is not None and (depth > options.max_depth or (is_dir and depth == options.max_depth)):
+            return "excluded"  # too deep, or a folder whose contents would be
         if entry.name.startswith("."):
             if not options.hidden:
                 return "hidden"

@@ -117,6 +117,19 @@ def write_busy_corpus(root: pathlib.Path, files: int) -> pathlib.Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def no_personal_git_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's own git config and global excludes file out of every test (in this
+    process and in the processes it starts): git's global config is an empty file, and
+    `$XDG_CONFIG_HOME/git/ignore`, the default global excludes file, lies in an empty folder."""
+    home = tmp_path_factory.getbasetemp() / "git-home"
+    home.mkdir(exist_ok=True)
+    (home / "gitconfig").touch()
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "xdg"))
+
+
 @pytest.fixture
 def sample() -> pathlib.Path:
     return SAMPLE

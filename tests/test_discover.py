@@ -23,9 +23,9 @@ import pytest
 from conftest import invoke, invoke_json, run_process
 from wordcount import engine
 from wordcount.discover import WalkOptions, discover
-from wordcount.results import Failed, FileEntry, Skipped
+from wordcount.results import Failed, FileEntry, LeftOut, Skipped
 
-Found = FileEntry | Skipped | Failed
+Found = FileEntry | Skipped | Failed | LeftOut
 
 TEXT = "alpha beta gamma\n"
 
@@ -193,6 +193,7 @@ def test_cli_hidden_flag() -> None:
 
 def test_gitignore_leaves_out_files_and_folders_silently() -> None:
     """Patterns of a .gitignore leave matching files and folders out, anywhere below, with no report."""
+    make("tree/.git/")  # .gitignore files apply inside a git work tree
     write("tree/.gitignore", "*.log\nbuild\n")
     make("tree/a.txt", "tree/a.log", "tree/build/out.txt", "tree/sub/b.log", "tree/sub/build/x.txt", "tree/sub/c.txt")
     found = walk("tree")
@@ -210,6 +211,7 @@ def test_dot_ignore_file_is_honoured() -> None:
 
 def test_nested_ignore_file_applies_only_below_its_folder() -> None:
     """sub/.gitignore rules apply in sub and deeper, not to the root or to sibling folders."""
+    make("tree/.git/")  # .gitignore files apply inside a git work tree
     write("tree/sub/.gitignore", "*.md\n")
     make("tree/top.md", "tree/sub/x.md", "tree/sub/deep/y.md", "tree/sub/keep.txt", "tree/other/z.md")
     assert files(walk("tree")) == {"tree/top.md", "tree/sub/keep.txt", "tree/other/z.md"}
@@ -217,6 +219,7 @@ def test_nested_ignore_file_applies_only_below_its_folder() -> None:
 
 def test_nested_anchored_pattern_is_relative_to_its_folder() -> None:
     """'/x.txt' in sub/.gitignore means sub/x.txt only, not tree/x.txt nor sub/deep/x.txt."""
+    make("tree/.git/")  # .gitignore files apply inside a git work tree
     write("tree/sub/.gitignore", "/x.txt\n")
     make("tree/x.txt", "tree/sub/x.txt", "tree/sub/deep/x.txt")
     assert files(walk("tree")) == {"tree/x.txt", "tree/sub/deep/x.txt"}
@@ -224,6 +227,7 @@ def test_nested_anchored_pattern_is_relative_to_its_folder() -> None:
 
 def test_deeper_negation_reincludes_what_a_shallower_file_ignores() -> None:
     """Root ignores *.log; sub/.gitignore '!keep.log' brings keep.log back in sub and below only."""
+    make("tree/.git/")  # .gitignore files apply inside a git work tree
     write("tree/.gitignore", "*.log\n")
     write("tree/sub/.gitignore", "!keep.log\n")
     make("tree/keep.log", "tree/drop.log", "tree/sub/keep.log", "tree/sub/drop.log", "tree/sub/deep/keep.log")
@@ -232,6 +236,7 @@ def test_deeper_negation_reincludes_what_a_shallower_file_ignores() -> None:
 
 def test_deeper_ignore_overrides_shallower_negation() -> None:
     """Root re-includes keep.log with '!'; a deeper .gitignore that ignores it wins below it."""
+    make("tree/.git/")  # .gitignore files apply inside a git work tree
     write("tree/.gitignore", "*.log\n!keep.log\n")
     write("tree/sub/.gitignore", "keep.log\n")
     make("tree/keep.log", "tree/other.log", "tree/sub/keep.log", "tree/side/keep.log")
@@ -240,6 +245,7 @@ def test_deeper_ignore_overrides_shallower_negation() -> None:
 
 def test_trailing_slash_pattern_matches_only_folders() -> None:
     """'data/' ignores folders named data (and their contents) but not files named data."""
+    make("tree/.git/")  # .gitignore files apply inside a git work tree
     write("tree/.gitignore", "data/\n")
     make("tree/data/inside.txt", "tree/sub/data", "tree/sub/deep/data/inside.txt", "tree/a.txt")
     assert files(walk("tree")) == {"tree/sub/data", "tree/a.txt"}
@@ -248,6 +254,7 @@ def test_trailing_slash_pattern_matches_only_folders() -> None:
 def test_ignored_folder_is_not_walked() -> None:
     """Nothing inside an ignored folder is looked at: no link or special file is reported, and a
     '!' pattern cannot bring back a file whose folder is ignored (as in git)."""
+    make("tree/.git/")  # .gitignore files apply inside a git work tree
     write("tree/.gitignore", "vendor/\n!vendor/keep.txt\n")
     make("tree/a.txt", "tree/vendor/lib.txt", "tree/vendor/keep.txt")
     os.symlink("nowhere", "tree/vendor/dangling")
@@ -296,7 +303,10 @@ def test_rules_above_root_do_not_apply_outside_a_git_repository(tmp_path: Path) 
     write("outer/.ignore", "*.tmp\n")
     make("outer/sub/a.log", "outer/sub/b.tmp")
     assert files(walk("outer/sub")) == {"outer/sub/a.log", "outer/sub/b.tmp"}
-    assert files(walk("outer")) == set()  # sanity: the same rules do work from outer itself
+    assert files(walk("outer/sub", require_git=False)) == {"outer/sub/a.log", "outer/sub/b.tmp"}
+    # sanity: from outer itself, .ignore applies, and .gitignore too when git is not required
+    assert files(walk("outer")) == {"outer/sub/a.log"}
+    assert files(walk("outer", require_git=False)) == set()
 
 
 def test_no_ignore_turns_every_ignore_file_off() -> None:
@@ -317,6 +327,7 @@ def test_no_ignore_turns_every_ignore_file_off() -> None:
 
 def test_cli_ignore_files_and_no_ignore() -> None:
     """End to end: .gitignore honoured by default, --no-ignore counts the ignored file too."""
+    make("tree/.git/")  # .gitignore files apply inside a git work tree
     write("tree/.gitignore", "*.log\n")
     make("tree/a.txt", "tree/b.log")
     report = invoke_json("tree", "--per-file")
@@ -324,6 +335,157 @@ def test_cli_ignore_files_and_no_ignore() -> None:
     assert report["totals"]["files"] == 1
     assert report["skipped"] == [] and report["errors"] == []
     assert report_paths(invoke_json("tree", "--per-file", "--no-ignore")) == ["tree/a.txt", "tree/b.log"]
+
+
+def test_gitignore_outside_a_work_tree_is_not_honoured_like_an_extracted_tarball() -> None:
+    """Debian's linux-source tree: no .git, a top .gitignore of `/*` and `!/debian/`. Outside a
+    work tree .gitignore files do not apply (as with ripgrep and fd): every file is counted;
+    with require_git off they apply, and only debian/ is left."""
+    write("linux/.gitignore", "/*\n!/debian/\n")
+    make("linux/Makefile", "linux/kernel/fork.c", "linux/debian/rules")
+    assert files(walk("linux")) == {"linux/Makefile", "linux/kernel/fork.c", "linux/debian/rules"}
+    assert files(walk("linux", require_git=False)) == {"linux/debian/rules"}
+
+
+def test_cli_no_require_git_ignoring_everything_says_why_on_stderr() -> None:
+    """A tree without .git whose .gitignore ignores everything: all its files are counted; with
+    --no-require-git none is, and stderr says why in one line, naming the flag that counts them."""
+    write("tree/.gitignore", "*\n")
+    make("tree/a.txt", "tree/sub/b.txt")
+    assert invoke_json("tree")["totals"]["files"] == 2
+    result = invoke("tree", "--no-require-git")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "wordcount: counted no file: left out 2 files or folders ignored (--no-ignore counts them), "
+        "1 file or folder hidden (--hidden counts it)\n"
+    )
+    assert "left out: 1 hidden, 2 ignored, 0 excluded" in result.stdout
+    assert invoke("tree", "--no-require-git", "-q").stderr == ""
+
+
+def test_config_file_sets_no_require_git() -> None:
+    """`no-require-git = true` in the config file is --no-require-git; --require-git undoes it."""
+    write("tree/.gitignore", "*.log\n")
+    make("tree/a.txt", "tree/b.log")
+    write(".wordcount.toml", "no-require-git = true\n")
+    assert report_paths(invoke_json("tree", "--per-file")) == ["tree/a.txt"]
+    assert report_paths(invoke_json("tree", "--per-file", "--require-git")) == ["tree/a.txt", "tree/b.log"]
+
+
+def test_nested_work_tree_in_a_plain_folder_honours_its_gitignore() -> None:
+    """Walking a plain folder that holds a git work tree: .gitignore applies inside it only."""
+    write("plain/.gitignore", "*.log\n")
+    write("plain/repo/.gitignore", "*.tmp\n")
+    make("plain/a.log", "plain/repo/.git/", "plain/repo/b.tmp", "plain/repo/c.log", "plain/repo/d.txt")
+    assert files(walk("plain")) == {"plain/a.log", "plain/repo/c.log", "plain/repo/d.txt"}
+
+
+def test_whitelist_gitignore_keeps_files_in_folders() -> None:
+    """`*`, `!*/`, `!*.txt` (a whitelist) keeps every .txt file at any depth, as git does."""
+    make("repo/.git/")
+    write("repo/.gitignore", "*\n!*/\n!*.txt\n")
+    make("repo/a.txt", "repo/b.bin", "repo/d/a.txt", "repo/d/c.bin", "repo/d/e/f.txt")
+    assert files(walk("repo")) == {"repo/a.txt", "repo/d/a.txt", "repo/d/e/f.txt"}
+
+
+def test_named_subfolder_obeys_parent_rules_that_match_it() -> None:
+    """`wordcount repo/d` under the whitelist: d/c.bin is ignored by `*` as git ignores it; the
+    named folder is walked and the parent's rules apply to what it holds."""
+    make("repo/.git/")
+    write("repo/.gitignore", "*\n!*/\n!*.txt\n")
+    make("repo/d/a.txt", "repo/d/c.bin")
+    assert files(walk("repo/d")) == {"repo/d/a.txt"}
+    write("repo/.gitignore", "*\n")  # the named folder itself is ignored, and so is all it holds
+    assert files(walk("repo/d")) == set()
+
+
+def test_escapes_and_trailing_spaces_are_read_as_git_reads_them() -> None:
+    r"""`\#name` matches a file named `#name`, `#…` is a comment, trailing spaces are dropped
+    unless escaped (`t\ ` matches `t `), `\!` is a literal `!`, and CRLF line ends are fine."""
+    make("repo/.git/")
+    write("repo/.gitignore", "\\#hash.txt\n#plain.txt\nspace.txt   \r\nt\\ \n\\!bang\n")
+    make("repo/#hash.txt", "repo/plain.txt", "repo/space.txt", "repo/t ", "repo/t", "repo/!bang", "repo/keep")
+    assert files(walk("repo")) == {"repo/plain.txt", "repo/t", "repo/keep"}
+
+
+def test_info_exclude_is_honoured_inside_a_work_tree() -> None:
+    """.git/info/exclude applies to the whole work tree, anchored at its top, below .gitignore
+    files in precedence; --no-ignore turns it off."""
+    write("repo/.git/info/exclude", "/top.txt\n*.log\n")
+    write("repo/sub/.gitignore", "!keep.log\n")
+    make("repo/top.txt", "repo/sub/top.txt", "repo/a.log", "repo/sub/keep.log", "repo/sub/b.txt")
+    expected = {"repo/sub/top.txt", "repo/sub/keep.log", "repo/sub/b.txt"}
+    assert files(walk("repo")) == expected
+    assert files(walk("repo/sub")) == {"repo/sub/top.txt", "repo/sub/keep.log", "repo/sub/b.txt"}
+    assert len(files(walk("repo", use_ignore_files=False))) == 5
+
+
+def test_info_exclude_of_a_linked_worktree_is_the_main_repositorys() -> None:
+    """A linked worktree's `.git` is a file pointing into the main repository, whose
+    info/exclude applies (git keeps one per repository, in its common folder)."""
+    write("main/.git/info/exclude", "*.log\n")
+    write("main/.git/worktrees/wt/commondir", "../..\n")
+    write("wt/.git", f"gitdir: {Path('main/.git/worktrees/wt').resolve()}\n")
+    make("wt/a.txt", "wt/b.log")
+    assert files(walk("wt")) == {"wt/a.txt"}
+
+
+@pytest.mark.parametrize("how", ["core.excludesFile", "XDG_CONFIG_HOME"])
+def test_global_excludes_file_is_honoured_inside_a_work_tree_only(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git's global excludes file (core.excludesFile, else $XDG_CONFIG_HOME/git/ignore) applies
+    inside a work tree, anchored at its top; not outside one, nor with --no-ignore."""
+    if how == "core.excludesFile":
+        write("elsewhere/excludes", "*.log\n/top.txt\n")
+        write("gitconfig", '[user]\n\tname = x\n[core]\n\texcludesFile = "' + str(tmp_path / "elsewhere/excludes") + '"\n')
+        monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    else:
+        write("xdg/git/ignore", "*.log\n/top.txt\n")
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    make("repo/.git/", "repo/a.txt", "repo/b.log", "repo/top.txt", "repo/sub/top.txt", "plain/b.log")
+    assert files(walk("repo")) == {"repo/a.txt", "repo/sub/top.txt"}
+    assert files(walk("repo/sub")) == {"repo/sub/top.txt"}
+    assert files(walk("plain")) == {"plain/b.log"}
+    assert files(walk("repo", use_ignore_files=False)) == {"repo/a.txt", "repo/b.log", "repo/top.txt", "repo/sub/top.txt"}
+
+
+def test_left_out_counts_hidden_ignored_and_excluded_entries_once() -> None:
+    """One LeftOut at the end counts what was left out, by the first reason that applies; a
+    folder counts once, whatever it holds; nothing is yielded for it when nothing was."""
+    make("repo/.git/", "repo/.hid/x.txt", "repo/.h.txt", "repo/a.txt", "repo/a.log", "repo/build/x.txt",
+         "repo/build/y.txt", "repo/skip.tmp", "repo/s/deep/z.txt")
+    write("repo/.gitignore", "*.log\nbuild/\n")
+    found = walk("repo", excludes=("*.tmp",), max_depth=2)
+    assert files(found) == {"repo/a.txt"}
+    # hidden: .git, .gitignore, .h.txt, .hid; ignored: a.log, build; excluded: skip.tmp, s/deep
+    assert found[-1] == LeftOut(hidden=4, ignored=2, excluded=2)
+    assert [item for item in walk("repo/s/deep") if isinstance(item, LeftOut)] == []
+    # depth comes first: with max_depth=1 the folders .git, .hid, build and s are excluded
+    assert walk("repo", max_depth=1)[-1] == LeftOut(hidden=2, ignored=1, excluded=4)
+
+
+def test_cli_left_out_in_table_and_json_whatever_the_jobs() -> None:
+    """The table has a `left out:` line and the JSON a `left_out` object, the same for -j 1 and 2;
+    `left_out` is there, all zeros, when nothing was left out."""
+    make("repo/.git/", "repo/a.txt", "repo/b.log", "repo/c.txt")
+    write("repo/.gitignore", "*.log\n")
+    one, two = invoke("repo", "-j", "1"), invoke("repo", "-j", "2")
+    assert one.stdout == two.stdout
+    assert "\nleft out: 2 hidden, 1 ignored, 0 excluded\n" in one.stdout
+    assert invoke_json("repo")["left_out"] == {"hidden": 2, "ignored": 1, "excluded": 0}
+    assert invoke_json("repo/a.txt")["left_out"] == {"hidden": 0, "ignored": 0, "excluded": 0}
+    assert "left out" not in invoke("repo/a.txt").stdout
+
+
+def test_cli_hint_names_hidden_and_excludes() -> None:
+    """Only hidden or excluded files: the one line says so, with the flag that counts them."""
+    make("tree/.a.txt", "tree/b.tmp", "tree/c.tmp")
+    result = invoke("tree", "--exclude", "*.tmp")
+    assert result.stderr == (
+        "wordcount: counted no file: left out 1 file or folder hidden (--hidden counts it), "
+        "2 files or folders excluded by --exclude or --max-depth\n"
+    )
 
 
 # --------------------------------------------------------------------------- excludes
@@ -375,11 +537,12 @@ def test_max_depth_counts_files_directly_in_the_root_as_depth_one(max_depth: int
 
 
 def test_max_depth_zero_yields_nothing_at_all() -> None:
-    """--max-depth 0 yields nothing from a folder: no files, and no reports about links or specials in it."""
+    """--max-depth 0 yields nothing from a folder: no files, and no reports about links or specials
+    in it; only the count of the entries it left out."""
     make("tree/a.txt", "tree/sub/b.txt")
     os.symlink("a.txt", "tree/link.txt")
     os.mkfifo("tree/pipe")
-    assert walk("tree", max_depth=0) == []
+    assert walk("tree", max_depth=0) == [LeftOut(excluded=4)]
 
 
 def test_max_depth_does_not_limit_a_named_file() -> None:

@@ -50,6 +50,7 @@ def build_tree(root: pathlib.Path) -> None:
     (root / ".hidden.txt").write_text("hidden words never counted\n")
     (root / "debug.log").write_text("ignored words never counted\n")
     (root / ".gitignore").write_text("*.log\n")
+    (root / ".git").mkdir()  # a git work tree, where .gitignore files apply
     (root / "legacy" / "loop").symlink_to("..")  # a symlink loop
     (root / "dangling").symlink_to(root / "no-such-target")  # a broken link
     os.mkfifo(root / "pipe")  # opening it would block forever
@@ -83,6 +84,8 @@ def test_hostile_tree_counts_exactly(tmp_path: pathlib.Path, follow: bool) -> No
         "dangling": link_reasons.get("dangling", "symlink"),
     }
     assert report["errors"] == []
+    # .hidden.txt, .gitignore and .git are hidden; debug.log is ignored
+    assert report["left_out"] == {"hidden": 3, "ignored": 1, "excluded": 0}
 
     secret = root / "legacy" / "secret.txt"
     secret.write_text("you may not read this\n")

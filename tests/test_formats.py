@@ -238,6 +238,30 @@ def test_jsonl_has_a_record_per_file_then_the_summary(project: pathlib.Path) -> 
     assert [r for r in files if r["type"] != "file"] == [{"type": "skipped", "path": "./b.bin", "reason": "binary"}]
 
 
+LEFT_OUT_SCHEMA = {
+    "type": "object",
+    "properties": {key: {"type": "integer", "minimum": 0} for key in ("hidden", "ignored", "excluded")},
+    "required": ["hidden", "ignored", "excluded"],
+    "additionalProperties": False,
+}
+
+
+def test_json_report_always_has_left_out_counts(project: pathlib.Path) -> None:
+    """`left_out` is always in the JSON report (and the jsonl summary), integer counts only,
+    all zeros when nothing was left out; no per-file record is written for what was left out."""
+    (project / ".hidden.md").write_text("x\n")
+    report = json.loads(invoke(".", "--format", "json", "-q").stdout)
+    assert list(report) == ["schema", "version", "totals", "top", "skipped", "left_out", "errors", "warnings",
+                            "uncertain", "violations"]
+    jsonschema.validate(report["left_out"], LEFT_OUT_SCHEMA)
+    assert report["left_out"] == {"hidden": 1, "ignored": 0, "excluded": 0}
+    *records, summary = jsonl(invoke(".", "--format", "jsonl", "-q").stdout)
+    assert {record["type"] for record in records} == {"file"}
+    assert summary["left_out"] == report["left_out"]
+    nothing = json.loads(invoke("docs/ok.md", "--format", "json").stdout)["left_out"]
+    assert nothing == {"hidden": 0, "ignored": 0, "excluded": 0}
+
+
 def test_jsonl_records_are_written_as_batches_arrive(project: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each batch's records reach stdout before the next batch is counted, not at the end."""
     events: list[str] = []

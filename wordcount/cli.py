@@ -24,7 +24,7 @@ from wordcount import stopwords as stopword_lists
 from wordcount.audit import Audit, Rules, compile_forbidden
 from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
-from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
+from wordcount.results import STDIN, FileCounts, FileEntry, LeftOut, Skipped, Violation
 from wordcount.report import RENDERERS, ExitCode, Summary
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -338,7 +338,14 @@ def wordcount(
     ] = False,
     hidden: Annotated[bool, typer.Option("--hidden/--no-hidden", help="Include hidden files and folders.")] = False,
     no_ignore: Annotated[
-        bool, typer.Option("--no-ignore/--ignore", help="Do not honour .gitignore and .ignore files.")
+        bool, typer.Option("--no-ignore/--ignore", help="Do not honour ignore files (.gitignore, .ignore, git's excludes).")
+    ] = False,
+    no_require_git: Annotated[
+        bool,
+        typer.Option(
+            "--no-require-git/--require-git",
+            help="Honour .gitignore files outside a git work tree too (.ignore files always apply).",
+        ),
     ] = False,
     exclude: Annotated[
         list[str] | None, typer.Option(help="Leave out paths matching GLOB (gitignore syntax; repeatable).", metavar="GLOB")
@@ -472,6 +479,7 @@ def wordcount(
         max_depth=max_depth,
         follow_links=follow_links,
         max_filesize=max_filesize,
+        require_git=not no_require_git,
     )
     if quiet:
         progress = ProgressMode.none
@@ -527,6 +535,8 @@ def wordcount(
             _say(f"{failure.path}: {failure.error}")
         for violation in summary.sorted_violations():
             _say(report.violation_line(violation))
+        if not summary.totals.files and summary.left_out.total:
+            _say(report.nothing_counted_hint(summary.left_out))
     raise typer.Exit(summary.exit_code)
 
 
@@ -605,6 +615,8 @@ def _run(summary: Summary, roots: list[str], walk_options: WalkOptions, count_op
     for found in discover(roots, walk_options):
         if isinstance(found, FileEntry):
             entries.append(found)
+        elif isinstance(found, LeftOut):
+            summary.add(found)
         else:
             summary.add(found)
             if how.on_records is not None:

@@ -1,10 +1,14 @@
-"""Which files take part: walking, .gitignore and .ignore, hidden files, globs, links, specials.
+"""Which files take part: walking, ignore files, hidden files, globs, links, specials.
 
 The walk never opens a file's contents. It yields a `FileEntry` for every file to count, a
 `Skipped` for what it meets and will not count for a reason of its own (a special file, a
 link not followed, a link loop, a file over `max_filesize`), and a `Failed` for a folder it
-cannot read. Hidden, ignored
-and excluded entries are left out silently: the user asked for that.
+cannot read. Hidden, ignored and excluded files and folders are left out, as the user asked,
+and counted: one `LeftOut` at the end says how many (it is not yielded when none were).
+
+Ignore rules are git's (`wordcount.gitignore`): `.gitignore` files, `.git/info/exclude` and the
+global excludes file apply inside a git work tree only, unless `require_git` is off; `.ignore`
+files apply everywhere. An ignored folder is not walked, so nothing below it can come back.
 """
 
 from __future__ import annotations
@@ -12,23 +16,19 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from wordcount.results import STDIN, Failed, FileEntry, Skipped
+from wordcount import gitignore
+from wordcount.results import STDIN, Failed, FileEntry, LeftOut, Skipped
 
-if TYPE_CHECKING:
-    from pathspec import GitIgnoreSpec
+GITIGNORE = ".gitignore"
+DOT_IGNORE = ".ignore"
+IGNORE_FILES = (GITIGNORE, DOT_IGNORE)
 
-IGNORE_FILES = (".gitignore", ".ignore")
-
-
-def _spec(lines: list[str]) -> GitIgnoreSpec:
-    """Compile gitignore-style lines; pathspec is imported only when a tree has such rules."""
-    from pathspec import GitIgnoreSpec
-
-    return GitIgnoreSpec.from_lines(lines)
+Reason = Literal["hidden", "ignored", "excluded"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,7 @@ class WalkOptions:
     max_depth: int | None = None
     follow_links: bool = False
     max_filesize: int | None = None  # bytes; larger files are skipped as "too-large"
+    require_git: bool = True  # git's ignore files apply only inside a git work tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,22 +53,30 @@ class _Rules:
     rules found above the root prepend the root's place below them.
     """
 
-    spec: GitIgnoreSpec
+    patterns: tuple[gitignore.Pattern, ...]
     strip: int = 0
     prefix: str = ""
 
-    def check(self, rel: str) -> bool | None:
+    def check(self, rel: str, is_dir: bool) -> bool | None:
         """True: ignored; False: re-included by a `!` pattern; None: no pattern matched."""
-        return self.spec.check_file(self.prefix + rel[self.strip :]).include
+        path = self.prefix + rel[self.strip :]
+        for pattern in reversed(self.patterns):  # the last pattern that matches decides
+            if pattern.matches(path, is_dir):
+                return not pattern.negated
+        return None
 
 
 Chain = tuple[_Rules, ...]
 
 
-def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry | Skipped | Failed]:
-    """Walk every path in order; each file is yielded once, under the first path it was met by."""
+def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry | Skipped | Failed | LeftOut]:
+    """Walk every path in order; each file is yielded once, under the first path it was met by.
+
+    Ends with one `LeftOut` when the walks left anything out.
+    """
     seen: set[tuple[int, int]] = set()
-    exclude = _spec(list(options.excludes)) if options.excludes else None
+    exclude = _Rules(gitignore.parse(list(options.excludes))) if options.excludes else None
+    left_out: Counter[str] = Counter()
     for root in paths:
         if root == STDIN:
             yield FileEntry(STDIN, 0)
@@ -78,13 +87,15 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
             yield Failed(root, _message(error))
             continue
         if stat.S_ISDIR(info.st_mode):
-            yield from _Walk(root, options, exclude, seen).run(info)
+            yield from _Walk(root, options, exclude, seen, left_out).run(info)
         elif _first_time(info, seen):
             if not stat.S_ISREG(info.st_mode):
                 # A named special file (a pipe from `<(…)`) is read as it is, like `wc` does.
                 yield FileEntry(root, 0)
             else:
                 yield _sized(root, info, options)
+    if left_out:
+        yield LeftOut(left_out["hidden"], left_out["ignored"], left_out["excluded"])
 
 
 def _sized(path: str, info: os.stat_result, options: WalkOptions) -> FileEntry | Skipped:
@@ -117,130 +128,185 @@ def _special_kind(mode: int) -> str:
 
 
 def _read_rules(path: str, strip: int = 0, prefix: str = "") -> _Rules | Failed:
+    """An ignore file's rules, read as git reads them: UTF-8 (other bytes kept as they are),
+    a byte order mark skipped, lines ending in `\\n` or `\\r\\n`."""
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as handle:
-            return _Rules(_spec(handle.read().splitlines()), strip, prefix)
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         return Failed(path, _message(error))
+    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    return _Rules(gitignore.parse(lines), strip, prefix)
 
 
-def _rules_above(root: str) -> Chain:
-    """The ignore files of the folders above `root`, up to the top of its git repository.
-
-    Outside a git repository nothing above the root applies, as with ripgrep.
-    """
-    here = os.path.abspath(root)
-    if os.path.exists(os.path.join(here, ".git")):
-        return ()
-    folders = []
-    current = here
+def _work_tree_top(folder: str) -> str | None:
+    """The top of the git work tree `folder` lies in (the nearest folder up holding a `.git`),
+    or None outside any work tree."""
+    current = os.path.abspath(folder)
     while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
         parent = os.path.dirname(current)
         if parent == current:
-            return ()  # reached / without meeting a repository
+            return None
         current = parent
-        folders.append(current)
-        if os.path.exists(os.path.join(current, ".git")):
-            break
-    chain: list[_Rules] = []
-    for folder in reversed(folders):
-        prefix = os.path.relpath(here, folder).replace(os.sep, "/") + "/"
-        for name in IGNORE_FILES:
-            path = os.path.join(folder, name)
-            if os.path.isfile(path):
-                rules = _read_rules(path, 0, prefix)
-                if isinstance(rules, _Rules):
-                    chain.append(rules)
-    if _verdict("", tuple(chain)):
-        # The root was named, so it is used even though these rules ignore it: drop the
-        # patterns that ignore it (`build/` ignores all below it too); the rest still apply.
-        chain = [_without_patterns_matching(rules, rules.prefix) for rules in chain]
+
+
+def _git_excludes(top: str, strip: int, prefix: str) -> Chain:
+    """The global excludes file and `info/exclude` of the work tree at `top`, when they exist."""
+    chain = []
+    for path in gitignore.exclude_files(top):
+        if os.path.isfile(path):
+            rules = _read_rules(path, strip, prefix)
+            if isinstance(rules, _Rules):
+                chain.append(rules)
     return tuple(chain)
 
 
-def _without_patterns_matching(rules: _Rules, path: str) -> _Rules:
-    """The same rules less the patterns that ignore `path`."""
-    kept = [pattern for pattern in rules.spec.patterns if not (pattern.include and pattern.match_file(path))]
-    return _Rules(type(rules.spec)(kept), rules.strip, rules.prefix)
+def _rules_above(root: str, options: WalkOptions) -> tuple[Chain, bool]:
+    """The rules that apply to `root` from above it, and whether it lies in a git work tree.
+
+    Inside a work tree: the global excludes file, `info/exclude`, then the ignore files of the
+    folders from the top of the work tree down to `root`'s parent. Outside one, nothing above
+    the root applies (as with ripgrep). The root itself is walked even if these rules ignore
+    it: it was named.
+    """
+    top = _work_tree_top(root)
+    if top is None:
+        return (), False
+    here = os.path.abspath(root)
+    prefix = "" if here == top else os.path.relpath(here, top).replace(os.sep, "/") + "/"
+    chain = list(_git_excludes(top, 0, prefix))
+    folder = here
+    folders = []
+    while folder != top:
+        folder = os.path.dirname(folder)
+        folders.append(folder)
+    for folder in reversed(folders):
+        below = os.path.relpath(here, folder).replace(os.sep, "/") + "/"
+        for name in IGNORE_FILES:
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and isinstance(rules := _read_rules(path, 0, below), _Rules):
+                chain.append(rules)
+    return tuple(chain), True
 
 
-def _verdict(rel: str, chain: Chain) -> bool:
+def _verdict(rel: str, is_dir: bool, chain: Chain) -> bool:
     """Whether the ignore rules in `chain` ignore `rel`: the last rule that matches decides."""
-    verdict = None
-    for rules in chain:  # the deepest folder's rules come last and win, as in git
-        answer = rules.check(rel)
+    for rules in reversed(chain):  # the deepest folder's rules come last and win, as in git
+        answer = rules.check(rel, is_dir)
         if answer is not None:
-            verdict = answer
-    return bool(verdict)
+            return answer
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Folder:
+    """A folder to walk: its path, its path relative to the root ('' or ending in '/'), its
+    depth, the rules that apply in it, the folders above it (to tell link loops), and whether
+    it lies in a git work tree."""
+
+    path: str
+    rel: str
+    depth: int
+    chain: Chain
+    ancestors: frozenset[tuple[int, int]]
+    in_git: bool
 
 
 class _Walk:
-    """One walk of one root folder."""
+    """One walk of one root folder; what it leaves out is added up in `left_out`."""
 
     def __init__(
-        self, root: str, options: WalkOptions, exclude: GitIgnoreSpec | None, seen: set[tuple[int, int]]
+        self,
+        root: str,
+        options: WalkOptions,
+        exclude: _Rules | None,
+        seen: set[tuple[int, int]],
+        left_out: Counter[str],
     ) -> None:
         self.root = root
         self.options = options
         self.exclude = exclude
         self.seen = seen
-
-    def _ignored(self, rel: str, chain: Chain) -> bool:
-        if self.exclude is not None and self.exclude.match_file(rel):
-            return True
-        return _verdict(rel, chain)
+        self.left_out = left_out
 
     def run(self, info: os.stat_result) -> Iterator[FileEntry | Skipped | Failed]:
-        options = self.options
-        chain = _rules_above(self.root) if options.use_ignore_files else ()
-        # (folder path, its path relative to the root with a trailing '/', depth, rules, ancestors)
-        stack: list[tuple[str, str, int, Chain, frozenset[tuple[int, int]]]] = [
-            (self.root, "", 0, chain, frozenset({(info.st_dev, info.st_ino)}))
-        ]
+        """Walk depth first, each folder's entries in name order (the order is the output's)."""
+        chain, in_git = _rules_above(self.root, self.options) if self.options.use_ignore_files else ((), False)
+        stack = [_Folder(self.root, "", 0, chain, frozenset({(info.st_dev, info.st_ino)}), in_git)]
         while stack:
-            folder, rel, depth, chain, ancestors = stack.pop()
+            folder = stack.pop()
             try:
-                with os.scandir(folder) as scan:
+                with os.scandir(folder.path) as scan:
                     entries = sorted(scan, key=lambda entry: entry.name)
             except OSError as error:
-                yield Failed(folder, _message(error))
+                yield Failed(folder.path, _message(error))
                 continue
-            if options.use_ignore_files:
-                names = {entry.name for entry in entries}
-                for name in IGNORE_FILES:
-                    if name in names:
-                        rules = _read_rules(os.path.join(folder, name), len(rel))
-                        if isinstance(rules, Failed):
-                            yield rules
-                        else:
-                            chain = (*chain, rules)
-            below: list[tuple[str, str, int, Chain, frozenset[tuple[int, int]]]] = []
+            if self.options.use_ignore_files:
+                folder, failures = self._with_rules(folder, {entry.name for entry in entries})
+                yield from failures
+            below: list[_Folder] = []
             for entry in entries:
-                found = self._visit(entry, rel, depth + 1, chain, ancestors)
-                if isinstance(found, tuple):
+                found = self._visit(entry, folder)
+                if isinstance(found, _Folder):
                     below.append(found)
+                elif isinstance(found, str):
+                    self.left_out[found] += 1
                 elif found is not None:
                     yield found
             stack.extend(reversed(below))
 
-    def _visit(
-        self, entry: os.DirEntry[str], rel: str, depth: int, chain: Chain, ancestors: frozenset[tuple[int, int]]
-    ) -> FileEntry | Skipped | Failed | tuple[str, str, int, Chain, frozenset[tuple[int, int]]] | None:
-        """What one folder entry at `depth` gives: a file, a report, a folder to walk, or nothing."""
+    def _with_rules(self, folder: _Folder, names: set[str]) -> tuple[_Folder, list[Failed]]:
+        """`folder` with the rules of its own ignore files added, and those that could not be read.
+
+        A `.git` in it makes it the top of a work tree (its excludes apply below it); the
+        root's were read with the rules above it.
+        """
+        chain, in_git, failures = list(folder.chain), folder.in_git, []
+        if ".git" in names and folder.depth > 0:
+            in_git = True
+            chain += _git_excludes(folder.path, len(folder.rel), "")
+        for name in IGNORE_FILES:
+            if name not in names or (name == GITIGNORE and not in_git and self.options.require_git):
+                continue
+            rules = _read_rules(os.path.join(folder.path, name), len(folder.rel))
+            if isinstance(rules, Failed):
+                failures.append(rules)
+            else:
+                chain.append(rules)
+        return _Folder(folder.path, folder.rel, folder.depth, tuple(chain), folder.ancestors, in_git), failures
+
+    def _reason(self, entry: os.DirEntry[str], folder: _Folder, is_dir: bool) -> Reason | None:
+        """Why the user's filters leave this entry out, the first reason that applies; or None."""
         options = self.options
-        if options.max_depth is not None and depth > options.max_depth:
-            return None
-        name = entry.name
-        if name.startswith(".") and (not options.hidden or (name == ".git" and options.use_ignore_files)):
-            return None
-        path = entry.path
+        depth = folder.depth + 1
+        if options.max_depth is not None and (depth > options.max_depth or (is_dir and depth == options.max_depth)):
+            return "excluded"  # too deep, or a folder whose contents would be
+        if entry.name.startswith("."):
+            if not options.hidden:
+                return "hidden"
+            if entry.name == ".git" and options.use_ignore_files:
+                return "ignored"
+        rel = folder.rel + entry.name
+        if self.exclude is not None and self.exclude.check(rel, is_dir):
+            return "excluded"
+        if folder.chain and _verdict(rel, is_dir, folder.chain):
+            return "ignored"
+        return None
+
+    def _visit(self, entry: os.DirEntry[str], folder: _Folder) -> FileEntry | Skipped | Failed | _Folder | Reason | None:
+        """What one entry of `folder` gives: a file, a report, a folder to walk, the reason it
+        is left out, or nothing (a file already met)."""
+        options = self.options
         try:
             is_dir = entry.is_dir(follow_symlinks=options.follow_links)
         except OSError:
             is_dir = False
-        entry_rel = rel + name
-        if (chain or self.exclude is not None) and self._ignored(entry_rel + "/" if is_dir else entry_rel, chain):
-            return None
+        if (reason := self._reason(entry, folder, is_dir)) is not None:
+            return reason
+        path = entry.path
         try:
             if entry.is_symlink():
                 if not options.follow_links:
@@ -254,16 +320,21 @@ class _Walk:
             if error.errno == errno.ELOOP:
                 return Skipped(path, "symlink-loop")
             return Failed(path, _message(error))
+        return self._classify(path, info, folder, entry.name)
+
+    def _classify(self, path: str, info: os.stat_result, folder: _Folder, name: str) -> FileEntry | Skipped | _Folder | Reason | None:
+        """A stat'ed entry: a folder to walk (or a loop, or too deep), a special file, or a file."""
         mode = info.st_mode
+        depth = folder.depth + 1
         if stat.S_ISDIR(mode):
             key = (info.st_dev, info.st_ino)
-            if key in ancestors:
+            if key in folder.ancestors:
                 return Skipped(path, "symlink-loop")
-            if options.max_depth is not None and depth >= options.max_depth:
-                return None
-            return (path, entry_rel + "/", depth, chain, ancestors | {key})
+            if self.options.max_depth is not None and depth >= self.options.max_depth:
+                return "excluded"
+            return _Folder(path, folder.rel + name + "/", depth, folder.chain, folder.ancestors | {key}, folder.in_git)
         if not stat.S_ISREG(mode):
             return Skipped(path, _special_kind(mode))
         if not _first_time(info, self.seen):
             return None
-        return _sized(path, info, options)
+        return _sized(path, info, self.options)

@@ -21,7 +21,18 @@ from wordcount import __version__
 from wordcount.audit import RULES, Audit
 from wordcount.count import MAX_WORD_BYTES
 from wordcount.decode import UNCERTAIN_BELOW
-from wordcount.results import STDIN, BatchResult, Changed, Failed, FileCounts, Skipped, Totals, Uncertain, Violation
+from wordcount.results import (
+    STDIN,
+    BatchResult,
+    Changed,
+    Failed,
+    FileCounts,
+    LeftOut,
+    Skipped,
+    Totals,
+    Uncertain,
+    Violation,
+)
 
 SCHEMA = 1
 
@@ -54,10 +65,14 @@ class Summary:
         self.uncertain: dict[str, Uncertain] = {}
         self.words: Counter[bytes] = Counter()
         self.ranked: list[tuple[bytes, int]] | None = None  # the top words as a cache kept them
+        self.left_out = LeftOut()  # what the walk left out at the user's word (hidden, ignored, …)
 
-    def add(self, outcome: FileCounts | Skipped | Failed | Changed | Uncertain) -> None:
-        """Take in one file's outcome, a problem met while walking, a warning or a doubt."""
-        if isinstance(outcome, FileCounts):
+    def add(self, outcome: FileCounts | Skipped | Failed | Changed | Uncertain | LeftOut) -> None:
+        """Take in one file's outcome, a problem met while walking, a warning, a doubt, or
+        the counts of what the walk left out."""
+        if isinstance(outcome, LeftOut):
+            self.left_out += outcome
+        elif isinstance(outcome, FileCounts):
             self.totals += outcome.totals
             if self.per_file:
                 self.files.append(outcome)
@@ -207,6 +222,8 @@ def _document(summary: Summary, files: bool) -> dict[str, object]:
     if files and summary.per_file:
         document["files"] = [_file_row(row) for row in summary.sorted_files()]
     document["skipped"] = [{"path": item.path, "reason": item.reason} for item in summary.sorted_skipped()]
+    left_out = summary.left_out
+    document["left_out"] = {"hidden": left_out.hidden, "ignored": left_out.ignored, "excluded": left_out.excluded}
     document["errors"] = [{"path": item.path, "error": item.error} for item in summary.sorted_errors()]
     document["warnings"] = [{"path": item.path, "warning": item.note} for item in summary.sorted_warnings()]
     document["uncertain"] = [
@@ -299,6 +316,8 @@ def render_table(summary: Summary) -> str:
         reasons = Counter(item.reason for item in summary.skipped.values())
         detail = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(reasons.items()))
         out += ["", f"skipped {len(summary.skipped):,} ({detail})"]
+    if summary.left_out.total:
+        out += ["", left_out_line(summary.left_out)]
     if summary.errors:
         out += ["", f"{len(summary.errors):,} could not be read:"]
         out += [f"  {printable(item.path)}: {item.error}" for item in summary.sorted_errors()]
@@ -314,6 +333,31 @@ def render_table(summary: Summary) -> str:
         out += ["", f"{len(violations):,} rule violations:"]
         out += [f"  {violation_line(item)}" for item in violations]
     return "\n".join(out) + "\n"
+
+
+def left_out_line(left_out: LeftOut) -> str:
+    """The table's line of what the walk left out: `left out: 3 hidden, 12 ignored, 1 excluded`."""
+    return f"left out: {left_out.hidden:,} hidden, {left_out.ignored:,} ignored, {left_out.excluded:,} excluded"
+
+
+def nothing_counted_hint(left_out: LeftOut) -> str:
+    """Why a run that met files counted none, in one line, with the flag that would count them."""
+    parts = []
+    if left_out.ignored:
+        parts.append(f"{_entries(left_out.ignored)} ignored (--no-ignore counts {_them(left_out.ignored)})")
+    if left_out.hidden:
+        parts.append(f"{_entries(left_out.hidden)} hidden (--hidden counts {_them(left_out.hidden)})")
+    if left_out.excluded:
+        parts.append(f"{_entries(left_out.excluded)} excluded by --exclude or --max-depth")
+    return "counted no file: left out " + ", ".join(parts)
+
+
+def _entries(count: int) -> str:
+    return f"{count:,} file or folder" if count == 1 else f"{count:,} files or folders"
+
+
+def _them(count: int) -> str:
+    return "it" if count == 1 else "them"
 
 
 def violation_line(violation: Violation) -> str:

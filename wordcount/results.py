@@ -103,6 +103,24 @@ class Failed:
     error: str
 
 
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """How many files and folders a walk left out at the user's word, by reason (a folder
+    counts once, whatever it holds): hidden, ignored by ignore files, or excluded by
+    `--exclude` or `--max-depth`. Counts, not lists: a tree can leave out millions."""
+
+    hidden: int = 0
+    ignored: int = 0
+    excluded: int = 0
+
+    def __add__(self, other: LeftOut) -> LeftOut:
+        return LeftOut(self.hidden + other.hidden, self.ignored + other.ignored, self.excluded + other.excluded)
+
+    @property
+    def total(self) -> int:
+        return self.hidden + self.ignored + self.excluded
+
+
 CHANGED_WHILE_READ = "changed while being read; counted what was read"
 
 

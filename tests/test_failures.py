@@ -1,0 +1,81 @@
+"""Issue 11: no traceback for any input or option; the tool's own words for every usage error."""
+
+from __future__ import annotations
+
+import codecs
+import json
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import invoke
+from wordcount import decode
+from wordcount.count import CountOptions, NoProgress, count_file
+from wordcount.results import Failed, FileCounts
+
+TEXT = "hello wide world\nzwei Wörter\n"
+
+
+@pytest.mark.parametrize(
+    ("forced", "data", "encoding"),
+    [
+        ("utf-16", TEXT.encode("utf-16-le"), "utf-16-le"),
+        ("utf-16", TEXT.encode("utf-16-be"), "utf-16-be"),
+        ("UTF16", codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "utf-16"),
+        ("utf-32", TEXT.encode("utf-32-le"), "utf-32-le"),
+        ("utf-32", TEXT.encode("utf-32-be"), "utf-32-be"),
+        ("utf-32", codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"), "utf-32"),
+    ],
+    ids=["utf16-le", "utf16-be", "utf16-bom", "utf32-le", "utf32-be", "utf32-bom"],
+)
+def test_forced_utf16_or_32_without_bom_is_read(tmp_path: pathlib.Path, forced: str, data: bytes,
+                                                 encoding: str) -> None:
+    """--encoding utf-16 on a BOM-less file once crashed the run (exit 1, a traceback): the byte
+    order now comes from the BOM, else from the text, and the report names the codec used."""
+    (tmp_path / "t.txt").write_bytes(data)
+    result = invoke(str(tmp_path), "--encoding", forced, "--per-file", "--format", "json", "-j", "1")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)["files"][0]
+    assert (row["encoding"], row["chars"], row["words"], row["lines"]) == (encoding, len(TEXT), 5, 2)
+    assert data.decode(encoding) in (TEXT, "\ufeff" + TEXT)
+
+
+def test_forced_utf16_on_short_ascii_defaults_to_little_endian() -> None:
+    """No BOM and too little text to tell: little-endian, as Windows writes it."""
+    assert decode.plan(b"ab", "utf-16") == decode.Plan("utf-16-le", 0, "utf-16-le")
+
+
+class _Refusing(codecs.IncrementalDecoder):
+    def decode(self, input: bytes, final: bool = False) -> str:
+        raise UnicodeError("this codec refuses every file")
+
+
+def _search(name: str) -> codecs.CodecInfo | None:
+    if name != "wordcount_test_refusing":
+        return None
+    return codecs.CodecInfo(codecs.latin_1_encode, codecs.latin_1_decode, name=name,
+                            incrementaldecoder=_Refusing)
+
+
+@pytest.fixture
+def refusing_codec() -> Iterator[str]:
+    codecs.register(_search)
+    yield "wordcount_test_refusing"
+    codecs.unregister(_search)
+
+
+def test_a_codec_that_raises_makes_the_file_an_error_not_a_crash(tmp_path: pathlib.Path, refusing_codec: str) -> None:
+    """Any codec error while decoding one file is that file's problem: an `errors` entry, exit 3,
+    and the other files are counted."""
+    (tmp_path / "a.bin.txt").write_bytes(b"refused text\n")
+    (tmp_path / "b.txt").write_bytes(b"fine text\n")
+    outcome = count_file(str(tmp_path / "a.bin.txt"), CountOptions(encoding=refusing_codec), None, NoProgress())
+    assert isinstance(outcome, Failed) and "refuses every file" in outcome.error
+    assert isinstance(count_file(str(tmp_path / "b.txt"), CountOptions(), None, NoProgress()), FileCounts)
+    result = invoke(str(tmp_path), "--encoding", f"*.bin.txt={refusing_codec}", "--format", "json", "-j", "1")
+    assert result.exit_code == 3, result.output
+    report = json.loads(result.stdout)
+    assert report["totals"]["files"] == 1
+    assert [error["path"] for error in report["errors"]] == [str(tmp_path / "a.bin.txt")]
+    assert "Traceback" not in result.stderr

@@ -79,3 +79,40 @@ def test_a_codec_that_raises_makes_the_file_an_error_not_a_crash(tmp_path: pathl
     assert report["totals"]["files"] == 1
     assert [error["path"] for error in report["errors"]] == [str(tmp_path / "a.bin.txt")]
     assert "Traceback" not in result.stderr
+
+
+SAMPLE = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "sample"
+
+
+@pytest.mark.parametrize("name", ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri", "idna", "punycode",
+                                  "undefined"])
+@pytest.mark.parametrize("option", ["--encoding", "--encoding=*.txt=", "--require-encoding"])
+def test_only_text_encodings_are_accepted(name: str, option: str) -> None:
+    """Codecs that are not text encodings (or not for files) passed validation and then crashed
+    the run, or silently called every file binary: now a usage error naming the option."""
+    args = [option, name] if not option.endswith("=") else [option + name]
+    result = invoke(str(SAMPLE), "-j", "1", *args)
+    assert result.exit_code == 2, result.output
+    flag = option.split("=")[0]
+    assert f"{flag}: not a text encoding: {name} (bytes-to-bytes and domain-name codecs cannot read files)" \
+        in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("key", ["encoding", "require-encoding"])
+def test_only_text_encodings_in_the_config_file(tmp_path: pathlib.Path, key: str,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".wordcount.toml").write_text(f"{key} = 'base64'\n")
+    (tmp_path / "t.txt").write_text("a b\n")
+    monkeypatch.chdir(tmp_path)
+    result = invoke()
+    assert result.exit_code == 2
+    assert f"{key}: not a text encoding: base64" in result.stderr
+
+
+def test_text_encodings_stay_accepted() -> None:
+    """The deny-list is narrow: real text codecs, aliases and odd spellings still pass."""
+    assert [decode.canonical(name) for name in ("UTF8", "latin-1", "GBK", "utf_16", "cp1252", "unicode_escape")] == [
+        "utf-8", "iso8859-1", "gb18030", "utf-16", "cp1252", "unicode-escape"]
+    with pytest.raises(LookupError, match="unknown encoding"):
+        decode.canonical("a\0b")

@@ -231,8 +231,8 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
             _usage_error(f"--encoding {value!r}: no encoding name")
         try:
             codec = decode.canonical(name)
-        except LookupError:
-            _usage_error(f"unknown encoding: {name}")
+        except LookupError as error:
+            _usage_error(f"--encoding: {error}")
         if not equals:
             if fallback is not None:
                 _usage_error(f"--encoding {value!r}: only one encoding may be given without a glob")
@@ -556,8 +556,8 @@ def _check_audit(audit: Audit) -> None:
     if audit.rules.require_encoding is not None:
         try:
             decode.canonical(audit.rules.require_encoding)
-        except LookupError:
-            _usage_error(f"unknown encoding: {audit.rules.require_encoding}")
+        except LookupError as error:
+            _usage_error(f"--require-encoding: {error}")
 
 
 def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:

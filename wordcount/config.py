@@ -159,8 +159,8 @@ def check_value(path: str, where: str, key: str, value: str) -> None:
             decode.canonical(value)
     except ValueError as error:
         raise _error(path, f"{where}: {error}") from None
-    except LookupError:
-        raise _error(path, f"{where}: unknown encoding: {value}") from None
+    except LookupError as error:
+        raise _error(path, f"{where}: {error}") from None
 
 
 def default_map(config: Config, ctx: typer.Context) -> dict[str, Any]:

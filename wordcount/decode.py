@@ -99,13 +99,24 @@ BINARY = Plan(None)
 UTF8 = Plan("utf-8")
 
 
-def canonical(name: str) -> str:
-    """The `codecs` name of an encoding, with subsets widened (GB2312/GBK → GB18030).
+# Codecs that CPython flags as text encodings but that cannot read a file's contents: IDNA and
+# Punycode encode one domain-name label, `undefined` refuses everything.
+_NOT_FOR_FILES = frozenset({"idna", "punycode", "undefined"})
 
-    Raises LookupError for a name Python does not know.
+
+def canonical(name: str) -> str:
+    """The `codecs` name of a text encoding, with subsets widened (GB2312/GBK → GB18030).
+
+    Raises LookupError for a name Python does not know, and for a codec that does not turn
+    bytes into text (base64, zlib, rot13, …) or cannot read a whole file (idna, punycode).
     """
-    name = codecs.lookup(name).name
-    return _SUPERSETS.get(name, name)
+    try:
+        info = codecs.lookup(name)
+    except ValueError:  # a NUL in the name
+        raise LookupError(f"unknown encoding: {name!r}") from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_FILES:
+        raise LookupError(f"not a text encoding: {name} (bytes-to-bytes and domain-name codecs cannot read files)")
+    return _SUPERSETS.get(info.name, info.name)
 
 
 def is_wide(encoding: str) -> bool:

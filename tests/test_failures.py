@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import json
+import os
 import pathlib
+import stat
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -116,3 +120,42 @@ def test_text_encodings_stay_accepted() -> None:
         "utf-8", "iso8859-1", "gb18030", "utf-16", "cp1252", "unicode-escape"]
     with pytest.raises(LookupError, match="unknown encoding"):
         decode.canonical("a\0b")
+
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--jobs", "x"], "--jobs: expected a whole number of at least 1, got 'x'"),
+        (["-j", "0"], "--jobs: expected a whole number of at least 1, got '0'"),
+        (["--jobs", "9" * 5000], "--jobs: expected a whole number of at least 1, got '" + "9" * 5000 + "'"),
+        (["--top", "-1"], "--top: expected a whole number of at least 0, got '-1'"),
+        (["--max-depth", "1.5"], "--max-depth: expected a whole number of at least 0, got '1.5'"),
+        (["--log-interval", "soon"], "--log-interval: expected a number of seconds of at least 0, got 'soon'"),
+        (["--connect-timeout", "nan"], "--connect-timeout: expected a number of seconds of at least 0, got 'nan'"),
+        (["--connect-timeout", "-1"], "--connect-timeout: expected a number of seconds of at least 0, got '-1'"),
+        (["--format", "xml"], "--format: 'xml' is not one of table, json, csv, wc, github, sarif, jsonl"),
+        (["--words", "all"], "--words: 'all' is not one of whitespace, unicode, cjk, jieba"),
+        (["--progress", "yes"], "--progress: 'yes' is not one of auto, bar, log, none"),
+        (["--fail-on", "x"], "--fail-on: 'x' is not one of binary, undecodable, skipped, errors"),
+        (["--max-filesize", "10X"], "--max-filesize: not a size: '10X' (use bytes, or a number with k, M or G, like 10M)"),
+        (["--bogus"], "unknown option --bogus (see wordcount --help)"),
+        (["--jobss", "2"], "unknown option --jobss (did you mean --jobs?)"),
+        (["--hiden"], "unknown option --hiden (did you mean --hidden?)"),
+        (["-x"], "unknown option -x (see wordcount --help)"),
+        (["--hidden=yes"], "--hidden: takes no value"),
+        (["--top"], "--top: needs a value"),
+        (["--encoding", "klingon"], "--encoding: unknown encoding: klingon"),
+        (["--require-encoding", "klingon"], "--require-encoding: unknown encoding: klingon"),
+        (["--stopwords", "/no/such/list"], "--stopwords: cannot read the stopwords in /no/such/list: No such file or "
+                                           "directory (built-in lists: en, zh)"),
+    ],
+)
+def test_usage_errors_are_one_line_in_our_words(args: list[str], line: str) -> None:
+    """Usage errors once showed click's usage block and the validation library's words
+    ("Input should be greater than or equal to 0", "Value error, …", "Invalid value:" without the
+    option); `--bogus` suggested `--jobs`. Now: one line naming the option, exit 2."""
+    result = invoke(str(SAMPLE), *args)
+    assert result.exit_code == 2
+    assert result.stderr == f"wordcount: {line}\n"
+    assert result.stdout == ""

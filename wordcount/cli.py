@@ -6,7 +6,9 @@ discover → engine (count in workers) → report.Summary (merge) → render →
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
+import math
 import os
 import re
 import signal
@@ -18,6 +20,8 @@ from enum import Enum
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import BadOptionUsage, NoSuchOption, UsageError
+from typer.core import TyperCommand
 
 from wordcount import __version__, atomic, config, decode, engine, report
 from wordcount import stopwords as stopword_lists
@@ -28,6 +32,7 @@ from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 from wordcount.report import RENDERERS, ExitCode, Summary
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+PROG = "wordcount"
 
 
 class Format(str, Enum):
@@ -83,8 +88,9 @@ def _signal_handler(main_pid: int) -> Callable[[int, object], None]:
 
 
 def _say(message: str) -> None:
-    """A line for people, on stderr."""
-    sys.stderr.write(f"wordcount: {message}\n")
+    """A line for people, on stderr (bytes of names that are not UTF-8 shown as \\udcXX)."""
+    line = f"{PROG}: {message}\n".encode("utf-8", "backslashreplace").decode("utf-8")
+    sys.stderr.write(line)
     sys.stderr.flush()
 
 
@@ -197,22 +203,142 @@ def _duration(seconds: float) -> str:
 
 
 def _usage_error(message: str) -> NoReturn:
+    """Stop with a usage error (exit 2); `message` names the option or argument at fault."""
     raise typer.BadParameter(message)
 
 
-_SIZE = re.compile(r"(\d*)(?:\.(\d*))?([kKMG]?)")
+# Usage errors: every one, whether click's parser, a value's parser, the config file or the
+# command's own checks found it, ends as one line `wordcount: MESSAGE` naming the option, exit 2.
+
+
+class _UsageLine(UsageError):
+    """A usage error already in the tool's words: shown as one line on stderr."""
+
+    def show(self, file: Any = None) -> None:
+        _say(self.message.replace("\r", "\\r").replace("\n", "\\n"))
+
+
+def _option_name(param: Any) -> str:
+    """How an error names a parameter: its first long option (`--jobs`), else its name."""
+    names = [*param.opts, *param.secondary_opts]
+    return next((name for name in names if name.startswith("--")), names[0] if names else param.name)
+
+
+def usage_message(error: UsageError, command: Any) -> str:
+    """A click usage error in the tool's words, naming the option: `--jobs: expected …`."""
+    if isinstance(error, NoSuchOption):
+        known = [name for param in command.params for name in (*param.opts, *param.secondary_opts)
+                 if name.startswith("-")]
+        close = difflib.get_close_matches(error.option_name, known, n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else f" (see {PROG} --help)"
+        return f"unknown option {error.option_name}{hint}"
+    if isinstance(error, BadOptionUsage):
+        param = next((param for param in command.params if error.option_name in (*param.opts, *param.secondary_opts)),
+                     None)
+        if param is not None and getattr(param, "is_flag", False):
+            return f"{error.option_name}: takes no value"
+        return f"{error.option_name}: needs a value"
+    if isinstance(error, typer.BadParameter) and error.param is not None:
+        return f"{_option_name(error.param)}: {error.message}"
+    return error.message
+
+
+class _Command(TyperCommand):
+    """The command, with every usage error turned into the tool's one line (`usage_message`)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _UsageLine:
+            raise
+        except UsageError as error:
+            raise _UsageLine(usage_message(error, self)) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _UsageLine:
+            raise
+        except UsageError as error:
+            raise _UsageLine(usage_message(error, self)) from None
+
+
+# Parsers of option values: the tool's own messages instead of the validation library's. Each
+# takes a string (the command line) or a value already typed (a config file, a default).
+
+
+def _shown(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def whole_number(minimum: int) -> Callable[[object], int]:
+    """A parser of whole numbers of at least `minimum`."""
+
+    def parse(value: object) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number: int | None = value
+        else:
+            text = str(value).strip()
+            try:
+                number = int(text) if re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII) else None
+            except ValueError:  # more digits than Python converts
+                number = None
+        if number is None or number < minimum:
+            raise typer.BadParameter(f"expected a whole number of at least {minimum}, got {_shown(value)}")
+        return number
+
+    return parse
+
+
+def seconds(value: object) -> float:
+    """A parser of a duration in seconds: a finite number, at least 0."""
+    number: float | None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or number < 0:
+        raise typer.BadParameter(f"expected a number of seconds of at least 0, got {_shown(value)}")
+    return number
+
+
+def choice(kind: type[Enum]) -> Callable[[object], Any]:
+    """A parser of one of an Enum's values."""
+    names = [str(member.value) for member in kind]
+
+    def parse(value: object) -> Any:
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str) and value in names:
+            return kind(value)
+        raise typer.BadParameter(f"{_shown(value)} is not one of {', '.join(names)}")
+
+    return parse
+
+
+def _choices(kind: type[Enum]) -> str:
+    return "|".join(str(member.value) for member in kind)
+
+
+_SIZE = re.compile(r"([0-9]*)(?:\.([0-9]*))?([kKMG]?)")
 _UNITS = {"": 1, "k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
 def parse_size(text: str) -> int:
     """Bytes from `4096`, `64k`, `10M` or `1.5G` (powers of 1024); a fraction needs a unit."""
-    if isinstance(text, int):  # from a config file: `max-filesize = 1048576`
+    if isinstance(text, int) and not isinstance(text, bool):  # from a config file: `max-filesize = 1048576`
         text = str(text)
-    match = _SIZE.fullmatch(text.strip())
+    match = _SIZE.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None or not (match[1] or match[2]) or (match[2] is not None and not match[3]):
         raise typer.BadParameter(f"not a size: {text!r} (use bytes, or a number with k, M or G, like 10M)")
     whole, fraction, unit = match[1] or "0", match[2] or "", _UNITS[match[3]]
-    return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
+    try:
+        return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
+    except ValueError:  # more digits than Python converts
+        raise typer.BadParameter(f"not a size: {text!r} (too many digits)") from None
 
 
 def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:
@@ -268,20 +394,25 @@ def _write_stdout(text: str) -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-@app.command(context_settings={"help_option_names": ["-h", "--help"]})
+@app.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 def wordcount(
     ctx: typer.Context,
     paths: Annotated[
         list[str] | None, typer.Argument(help="Files and folders to count; '-' reads standard input. Default: '.'.")
     ] = None,
     jobs: Annotated[
-        int | None, typer.Option("-j", "--jobs", min=1, help="Worker processes. Default: the CPUs this process may use.")
+        int | None, typer.Option("-j", "--jobs", parser=whole_number(1), metavar="N", help="Worker processes. Default: the CPUs this process may use.")
     ] = None,
-    top: Annotated[int, typer.Option(min=0, help="Show the N most frequent words; 0 turns frequencies off.")] = 10,
+    top: Annotated[
+        int,
+        typer.Option(parser=whole_number(0), metavar="N", help="Show the N most frequent words; 0 turns frequencies off."),
+    ] = 10,
     words: Annotated[
         WordMode,
         typer.Option(
             "--words",
+            parser=choice(WordMode),
+            metavar=_choices(WordMode),
             help="What a word is: whitespace (as wc), unicode (runs of letters and digits), cjk (unicode, and "
             "each Chinese or Japanese character is a word), jieba (Chinese segmented into words).",
         ),
@@ -294,7 +425,9 @@ def wordcount(
         typer.Option("--nfkc/--no-nfkc", help="Normalise words to NFKC in the frequencies (full-width to half-width, …)."),
     ] = False,
     min_length: Annotated[
-        int, typer.Option(min=0, help="Leave words shorter than N characters out of the frequencies.", metavar="N")
+        int,
+        typer.Option(parser=whole_number(0), help="Leave words shorter than N characters out of the frequencies.",
+                     metavar="N"),
     ] = 0,
     stopwords: Annotated[
         list[str] | None,
@@ -305,7 +438,9 @@ def wordcount(
         ),
     ] = None,
     per_file: Annotated[bool, typer.Option("--per-file/--no-per-file", help="Add one row per file to the report.")] = False,
-    output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
+    output_format: Annotated[
+        Format, typer.Option("--format", parser=choice(Format), metavar=_choices(Format), help="Report format.")
+    ] = Format.table,
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="Write the report to FILE, atomically.", metavar="FILE")
     ] = None,
@@ -319,7 +454,8 @@ def wordcount(
     ] = None,
     progress: Annotated[
         ProgressMode,
-        typer.Option(help="Progress on stderr: a bar (auto: when stderr is a terminal), or log heartbeat lines."),
+        typer.Option(parser=choice(ProgressMode), metavar=_choices(ProgressMode),
+                     help="Progress on stderr: a bar (auto: when stderr is a terminal), or log heartbeat lines."),
     ] = ProgressMode.auto,
     use_cache: Annotated[
         bool,
@@ -329,7 +465,7 @@ def wordcount(
         str | None, typer.Option(help="Keep the cache in DIR (implies --cache).", metavar="DIR")
     ] = None,
     log_interval: Annotated[
-        float, typer.Option(min=0, help="Seconds between heartbeat lines of --progress log.", metavar="SECONDS")
+        float, typer.Option(parser=seconds, help="Seconds between heartbeat lines of --progress log.", metavar="SECONDS")
     ] = 30,
     quiet: Annotated[
         bool, typer.Option("-q", "--quiet/--no-quiet", help="No progress, warnings or violations on stderr.")
@@ -342,7 +478,7 @@ def wordcount(
         list[str] | None, typer.Option(help="Leave out paths matching GLOB (gitignore syntax; repeatable).", metavar="GLOB")
     ] = None,
     max_depth: Annotated[
-        int | None, typer.Option(min=0, help="Descend at most N folders below each path.", metavar="N")
+        int | None, typer.Option(parser=whole_number(0), help="Descend at most N folders below each path.", metavar="N")
     ] = None,
     follow_links: Annotated[
         bool, typer.Option("--follow-links/--no-follow-links", help="Follow symbolic links met while walking.")
@@ -356,13 +492,15 @@ def wordcount(
         ),
     ] = None,
     max_words: Annotated[
-        int | None, typer.Option(min=0, help="Audit: fail (exit 1) for a file of more than N words.", metavar="N")
+        int | None,
+        typer.Option(parser=whole_number(0), help="Audit: fail (exit 1) for a file of more than N words.", metavar="N"),
     ] = None,
     min_words: Annotated[
-        int | None, typer.Option(min=0, help="Audit: fail for a file of fewer than N words.", metavar="N")
+        int | None, typer.Option(parser=whole_number(0), help="Audit: fail for a file of fewer than N words.", metavar="N")
     ] = None,
     max_total_words: Annotated[
-        int | None, typer.Option(min=0, help="Audit: fail when all files have more than N words.", metavar="N")
+        int | None,
+        typer.Option(parser=whole_number(0), help="Audit: fail when all files have more than N words.", metavar="N"),
     ] = None,
     forbid: Annotated[
         list[str] | None,
@@ -384,7 +522,8 @@ def wordcount(
     ] = False,
     fail_on: Annotated[
         list[FailOn] | None,
-        typer.Option(help="Audit: fail for binary, undecodable, skipped or unreadable files (repeatable).")
+        typer.Option(parser=choice(FailOn), metavar=_choices(FailOn),
+                     help="Audit: fail for binary, undecodable, skipped or unreadable files (repeatable).")
     ] = None,
     scheduler: Annotated[
         str | None,
@@ -406,7 +545,7 @@ def wordcount(
                      help="With --scheduler: read the files here and send their bytes (no shared filesystem)."),
     ] = False,
     connect_timeout: Annotated[
-        float, typer.Option(min=0, help="Seconds to reach the Dask scheduler and find a worker.", metavar="SECONDS")
+        float, typer.Option(parser=seconds, help="Seconds to reach the Dask scheduler and find a worker.", metavar="SECONDS")
     ] = 10,
     config_file: Annotated[
         str | None,
@@ -431,10 +570,12 @@ def wordcount(
                 os.stat(root)
             except FileNotFoundError:  # a dangling link named here does not exist either
                 _usage_error(f"no such file or folder: {root}")
+            except ValueError:  # a NUL in the name: no such file can exist
+                _usage_error(f"no such file or folder: {root!r}")
             except OSError:
                 pass  # it exists but cannot be looked at: discovery reports it in `errors`
     if output is not None and (problem := atomic.check_writable(output)):
-        _usage_error(f"cannot write the report: {problem}")
+        _usage_error(f"--output: cannot write the report: {problem}")
 
     cluster_settings = _cluster_settings(scheduler, scheduler_file, ship_bytes, connect_timeout)
     if words is WordMode.jieba and not jieba_available():
@@ -570,9 +711,10 @@ def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
         try:
             with open(source, encoding="utf-8-sig") as handle:
                 found.update(line.strip() for line in handle)
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-            _usage_error(f"cannot read the stopwords in {source}: {reason} (built-in lists: en, zh)")
+        except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a NUL in the name
+            reason = error.strerror if isinstance(error, OSError) else (
+                "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else "not a file name")
+            _usage_error(f"--stopwords: cannot read the stopwords in {source}: {reason} (built-in lists: en, zh)")
     options = CountOptions(nfkc=nfkc, ignore_case=True)
     return frozenset(fold(word, options) for word in found if word)
 

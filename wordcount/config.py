@@ -61,6 +61,8 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise _error(path, error.strerror or str(error)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise _error(path, f"not valid TOML: {error}") from None
+    except ValueError:  # a NUL in the name
+        raise _error(repr(path), "not a file name") from None
 
 
 def _table(path: str, document: dict[str, Any]) -> dict[str, Any] | None:

@@ -159,3 +159,64 @@ def test_usage_errors_are_one_line_in_our_words(args: list[str], line: str) -> N
     assert result.exit_code == 2
     assert result.stderr == f"wordcount: {line}\n"
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("", "the file name is empty"),
+    ("missing-folder/", "names a folder, not a file"),
+    ("a\0b", "cannot hold a NUL character"),
+])
+def test_odd_output_names_are_usage_errors_before_counting(tmp_path: pathlib.Path, value: str, message: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o ''` counted everything, then crashed on the rename (exit 1, a traceback)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.txt").write_text("a b\n")
+    counted: list[object] = []
+    monkeypatch.setattr("wordcount.cli._run", lambda *args: counted.append(args))
+    result = invoke("-j", "1", "-o", value, "t.txt")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("wordcount: --output: cannot write the report: ") and message in result.stderr
+    assert result.stdout == "" and counted == [] and sorted(os.listdir(tmp_path)) == ["t.txt"]
+
+
+def test_output_dash_is_standard_output(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-o -` writes the report to stdout, as `-` reads stdin; no file named '-' appears."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t.txt").write_text("a b\n")
+    result = invoke("-j", "1", "--format", "json", "-o", "-", "t.txt")
+    assert result.exit_code == 0 and json.loads(result.stdout)["totals"]["words"] == 2
+    assert sorted(os.listdir(tmp_path)) == ["t.txt"]
+
+
+def test_output_to_a_fifo_is_written_in_place(tmp_path: pathlib.Path) -> None:
+    """A FIFO (or /dev/stdout) is written to as a shell's `>` would, not renamed over."""
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    (tmp_path / "t.txt").write_text("a b\n")
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    try:
+        result = invoke("-j", "1", "--format", "json", "-o", str(fifo), str(tmp_path / "t.txt"))
+    finally:
+        if reader.is_alive() and stat.S_ISFIFO(os.stat(fifo).st_mode):
+            with open(fifo, "wb"):  # unblock the reader if the report never came
+                pass
+        reader.join(10)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert json.loads(got[0])["totals"]["words"] == 2
+
+
+def test_a_failed_report_write_is_a_usage_error(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report that cannot be written after all (disk full) is exit 2 with one line, no traceback."""
+    (tmp_path / "t.txt").write_text("a b\n")
+
+    def full(path: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("wordcount.atomic.write_atomically", full)
+    target = tmp_path / "report.json"
+    result = invoke("-j", "1", "-o", str(target), str(tmp_path / "t.txt"))
+    assert result.exit_code == 2
+    assert result.stderr == f"wordcount: --output: cannot write the report to {target}: No space left on device\n"

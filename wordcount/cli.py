@@ -377,7 +377,10 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
 def _write_report(text: str, output: str | None) -> None:
     data = text.encode("utf-8", "backslashreplace")  # undecodable file names stay visible, as \udcXX
     if output is not None:
-        atomic.write_atomically(output, data)
+        try:
+            atomic.write_atomically(output, data)
+        except OSError as error:  # checked before counting, but a disk fills up, a folder goes away
+            _usage_error(f"--output: cannot write the report to {output}: {error.strerror or error}")
     else:
         _write_stdout(text)
 
@@ -574,6 +577,8 @@ def wordcount(
                 _usage_error(f"no such file or folder: {root!r}")
             except OSError:
                 pass  # it exists but cannot be looked at: discovery reports it in `errors`
+    if output == STDIN:
+        output = None  # `-o -` is standard output, as `-` is standard input
     if output is not None and (problem := atomic.check_writable(output)):
         _usage_error(f"--output: cannot write the report: {problem}")
 

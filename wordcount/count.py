@@ -355,6 +355,9 @@ def normalized(words: Counter[bytes], options: CountOptions) -> Counter[bytes]:
         return words
     result: Counter[bytes] = Counter()
     for word, count in words.items():
+        if len(word) > MAX_WORD_BYTES:  # never shown, and may be cut inside a character (Tally.carry)
+            result[word] += count
+            continue
         text = fold(word.decode("utf-8"), options)
         if len(text) < options.min_length or (options.stopwords and text.casefold() in options.stopwords):
             continue

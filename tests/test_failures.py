@@ -9,13 +9,14 @@ import os
 import pathlib
 import stat
 import threading
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
 from tests.conftest import invoke
 from wordcount import decode
-from wordcount.count import CountOptions, NoProgress, count_file
+from wordcount.count import CountOptions, NoProgress, count_file, normalized
 from wordcount.results import Failed, FileCounts
 
 TEXT = "hello wide world\nzwei Wörter\n"
@@ -147,6 +148,8 @@ def test_text_encodings_stay_accepted() -> None:
         (["--top"], "--top: needs a value"),
         (["--encoding", "klingon"], "--encoding: unknown encoding: klingon"),
         (["--require-encoding", "klingon"], "--require-encoding: unknown encoding: klingon"),
+        (["--exclude", "\\"], "--exclude: not a glob: '\\\\' (Invalid git pattern: '\\\\')"),
+        (["--config", "a\nb\x85c"], "config file a\\nb\\x85c: No such file or directory"),
         (["--stopwords", "/no/such/list"], "--stopwords: cannot read the stopwords in /no/such/list: No such file or "
                                            "directory (built-in lists: en, zh)"),
     ],
@@ -165,6 +168,7 @@ def test_usage_errors_are_one_line_in_our_words(args: list[str], line: str) -> N
     ("", "the file name is empty"),
     ("missing-folder/", "names a folder, not a file"),
     ("a\0b", "cannot hold a NUL character"),
+    ("x" * 300, "longer than the"),
 ])
 def test_odd_output_names_are_usage_errors_before_counting(tmp_path: pathlib.Path, value: str, message: str,
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,3 +224,16 @@ def test_a_failed_report_write_is_a_usage_error(tmp_path: pathlib.Path, monkeypa
     result = invoke("-j", "1", "-o", str(target), str(tmp_path / "t.txt"))
     assert result.exit_code == 2
     assert result.stderr == f"wordcount: --output: cannot write the report to {target}: No space left on device\n"
+
+
+def test_a_long_word_cut_inside_a_character_is_not_a_crash(tmp_path: pathlib.Path) -> None:
+    """Found by the CLI fuzz test: a word carried to the next block (or to the end of a file that
+    does not end in whitespace) is kept to its first 1,025 bytes, which may end inside a character;
+    folding it (--ignore-case, with a cache) crashed."""
+    assert normalized(Counter({"é".encode() * 512 + b"\xc3": 1, b"Word": 2}), CountOptions(ignore_case=True)) == \
+        Counter({"é".encode() * 512 + b"\xc3": 1, b"word": 2})
+    (tmp_path / "t.txt").write_bytes(b"a " * 10 + "é".encode() * 2000)
+    result = invoke(str(tmp_path / "t.txt"), "-j", "1", "--ignore-case", "--cache-dir", str(tmp_path / "cache"),
+                    "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["totals"]["words"] == 11

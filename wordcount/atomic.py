@@ -24,6 +24,12 @@ def check_writable(path: str) -> str | None:
         return None if os.access(path, os.W_OK) else f"cannot be written: {path}"
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"folder is not writable: {folder}"
+    try:
+        longest = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        longest = 255
+    if len(os.fsencode(os.path.basename(path))) > longest:
+        return f"the file name is longer than the {longest} bytes the folder allows: {path}"
     return None
 
 
@@ -43,7 +49,8 @@ def write_atomically(path: str, data: bytes) -> None:
             handle.write(data)
         return
     folder = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    # The temporary name keeps a short prefix of the name, so that it is never the longer one.
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)[:64]}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

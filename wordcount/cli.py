@@ -25,7 +25,7 @@ from typer.core import TyperCommand
 
 from wordcount import __version__, atomic, config, decode, engine, report
 from wordcount import stopwords as stopword_lists
-from wordcount.audit import Audit, Rules, compile_forbidden
+from wordcount.audit import Audit, Rules, check_glob, compile_forbidden
 from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
@@ -88,9 +88,9 @@ def _signal_handler(main_pid: int) -> Callable[[int, object], None]:
 
 
 def _say(message: str) -> None:
-    """A line for people, on stderr (bytes of names that are not UTF-8 shown as \\udcXX)."""
-    line = f"{PROG}: {message}\n".encode("utf-8", "backslashreplace").decode("utf-8")
-    sys.stderr.write(line)
+    """A line for people, on stderr: one line, whatever the message holds (newlines and other
+    control characters, and bytes of names that are not UTF-8, are shown as escapes)."""
+    sys.stderr.write(f"{PROG}: {report.printable(message)}\n")
     sys.stderr.flush()
 
 
@@ -215,7 +215,7 @@ class _UsageLine(UsageError):
     """A usage error already in the tool's words: shown as one line on stderr."""
 
     def show(self, file: Any = None) -> None:
-        _say(self.message.replace("\r", "\\r").replace("\n", "\\n"))
+        _say(self.message)
 
 
 def _option_name(param: Any) -> str:
@@ -567,6 +567,11 @@ def wordcount(
     """Count lines, words, characters and bytes, and the most frequent words, in files and trees."""
     roots = paths or ["."]
     encoding_rules, fallback = parse_encodings(encoding or [])
+    for glob in exclude or ():
+        try:
+            check_glob(glob)  # a pattern the walk could not compile fails here, before anything is counted
+        except ValueError as error:
+            _usage_error(f"--exclude: {error}")
     for root in roots:
         if root != STDIN:
             try:

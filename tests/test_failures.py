@@ -52,7 +52,7 @@ def test_forced_utf16_on_short_ascii_defaults_to_little_endian() -> None:
 
 
 class _Refusing(codecs.IncrementalDecoder):
-    def decode(self, input: bytes, final: bool = False) -> str:
+    def decode(self, input: object, final: bool = False) -> str:
         raise UnicodeError("this codec refuses every file")
 
 

@@ -237,3 +237,26 @@ def test_a_long_word_cut_inside_a_character_is_not_a_crash(tmp_path: pathlib.Pat
                     "--format", "json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["totals"]["words"] == 11
+
+
+def test_count_nouns_agree_with_their_numbers(tmp_path: pathlib.Path) -> None:
+    """`total (1 files)`, `1 rule violations`, `top 1 words`, `1 words, more than …` and the
+    like: the noun now agrees with the number, in the table, the violations and the log."""
+    (tmp_path / "one.txt").write_text("word\n")
+    result = invoke(str(tmp_path), "-j", "1", "--per-file", "--max-words", "0", "--words", "cjk")
+    assert result.exit_code == 1
+    table = result.stdout
+    assert "total (1 file)" in table and "top 1 word\n" in table and "1 rule violation:" in table
+    assert "0 of the words are single CJK characters" in table
+    assert "max-words: 1 word, more than the 0 allowed" in result.stderr
+    (tmp_path / "two.txt").write_text("漢 two\n")
+    table = invoke(str(tmp_path), "-j", "1", "--per-file", "--words", "cjk").stdout
+    assert "total (2 files)" in table and "top 3 words\n" in table and "1 of the words is a single CJK character" in table
+
+
+def test_the_log_line_says_file_and_word_as_the_numbers_need(tmp_path: pathlib.Path) -> None:
+    from wordcount.cli import ProgressLog
+
+    log = ProgressLog(1, 2048, 30, clock=lambda: 10.0)
+    log((1, 1024, 1))
+    assert log.line(12.0).startswith("1/1 file, 1.0 KiB/2.0 KiB, 1 word, 512 B/s")

@@ -30,6 +30,7 @@ from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 from wordcount.report import RENDERERS, ExitCode, Summary
+from wordcount.wording import plural
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 PROG = "wordcount"
@@ -147,7 +148,7 @@ class ProgressBar:
 
     def __call__(self, snapshot: engine.Snapshot) -> None:
         files, nbytes, words = snapshot
-        self.bar.set_postfix_str(f"{files:,}/{self.total_files:,} files, {words:,} words", refresh=False)
+        self.bar.set_postfix_str(f"{files:,}/{plural(self.total_files, 'file')}, {plural(words, 'word')}", refresh=False)
         self.bar.update(nbytes - self.bar.n)
 
     def close(self) -> None:
@@ -182,7 +183,8 @@ class ProgressLog:
         rate = nbytes / elapsed
         left = (self.total_bytes - nbytes) / rate if rate > 0 else None
         eta = "?" if left is None else _duration(max(left, 0.0))
-        return (f"{files:,}/{self.total_files:,} files, {_size(nbytes)}/{_size(self.total_bytes)}, {words:,} words, "
+        return (f"{files:,}/{plural(self.total_files, 'file')}, {_size(nbytes)}/{_size(self.total_bytes)}, "
+                f"{plural(words, 'word')}, "
                 f"{_size(rate)}/s, elapsed {_duration(elapsed)}, ETA {eta}")
 
     def close(self) -> None:

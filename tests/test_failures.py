@@ -6,6 +6,7 @@ import codecs
 import errno
 import json
 import os
+import re
 import pathlib
 import stat
 import threading
@@ -260,3 +261,20 @@ def test_the_log_line_says_file_and_word_as_the_numbers_need(tmp_path: pathlib.P
     log = ProgressLog(1, 2048, 30, clock=lambda: 10.0)
     log((1, 1024, 1))
     assert log.line(12.0).startswith("1/1 file, 1.0 KiB/2.0 KiB, 1 word, 512 B/s")
+
+
+def test_the_bar_says_kib_mib_gib_as_the_log_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """tqdm with unit_divisor=1024 showed MiB values as `MB` and `MB/s`; the log says MiB."""
+    import io
+
+    from wordcount.cli import ProgressBar
+
+    screen = io.StringIO()
+    monkeypatch.setattr("sys.stderr", screen)
+    bar = ProgressBar(2, 3 << 20)
+    bar((1, 2 << 20, 5))
+    bar.close()
+    shown = screen.getvalue()
+    assert "2.0 MiB/3.0 MiB" in shown and "1/2 files, 5 words" in shown
+    assert re.search(r"[\d.,]+ (B|KiB|MiB|GiB)/s", shown), shown
+    assert not re.search(r"\d(k|M|G)B", shown), shown

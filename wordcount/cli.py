@@ -132,11 +132,10 @@ class ProgressBar:
             sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
         except (OSError, ValueError):
             sized = False
-        self.bar = tqdm.tqdm(
+        self.bar = _binary_units(tqdm.tqdm)(
             total=total_bytes,
-            unit="B",
-            unit_scale=True,
-            unit_divisor=1024,
+            # tqdm's own sizes say MB for MiB: the sizes and the rate are written by _size, as in the log.
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {sizes} [{elapsed}<{remaining}, {speed}{postfix}]",
             file=sys.stderr,
             # A terminal that reports no size (a bare pty) would get no bar at all.
             dynamic_ncols=sized,
@@ -154,6 +153,22 @@ class ProgressBar:
     def close(self) -> None:
         self.bar.refresh()  # the last totals, even if they came within tqdm's minimum interval
         self.bar.close()
+
+
+def _binary_units(base: Any) -> Any:
+    """A tqdm class whose bar can show `{sizes}` (done/total) and `{speed}` in KiB, MiB, GiB."""
+
+    class Bar(base):  # type: ignore[misc,valid-type]
+        @property
+        def format_dict(self) -> dict[str, Any]:
+            fields: dict[str, Any] = super().format_dict
+            elapsed = fields.get("elapsed") or 0
+            fields["sizes"] = f"{_size(fields['n'])}/{_size(fields['total'] or 0)}"
+            # The average since the start, as the log's rate.
+            fields["speed"] = f"{_size(fields['n'] / elapsed)}/s" if elapsed > 0 else "?/s"
+            return fields
+
+    return Bar
 
 
 class ProgressLog:

@@ -154,7 +154,7 @@ def test_table_shows_totals_top_and_problems(tmp_path: pathlib.Path) -> None:
     assert "top 2 words" in out and "alpha" in out
     assert "skipped 1 (binary: 1)" in out
     per_file = invoke(str(tmp_path), "--per-file").stdout
-    assert "total (1 files)" in per_file and "t.txt" in per_file
+    assert "total (1 file)" in per_file and "t.txt" in per_file
 
 
 def test_output_file_is_written_atomically(tmp_path: pathlib.Path) -> None:
@@ -199,7 +199,7 @@ def test_progress_and_quiet(tmp_path: pathlib.Path) -> None:
     bar = invoke(str(tmp_path), "--progress", "bar", "--format", "json")
     none = invoke(str(tmp_path), "--progress", "none", "--format", "json")
     quiet = invoke(str(tmp_path), "--progress", "bar", "-q", "--format", "json")
-    assert "counting" in bar.stderr and "1/1 files" in bar.stderr and "1,000 words" in bar.stderr
+    assert "counting" in bar.stderr and "1/1 file," in bar.stderr and "1,000 words" in bar.stderr
     assert none.stderr == "" and quiet.stderr == ""
     assert bar.stdout == none.stdout == quiet.stdout
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from wordcount import decode
 from wordcount.results import STDIN, Failed, FileCounts, Skipped, Totals, Violation
+from wordcount.wording import plural
 
 # Every rule, by the id the reports use, and what it says (SARIF's rule descriptions).
 RULES: dict[str, str] = {
@@ -124,12 +125,12 @@ class Audit:
         found: list[Violation] = []
         path = row.path
         if rules.max_words is not None and row.words > rules.max_words:
-            found.append(Violation("max-words", path, f"{row.words:,} words, more than the {rules.max_words:,} allowed"))
+            found.append(Violation("max-words", path, f"{plural(row.words, 'word')}, more than the {rules.max_words:,} allowed"))
         if rules.min_words is not None and row.words < rules.min_words:
-            found.append(Violation("min-words", path, f"{row.words:,} words, fewer than the {rules.min_words:,} required"))
+            found.append(Violation("min-words", path, f"{plural(row.words, 'word')}, fewer than the {rules.min_words:,} required"))
         if rules.require_encoding is not None and not encoding_is(row, rules.require_encoding):
             if row.replaced:
-                why = f"{row.replaced:,} bytes are not valid {row.encoding}"
+                why = f"{plural(row.replaced, 'byte')} {'is' if row.replaced == 1 else 'are'} not valid {row.encoding}"
             else:
                 why = f"it is {row.encoding}"
             found.append(Violation("require-encoding", path, f"not {rules.require_encoding}: {why}"))
@@ -139,7 +140,7 @@ class Audit:
             found.append(Violation("fail-on-binary", path, "binary file"))
         if "undecodable" in self.fail_on and row.replaced:
             found.append(
-                Violation("fail-on-undecodable", path, f"{row.replaced:,} bytes could not be decoded as {row.encoding}")
+                Violation("fail-on-undecodable", path, f"{plural(row.replaced, 'byte')} could not be decoded as {row.encoding}")
             )
         return found
 
@@ -159,7 +160,7 @@ class Audit:
         """The `max-total-words` rule, on the totals of the whole run."""
         if self.max_total_words is not None and totals.words > self.max_total_words:
             return Violation(
-                "max-total-words", None, f"{totals.words:,} words in all, more than the {self.max_total_words:,} allowed"
+                "max-total-words", None, f"{plural(totals.words, 'word')} in all, more than the {self.max_total_words:,} allowed"
             )
         return None
 
@@ -312,7 +313,7 @@ class Searcher:
     def violations(self) -> tuple[Violation, ...]:
         """What was found: each match (up to MAX_HITS_PER_FILE), then how many more there were."""
         extra = [
-            Violation("forbid", self.path, f"{count:,} more matches of {describe(pattern)} not listed")
+            Violation("forbid", self.path, f"{plural(count, 'more match', 'more matches')} of {describe(pattern)} not listed")
             for (pattern, _), count in zip(self.patterns, self.more)
             if count
         ]

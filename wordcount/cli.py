@@ -6,7 +6,9 @@ discover → engine (count in workers) → report.Summary (merge) → render →
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
+import math
 import os
 import re
 import signal
@@ -18,16 +20,20 @@ from enum import Enum
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer._click.exceptions import BadOptionUsage, NoSuchOption, UsageError
+from typer.core import TyperCommand
 
 from wordcount import __version__, atomic, config, decode, engine, report
 from wordcount import stopwords as stopword_lists
-from wordcount.audit import Audit, Rules, compile_forbidden
+from wordcount.audit import Audit, Rules, check_glob, compile_forbidden
 from wordcount.count import CountOptions, fold, jieba_available
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import STDIN, FileCounts, FileEntry, LeftOut, Skipped, Violation
 from wordcount.report import RENDERERS, ExitCode, Summary
+from wordcount.wording import plural
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+PROG = "wordcount"
 
 
 class Format(str, Enum):
@@ -83,8 +89,9 @@ def _signal_handler(main_pid: int) -> Callable[[int, object], None]:
 
 
 def _say(message: str) -> None:
-    """A line for people, on stderr."""
-    sys.stderr.write(f"wordcount: {message}\n")
+    """A line for people, on stderr: one line, whatever the message holds (newlines and other
+    control characters, and bytes of names that are not UTF-8, are shown as escapes)."""
+    sys.stderr.write(f"{PROG}: {report.printable(message)}\n")
     sys.stderr.flush()
 
 
@@ -125,11 +132,10 @@ class ProgressBar:
             sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
         except (OSError, ValueError):
             sized = False
-        self.bar = tqdm.tqdm(
+        self.bar = _binary_units(tqdm.tqdm)(
             total=total_bytes,
-            unit="B",
-            unit_scale=True,
-            unit_divisor=1024,
+            # tqdm's own sizes say MB for MiB: the sizes and the rate are written by _size, as in the log.
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {sizes} [{elapsed}<{remaining}, {speed}{postfix}]",
             file=sys.stderr,
             # A terminal that reports no size (a bare pty) would get no bar at all.
             dynamic_ncols=sized,
@@ -141,12 +147,28 @@ class ProgressBar:
 
     def __call__(self, snapshot: engine.Snapshot) -> None:
         files, nbytes, words = snapshot
-        self.bar.set_postfix_str(f"{files:,}/{self.total_files:,} files, {words:,} words", refresh=False)
+        self.bar.set_postfix_str(f"{files:,}/{plural(self.total_files, 'file')}, {plural(words, 'word')}", refresh=False)
         self.bar.update(nbytes - self.bar.n)
 
     def close(self) -> None:
         self.bar.refresh()  # the last totals, even if they came within tqdm's minimum interval
         self.bar.close()
+
+
+def _binary_units(base: Any) -> Any:
+    """A tqdm class whose bar can show `{sizes}` (done/total) and `{speed}` in KiB, MiB, GiB."""
+
+    class Bar(base):  # type: ignore[misc,valid-type]
+        @property
+        def format_dict(self) -> dict[str, Any]:
+            fields: dict[str, Any] = super().format_dict
+            elapsed = fields.get("elapsed") or 0
+            fields["sizes"] = f"{_size(fields['n'])}/{_size(fields['total'] or 0)}"
+            # The average since the start, as the log's rate.
+            fields["speed"] = f"{_size(fields['n'] / elapsed)}/s" if elapsed > 0 else "?/s"
+            return fields
+
+    return Bar
 
 
 class ProgressLog:
@@ -176,7 +198,8 @@ class ProgressLog:
         rate = nbytes / elapsed
         left = (self.total_bytes - nbytes) / rate if rate > 0 else None
         eta = "?" if left is None else _duration(max(left, 0.0))
-        return (f"{files:,}/{self.total_files:,} files, {_size(nbytes)}/{_size(self.total_bytes)}, {words:,} words, "
+        return (f"{files:,}/{plural(self.total_files, 'file')}, {_size(nbytes)}/{_size(self.total_bytes)}, "
+                f"{plural(words, 'word')}, "
                 f"{_size(rate)}/s, elapsed {_duration(elapsed)}, ETA {eta}")
 
     def close(self) -> None:
@@ -197,22 +220,142 @@ def _duration(seconds: float) -> str:
 
 
 def _usage_error(message: str) -> NoReturn:
+    """Stop with a usage error (exit 2); `message` names the option or argument at fault."""
     raise typer.BadParameter(message)
 
 
-_SIZE = re.compile(r"(\d*)(?:\.(\d*))?([kKMG]?)")
+# Usage errors: every one, whether click's parser, a value's parser, the config file or the
+# command's own checks found it, ends as one line `wordcount: MESSAGE` naming the option, exit 2.
+
+
+class _UsageLine(UsageError):
+    """A usage error already in the tool's words: shown as one line on stderr."""
+
+    def show(self, file: Any = None) -> None:
+        _say(self.message)
+
+
+def _option_name(param: Any) -> str:
+    """How an error names a parameter: its first long option (`--jobs`), else its name."""
+    names = [*param.opts, *param.secondary_opts]
+    return next((name for name in names if name.startswith("--")), names[0] if names else param.name)
+
+
+def usage_message(error: UsageError, command: Any) -> str:
+    """A click usage error in the tool's words, naming the option: `--jobs: expected …`."""
+    if isinstance(error, NoSuchOption):
+        known = [name for param in command.params for name in (*param.opts, *param.secondary_opts)
+                 if name.startswith("-")]
+        close = difflib.get_close_matches(error.option_name, known, n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else f" (see {PROG} --help)"
+        return f"unknown option {error.option_name}{hint}"
+    if isinstance(error, BadOptionUsage):
+        param = next((param for param in command.params if error.option_name in (*param.opts, *param.secondary_opts)),
+                     None)
+        if param is not None and getattr(param, "is_flag", False):
+            return f"{error.option_name}: takes no value"
+        return f"{error.option_name}: needs a value"
+    if isinstance(error, typer.BadParameter) and error.param is not None:
+        return f"{_option_name(error.param)}: {error.message}"
+    return error.message
+
+
+class _Command(TyperCommand):
+    """The command, with every usage error turned into the tool's one line (`usage_message`)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except _UsageLine:
+            raise
+        except UsageError as error:
+            raise _UsageLine(usage_message(error, self)) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _UsageLine:
+            raise
+        except UsageError as error:
+            raise _UsageLine(usage_message(error, self)) from None
+
+
+# Parsers of option values: the tool's own messages instead of the validation library's. Each
+# takes a string (the command line) or a value already typed (a config file, a default).
+
+
+def _shown(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def whole_number(minimum: int) -> Callable[[object], int]:
+    """A parser of whole numbers of at least `minimum`."""
+
+    def parse(value: object) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number: int | None = value
+        else:
+            text = str(value).strip()
+            try:
+                number = int(text) if re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII) else None
+            except ValueError:  # more digits than Python converts
+                number = None
+        if number is None or number < minimum:
+            raise typer.BadParameter(f"expected a whole number of at least {minimum}, got {_shown(value)}")
+        return number
+
+    return parse
+
+
+def seconds(value: object) -> float:
+    """A parser of a duration in seconds: a finite number, at least 0."""
+    number: float | None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or number < 0:
+        raise typer.BadParameter(f"expected a number of seconds of at least 0, got {_shown(value)}")
+    return number
+
+
+def choice(kind: type[Enum]) -> Callable[[object], Any]:
+    """A parser of one of an Enum's values."""
+    names = [str(member.value) for member in kind]
+
+    def parse(value: object) -> Any:
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str) and value in names:
+            return kind(value)
+        raise typer.BadParameter(f"{_shown(value)} is not one of {', '.join(names)}")
+
+    return parse
+
+
+def _choices(kind: type[Enum]) -> str:
+    return "|".join(str(member.value) for member in kind)
+
+
+_SIZE = re.compile(r"([0-9]*)(?:\.([0-9]*))?([kKMG]?)")
 _UNITS = {"": 1, "k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
 def parse_size(text: str) -> int:
     """Bytes from `4096`, `64k`, `10M` or `1.5G` (powers of 1024); a fraction needs a unit."""
-    if isinstance(text, int):  # from a config file: `max-filesize = 1048576`
+    if isinstance(text, int) and not isinstance(text, bool):  # from a config file: `max-filesize = 1048576`
         text = str(text)
-    match = _SIZE.fullmatch(text.strip())
+    match = _SIZE.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None or not (match[1] or match[2]) or (match[2] is not None and not match[3]):
         raise typer.BadParameter(f"not a size: {text!r} (use bytes, or a number with k, M or G, like 10M)")
     whole, fraction, unit = match[1] or "0", match[2] or "", _UNITS[match[3]]
-    return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
+    try:
+        return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
+    except ValueError:  # more digits than Python converts
+        raise typer.BadParameter(f"not a size: {text!r} (too many digits)") from None
 
 
 def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:
@@ -231,8 +374,8 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
             _usage_error(f"--encoding {value!r}: no encoding name")
         try:
             codec = decode.canonical(name)
-        except LookupError:
-            _usage_error(f"unknown encoding: {name}")
+        except LookupError as error:
+            _usage_error(f"--encoding: {error}")
         if not equals:
             if fallback is not None:
                 _usage_error(f"--encoding {value!r}: only one encoding may be given without a glob")
@@ -251,7 +394,10 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
 def _write_report(text: str, output: str | None, errors: str = "backslashreplace") -> None:
     data = text.encode("utf-8", errors)  # by default, undecodable file names stay visible, as \udcXX
     if output is not None:
-        atomic.write_atomically(output, data)
+        try:
+            atomic.write_atomically(output, data)
+        except OSError as error:  # checked before counting, but a disk fills up, a folder goes away
+            _usage_error(f"--output: cannot write the report to {output}: {error.strerror or error}")
     else:
         _write_stdout(text, errors)
 
@@ -270,20 +416,25 @@ def _write_stdout(text: str, errors: str = "backslashreplace") -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-@app.command(context_settings={"help_option_names": ["-h", "--help"]})
+@app.command(cls=_Command, context_settings={"help_option_names": ["-h", "--help"]})
 def wordcount(
     ctx: typer.Context,
     paths: Annotated[
         list[str] | None, typer.Argument(help="Files and folders to count; '-' reads standard input. Default: '.'.")
     ] = None,
     jobs: Annotated[
-        int | None, typer.Option("-j", "--jobs", min=1, help="Worker processes. Default: the CPUs this process may use.")
+        int | None, typer.Option("-j", "--jobs", parser=whole_number(1), metavar="N", help="Worker processes. Default: the CPUs this process may use.")
     ] = None,
-    top: Annotated[int, typer.Option(min=0, help="Show the N most frequent words; 0 turns frequencies off.")] = 10,
+    top: Annotated[
+        int,
+        typer.Option(parser=whole_number(0), metavar="N", help="Show the N most frequent words; 0 turns frequencies off."),
+    ] = 10,
     words: Annotated[
         WordMode,
         typer.Option(
             "--words",
+            parser=choice(WordMode),
+            metavar=_choices(WordMode),
             help="What a word is: whitespace (as wc), unicode (runs of letters and digits), cjk (unicode, and "
             "each Chinese or Japanese character is a word), jieba (Chinese segmented into words).",
         ),
@@ -296,7 +447,9 @@ def wordcount(
         typer.Option("--nfkc/--no-nfkc", help="Normalise words to NFKC in the frequencies (full-width to half-width, …)."),
     ] = False,
     min_length: Annotated[
-        int, typer.Option(min=0, help="Leave words shorter than N characters out of the frequencies.", metavar="N")
+        int,
+        typer.Option(parser=whole_number(0), help="Leave words shorter than N characters out of the frequencies.",
+                     metavar="N"),
     ] = 0,
     stopwords: Annotated[
         list[str] | None,
@@ -307,7 +460,9 @@ def wordcount(
         ),
     ] = None,
     per_file: Annotated[bool, typer.Option("--per-file/--no-per-file", help="Add one row per file to the report.")] = False,
-    output_format: Annotated[Format, typer.Option("--format", help="Report format.")] = Format.table,
+    output_format: Annotated[
+        Format, typer.Option("--format", parser=choice(Format), metavar=_choices(Format), help="Report format.")
+    ] = Format.table,
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="Write the report to FILE, atomically.", metavar="FILE")
     ] = None,
@@ -321,7 +476,8 @@ def wordcount(
     ] = None,
     progress: Annotated[
         ProgressMode,
-        typer.Option(help="Progress on stderr: a bar (auto: when stderr is a terminal), or log heartbeat lines."),
+        typer.Option(parser=choice(ProgressMode), metavar=_choices(ProgressMode),
+                     help="Progress on stderr: a bar (auto: when stderr is a terminal), or log heartbeat lines."),
     ] = ProgressMode.auto,
     use_cache: Annotated[
         bool,
@@ -331,7 +487,7 @@ def wordcount(
         str | None, typer.Option(help="Keep the cache in DIR (implies --cache).", metavar="DIR")
     ] = None,
     log_interval: Annotated[
-        float, typer.Option(min=0, help="Seconds between heartbeat lines of --progress log.", metavar="SECONDS")
+        float, typer.Option(parser=seconds, help="Seconds between heartbeat lines of --progress log.", metavar="SECONDS")
     ] = 30,
     quiet: Annotated[
         bool, typer.Option("-q", "--quiet/--no-quiet", help="No progress, warnings or violations on stderr.")
@@ -351,7 +507,7 @@ def wordcount(
         list[str] | None, typer.Option(help="Leave out paths matching GLOB (gitignore syntax; repeatable).", metavar="GLOB")
     ] = None,
     max_depth: Annotated[
-        int | None, typer.Option(min=0, help="Descend at most N folders below each path.", metavar="N")
+        int | None, typer.Option(parser=whole_number(0), help="Descend at most N folders below each path.", metavar="N")
     ] = None,
     follow_links: Annotated[
         bool, typer.Option("--follow-links/--no-follow-links", help="Follow symbolic links met while walking.")
@@ -365,13 +521,15 @@ def wordcount(
         ),
     ] = None,
     max_words: Annotated[
-        int | None, typer.Option(min=0, help="Audit: fail (exit 1) for a file of more than N words.", metavar="N")
+        int | None,
+        typer.Option(parser=whole_number(0), help="Audit: fail (exit 1) for a file of more than N words.", metavar="N"),
     ] = None,
     min_words: Annotated[
-        int | None, typer.Option(min=0, help="Audit: fail for a file of fewer than N words.", metavar="N")
+        int | None, typer.Option(parser=whole_number(0), help="Audit: fail for a file of fewer than N words.", metavar="N")
     ] = None,
     max_total_words: Annotated[
-        int | None, typer.Option(min=0, help="Audit: fail when all files have more than N words.", metavar="N")
+        int | None,
+        typer.Option(parser=whole_number(0), help="Audit: fail when all files have more than N words.", metavar="N"),
     ] = None,
     forbid: Annotated[
         list[str] | None,
@@ -393,7 +551,8 @@ def wordcount(
     ] = False,
     fail_on: Annotated[
         list[FailOn] | None,
-        typer.Option(help="Audit: fail for binary, undecodable, skipped or unreadable files (repeatable).")
+        typer.Option(parser=choice(FailOn), metavar=_choices(FailOn),
+                     help="Audit: fail for binary, undecodable, skipped or unreadable files (repeatable).")
     ] = None,
     scheduler: Annotated[
         str | None,
@@ -415,7 +574,7 @@ def wordcount(
                      help="With --scheduler: read the files here and send their bytes (no shared filesystem)."),
     ] = False,
     connect_timeout: Annotated[
-        float, typer.Option(min=0, help="Seconds to reach the Dask scheduler and find a worker.", metavar="SECONDS")
+        float, typer.Option(parser=seconds, help="Seconds to reach the Dask scheduler and find a worker.", metavar="SECONDS")
     ] = 10,
     config_file: Annotated[
         str | None,
@@ -434,16 +593,25 @@ def wordcount(
     """Count lines, words, characters and bytes, and the most frequent words, in files and trees."""
     roots = paths or ["."]
     encoding_rules, fallback = parse_encodings(encoding or [])
+    for glob in exclude or ():
+        try:
+            check_glob(glob)  # a pattern the walk could not compile fails here, before anything is counted
+        except ValueError as error:
+            _usage_error(f"--exclude: {error}")
     for root in roots:
         if root != STDIN:
             try:
                 os.stat(root)
             except FileNotFoundError:  # a dangling link named here does not exist either
                 _usage_error(f"no such file or folder: {root}")
+            except ValueError:  # a NUL in the name: no such file can exist
+                _usage_error(f"no such file or folder: {root!r}")
             except OSError:
                 pass  # it exists but cannot be looked at: discovery reports it in `errors`
+    if output == STDIN:
+        output = None  # `-o -` is standard output, as `-` is standard input
     if output is not None and (problem := atomic.check_writable(output)):
-        _usage_error(f"cannot write the report: {problem}")
+        _usage_error(f"--output: cannot write the report: {problem}")
 
     cluster_settings = _cluster_settings(scheduler, scheduler_file, ship_bytes, connect_timeout)
     if words is WordMode.jieba and not jieba_available():
@@ -571,8 +739,8 @@ def _check_audit(audit: Audit) -> None:
     if audit.rules.require_encoding is not None:
         try:
             decode.canonical(audit.rules.require_encoding)
-        except LookupError:
-            _usage_error(f"unknown encoding: {audit.rules.require_encoding}")
+        except LookupError as error:
+            _usage_error(f"--require-encoding: {error}")
 
 
 def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
@@ -585,9 +753,10 @@ def _stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
         try:
             with open(source, encoding="utf-8-sig") as handle:
                 found.update(line.strip() for line in handle)
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
-            _usage_error(f"cannot read the stopwords in {source}: {reason} (built-in lists: en, zh)")
+        except (OSError, UnicodeDecodeError, ValueError) as error:  # ValueError: a NUL in the name
+            reason = error.strerror if isinstance(error, OSError) else (
+                "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else "not a file name")
+            _usage_error(f"--stopwords: cannot read the stopwords in {source}: {reason} (built-in lists: en, zh)")
     options = CountOptions(nfkc=nfkc, ignore_case=True)
     return frozenset(fold(word, options) for word in found if word)
 

@@ -61,6 +61,8 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise _error(path, error.strerror or str(error)) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise _error(path, f"not valid TOML: {error}") from None
+    except ValueError:  # a NUL in the name
+        raise _error(repr(path), "not a file name") from None
 
 
 def _table(path: str, document: dict[str, Any]) -> dict[str, Any] | None:
@@ -159,8 +161,8 @@ def check_value(path: str, where: str, key: str, value: str) -> None:
             decode.canonical(value)
     except ValueError as error:
         raise _error(path, f"{where}: {error}") from None
-    except LookupError:
-        raise _error(path, f"{where}: unknown encoding: {value}") from None
+    except LookupError as error:
+        raise _error(path, f"{where}: {error}") from None
 
 
 def default_map(config: Config, ctx: typer.Context) -> dict[str, Any]:

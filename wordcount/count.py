@@ -383,6 +383,9 @@ def normalized(words: Counter[bytes], options: CountOptions) -> Counter[bytes]:
         return words
     result: Counter[bytes] = Counter()
     for word, count in words.items():
+        if len(word) > MAX_WORD_BYTES:  # never shown, and may be cut inside a character (Tally.carry)
+            result[word] += count
+            continue
         text = fold(word.decode("utf-8"), options)
         if len(text) < options.min_length or (options.stopwords and text.casefold() in options.stopwords):
             continue
@@ -599,7 +602,7 @@ def _count_pass(
                     raise _NotUtf8(end - len(data) - len(pending) + error.start) from None
             tally.chars += len(text) if text is not None else len(data)
         else:
-            text, data, bad = to_utf8(decoder.decode(block, last))
+            text, data, bad = to_utf8(_decoded(decoder, block, last, plan.codec))
             replaced += bad
             ascii = len(data) == len(text)
             tally.chars += len(text)
@@ -614,6 +617,21 @@ def _count_pass(
         cjk_chars=tally.cjk, bom=bom, hits=searcher.violations() if searcher is not None else (),
         confidence=plan.confidence,
     )
+
+
+class Undecodable(Exception):
+    """A codec refused a file as a whole (not byte by byte, which is replaced and counted)."""
+
+
+def _decoded(decoder: codecs.IncrementalDecoder, block: bytes, last: bool, codec: str | None) -> str:
+    """One block decoded; a codec that raises instead of replacing makes the file Undecodable.
+
+    Only codec errors are caught: this file cannot be read so, and the run goes on.
+    """
+    try:
+        return decoder.decode(block, last)
+    except (UnicodeError, LookupError) as error:
+        raise Undecodable(f"cannot be decoded as {codec}: {error}") from None
 
 
 def replan(plan: decode.Plan, sample: bytes) -> decode.Plan:
@@ -801,6 +819,8 @@ def count_piece(
                 return PieceResult(piece.path, piece.index, sample=sample)
     except OSError as error:
         return PieceResult(piece.path, piece.index, error=os_message(error))
+    except Undecodable as error:
+        return PieceResult(piece.path, piece.index, error=str(error))
     return PieceResult(
         piece.path,
         piece.index,
@@ -830,6 +850,8 @@ def count_file(
             return outcome
     except OSError as error:
         return Failed(path, os_message(error))
+    except Undecodable as error:
+        return Failed(path, str(error))
     finally:
         progress.add(1, 0, 0)
 

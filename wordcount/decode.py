@@ -99,13 +99,24 @@ BINARY = Plan(None)
 UTF8 = Plan("utf-8")
 
 
-def canonical(name: str) -> str:
-    """The `codecs` name of an encoding, with subsets widened (GB2312/GBK → GB18030).
+# Codecs that CPython flags as text encodings but that cannot read a file's contents: IDNA and
+# Punycode encode one domain-name label, `undefined` refuses everything.
+_NOT_FOR_FILES = frozenset({"idna", "punycode", "undefined"})
 
-    Raises LookupError for a name Python does not know.
+
+def canonical(name: str) -> str:
+    """The `codecs` name of a text encoding, with subsets widened (GB2312/GBK → GB18030).
+
+    Raises LookupError for a name Python does not know, and for a codec that does not turn
+    bytes into text (base64, zlib, rot13, …) or cannot read a whole file (idna, punycode).
     """
-    name = codecs.lookup(name).name
-    return _SUPERSETS.get(name, name)
+    try:
+        info = codecs.lookup(name)
+    except ValueError:  # a NUL in the name
+        raise LookupError(f"unknown encoding: {name!r}") from None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_FILES:
+        raise LookupError(f"not a text encoding: {name} (bytes-to-bytes and domain-name codecs cannot read files)")
+    return _SUPERSETS.get(info.name, info.name)
 
 
 def is_wide(encoding: str) -> bool:
@@ -124,6 +135,8 @@ def plan(head: bytes, forced: str | None = None) -> Plan:
     if forced is not None:
         if b"\0" in head and not is_wide(forced):
             return BINARY
+        if forced in _ORDERED_BY_BOM:
+            return _byte_order(head, forced)
         return Plan(forced, 0, forced)
     if head[:1] in _BOM_STARTS:
         for bom, encoding, codec in _BOMS:
@@ -134,6 +147,28 @@ def plan(head: bytes, forced: str | None = None) -> Plan:
     if (b"\x1b$" in head or b"~{" in head) and head.isascii():
         return _escaped(head[:SAMPLE_BYTES]) or UTF8
     return UTF8
+
+
+# The forced encodings whose byte order a BOM gives: Python's incremental decoders for these
+# refuse a file without one ("UTF-16 stream does not start with BOM").
+_ORDERED_BY_BOM = ("utf-16", "utf-32")
+
+
+def _byte_order(head: bytes, forced: str) -> Plan:
+    """The plan for a file forced to be UTF-16 or UTF-32, whatever its first bytes.
+
+    A BOM of that encoding gives the byte order (and is not read as a character). Without one,
+    the byte order is the one the text reads best in (as for detected BOM-less UTF-16), else
+    little-endian, which Windows writes and Python assumes on most machines. The report then
+    names the codec that was used (`utf-16-le`), which reads the file again without a BOM.
+    """
+    for bom, encoding, codec in _BOMS:
+        if encoding == forced and head.startswith(bom):
+            return Plan(encoding, len(bom), codec)
+    found = wide(head)
+    if found is not None and found.codec is not None and found.codec.startswith(forced):
+        return Plan(found.codec, 0, found.codec)
+    return Plan(f"{forced}-le", 0, f"{forced}-le")
 
 
 def starts_with_bom(head: bytes) -> bool:

@@ -33,6 +33,7 @@ from wordcount.results import (
     Uncertain,
     Violation,
 )
+from wordcount.wording import plural
 
 SCHEMA = 1
 
@@ -302,15 +303,16 @@ def render_table(summary: Summary) -> str:
             cells = [f"{value:,}" for value in (row.lines, row.words, row.chars, row.bytes)]
             encoding = row.encoding + (f" ({row.replaced:,} replaced)" if row.replaced else "")
             rows.append([*cells, f"{row.confidence:.2f}", encoding, printable(row.path)])
-        rows.append([*numbers, "", "", f"total ({totals.files:,} files)"])
+        rows.append([*numbers, "", "", f"total ({plural(totals.files, 'file')})"])
         out += _columns(rows, left=2)
     else:
         out += _columns([["files", "lines", "words", "chars", "bytes"], [f"{totals.files:,}", *numbers]])
     if summary.cjk:
-        out.append(f"{totals.cjk_chars:,} of the words are single CJK characters")
+        some = "is a single CJK character" if totals.cjk_chars == 1 else "are single CJK characters"
+        out.append(f"{totals.cjk_chars:,} of the words {some}")
     top = summary.top()
     if top:
-        out += ["", f"top {len(top)} words"]
+        out += ["", f"top {plural(len(top), 'word')}"]
         out += ["  " + line for line in _columns([["count", "word"]] + [[f"{c:,}", printable(w)] for w, c in top], 1)]
     if summary.skipped:
         reasons = Counter(item.reason for item in summary.skipped.values())
@@ -330,7 +332,7 @@ def render_table(summary: Summary) -> str:
         out += [f"  {printable(item.path)}: {item.encoding} ({item.confidence:.2f})" for item in summary.sorted_uncertain()]
     violations = summary.sorted_violations()
     if violations:
-        out += ["", f"{len(violations):,} rule violations:"]
+        out += ["", f"{plural(len(violations), 'rule violation')}:"]
         out += [f"  {violation_line(item)}" for item in violations]
     return "\n".join(out) + "\n"
 

@@ -1,0 +1,208 @@
+"""Fuzzing the command line: any combination of options, with odd values, ends in 0, 1, 2 or 3.
+
+Each example runs wordcount in this process (CliRunner, exceptions not caught, so a traceback is
+a test failure) on a small tree: a few sample files, a binary and a Latin-1 file. Usage errors
+(exit 2) must be one line on stderr that names the option at fault.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from wordcount.cli import app
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+
+# Values that are odd for almost any option: empty, blank, negative, huge, not a number, not
+# UTF-8 (surrogate escapes, as Python gives undecodable argv bytes), a NUL, option-like.
+ODD = [
+    "", " ", "-", "--", "0", "-1", "1.5", "1e309", "nan", "inf", "x", "99999999999999999999999",
+    "9" * 5000, "\udcff\udcfe", "caf\udce9", "a\0b", "\n", "=", "*", "[", "!x", "--top", "١٢",
+]
+
+
+@dataclass(frozen=True)
+class Tree:
+    root: pathlib.Path  # the files counted
+    scratch: pathlib.Path  # the working folder: relative --output and --cache-dir land here
+    good_config: pathlib.Path
+    bad_config: pathlib.Path
+    stopwords: pathlib.Path
+    scheduler_file: pathlib.Path
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
+    base = tmp_path_factory.mktemp("fuzz")
+    root = base / "tree"
+    (root / "sub").mkdir(parents=True)
+    shutil.copy(REPO / "fixtures" / "sample" / "en" / "quick-count.txt", root / "quick.txt")
+    shutil.copy(REPO / "fixtures" / "sample" / "images" / "pixel.bin", root / "pixel.bin")
+    shutil.copy(REPO / "fixtures" / "sample" / "utf16" / "bom.txt", root / "sub" / "utf16.txt")
+    shutil.copy(REPO / "fixtures" / "encodings" / "western" / "fr.latin-1.txt", root / "sub" / "latin1.txt")
+    (root / "sub" / "empty.txt").write_bytes(b"")
+    (root / "todo.md").write_text("TODO: nothing much\n" * 3)
+    (root / ".hidden").write_text("hidden words\n")
+    scratch = base / "scratch"
+    scratch.mkdir()
+    good = base / "good.toml"
+    good.write_text("top = 3\nforbid = ['TODO']\n[[rules]]\nglob = '*.md'\nmax-words = 2\n")
+    bad = base / "bad.toml"
+    bad.write_text("top = \n")
+    stopwords = base / "stop.txt"
+    stopwords.write_text("the\nand\n")
+    scheduler_file = base / "scheduler.json"
+    scheduler_file.write_text("{not json")
+    return Tree(root, scratch, good, bad, stopwords, scheduler_file)
+
+
+def values(*good: str) -> st.SearchStrategy[str]:
+    """Good values for an option (most of the time, so that runs get past the checks), odd ones,
+    and random text."""
+    return st.integers(0, 9).flatmap(
+        lambda pick: st.sampled_from(good) if pick < 8 else st.sampled_from(ODD) if pick == 8 else st.text(max_size=8)
+    )
+
+
+FLAGS = [
+    "--ignore-case", "--no-ignore-case", "--nfkc", "--no-nfkc", "--per-file", "--no-per-file", "--cache",
+    "--no-cache", "-q", "--quiet", "--no-quiet", "--hidden", "--no-hidden", "--no-ignore", "--ignore",
+    "--follow-links", "--no-follow-links", "--forbid-ignore-case", "--no-forbid-ignore-case", "--no-bom",
+    "--allow-bom", "--ship-bytes", "--no-ship-bytes",
+]
+ENCODINGS = ("utf-8", "utf-16", "UTF-32", "latin-1", "cp1252", "gbk", "ascii", "utf-7", "base64", "rot13", "idna",
+             "punycode", "klingon", "*.txt=utf-16", "sub/**=latin-1", "=gbk", "*.txt=", "!x=gbk", "[z-a]=gbk")
+
+
+def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
+    """Every option that takes a value, with the values it is tried with."""
+    root, base = str(tree.root), tree.root.parent
+    return {
+        "--jobs": values("1", "2"),  # no large valid values: a pool that size is not the point here
+        "--top": values("0", "1", "3", "10"),
+        "--words": values("whitespace", "unicode", "cjk", "jieba"),
+        "--min-length": values("0", "2", "100"),
+        "--stopwords": values("en", "zh", str(tree.stopwords), str(base / "missing.txt"), root),
+        "--format": values("table", "json", "csv", "wc", "github", "sarif", "jsonl"),
+        "--output": values("report.out", "-", str(base / "missing" / "r.json"), root, "out/", str(tree.scratch)),
+        "--encoding": values(*ENCODINGS),
+        "--progress": values("auto", "bar", "log", "none"),
+        "--cache-dir": values("cache", str(base / "missing" / "cache"), str(tree.root / "quick.txt")),
+        "--log-interval": values("0", "0.01", "30"),
+        "--exclude": values("*.txt", "sub/", "**", "!*.md", "#x", "/", "\\", "[!", "*.md\n*.txt"),
+        "--max-depth": values("0", "1", "2"),
+        "--max-filesize": values("0", "10", "1k", "1.5M", "10X", ".5k", "k"),
+        "--max-words": values("0", "3", "1000"),
+        "--min-words": values("0", "3", "1000"),
+        "--max-total-words": values("0", "10", "100000"),
+        "--forbid": values("TODO", "re:TO+", "re:(", "re:x*", "re:", "re:\\p{Nope}", "C++", "straße"),
+        "--require-encoding": values(*ENCODINGS[:13]),
+        "--fail-on": values("binary", "undecodable", "skipped", "errors"),
+        "--connect-timeout": values("0", "0.1", "10"),  # unused without --scheduler, but checked
+        "--config": values(str(tree.good_config), str(tree.bad_config), str(base / "missing.toml"), root),
+    }
+
+
+# How the short options read in an error line.
+LONG = {"-j": "--jobs", "-o": "--output", "-q": "--quiet", "-h": "--help"}
+
+
+@st.composite
+def command_lines(draw: st.DrawFn, tree: Tree) -> list[str]:
+    """A command line: some paths, some flags, some options with values, in any order."""
+    strategies = option_values(tree)
+    groups: list[list[str]] = []  # an option and its value stay together when shuffled
+    names = draw(st.lists(st.sampled_from(sorted(strategies)), max_size=6))
+    for name in names:
+        spelling = {"--jobs": "-j", "--output": "-o"}.get(name, name) if draw(st.booleans()) else name
+        value = draw(strategies[name])
+        groups.append([f"{name}={value}"] if draw(st.integers(0, 9)) == 0 else [spelling, value])
+    groups += [[flag] for flag in draw(st.lists(st.sampled_from(FLAGS), max_size=4))]
+    if draw(st.integers(0, 19)) == 0:
+        groups.append([draw(st.sampled_from(["--bogus", "--jobss", "-x", "--hidden=1", "--version", "--help",
+                                             "--top"]))])
+    good_paths = [str(tree.root), str(tree.root / "sub"), str(tree.root / "quick.txt"), str(tree.root / "pixel.bin")]
+    odd_paths = [str(tree.root / "nope"), "", "-", "\udcff", "a\0b"]
+    groups += [[path] for path in draw(st.lists(st.sampled_from(good_paths * 12 + odd_paths), min_size=1,
+                                                max_size=3))]
+    args = [arg for group in draw(st.permutations(groups)) for arg in group]
+    if "--jobs" not in names:
+        args = ["-j", "1", *args]
+    return args
+
+
+def _names(args: list[str]) -> set[str]:
+    return {LONG.get(arg, arg.split("=")[0]) for arg in args if arg.startswith("-") and len(arg) > 1}
+
+
+def check(result: Any, args: list[str]) -> None:
+    """The contract: exit 0-3, no traceback; a usage error is one line naming the option."""
+    exit_code, stderr = result.exit_code, result.stderr
+    assert exit_code in (0, 1, 2, 3), (exit_code, stderr)
+    assert "Traceback" not in stderr
+    if exit_code == 2:
+        # One line, the last (warnings may come before it when the error is found only at the end,
+        # like a report that cannot be written), naming the option at fault; or the config file,
+        # a path argument, the cluster (--scheduler's own words).
+        *before, line = stderr.splitlines()
+        assert line.startswith("wordcount: ") and all(earlier.startswith("wordcount: ") for earlier in before), stderr
+        named = [name for name in _names(args) if name in line]
+        assert named or any(words in line for words in ("config file", "no such file or folder", "Dask")), line
+
+
+@contextlib.contextmanager
+def working_folder(path: pathlib.Path) -> Iterator[None]:
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run(tree: Tree, args: list[str]) -> Any:
+    """wordcount ARGS in this process, in the scratch folder, with its own cache folder and no
+    cluster from the environment; an exception is raised, not caught."""
+    env = {"XDG_CACHE_HOME": str(tree.scratch / "xdg"), "DASK_SCHEDULER_ADDRESS": None}
+    with working_folder(tree.scratch):
+        return CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_any_command_line_ends_in_a_known_exit_code(tree: Tree, data: st.DataObject) -> None:
+    """Every option, flags in both forms, odd values and paths, in any order: exit 0-3, no traceback,
+    and a usage error that names the option (a few paths ahead of it: a binary, Latin-1, UTF-16)."""
+    args = data.draw(command_lines(tree), label="args")
+    result = run(tree, args)
+    event(f"exit {result.exit_code}")
+    check(result, args)
+
+
+@pytest.mark.parametrize("args", [
+    ["--scheduler", "tcp://127.0.0.1:9"],
+    ["--scheduler", "not an address"],
+    ["--scheduler", ""],
+    ["--scheduler", "\udcff"],
+    ["--scheduler-file", "{scheduler_file}"],
+    ["--scheduler-file", ""],
+    ["--scheduler", "tcp://127.0.0.1:9", "--scheduler-file", "{scheduler_file}"],
+])
+def test_odd_scheduler_values_end_in_a_usage_error(tree: Tree, args: list[str]) -> None:
+    """A cluster that cannot be reached or named is exit 2 with one line, within --connect-timeout."""
+    args = [arg.format(scheduler_file=tree.scheduler_file) for arg in args]
+    args += ["--connect-timeout", "0.5", "-j", "1", str(tree.root)]
+    result = run(tree, args)
+    check(result, args)
+    assert result.exit_code == 2

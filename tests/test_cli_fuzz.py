@@ -79,7 +79,7 @@ FLAGS = [
     "--ignore-case", "--no-ignore-case", "--nfkc", "--no-nfkc", "--per-file", "--no-per-file", "--cache",
     "--no-cache", "-q", "--quiet", "--no-quiet", "--hidden", "--no-hidden", "--no-ignore", "--ignore",
     "--follow-links", "--no-follow-links", "--forbid-ignore-case", "--no-forbid-ignore-case", "--no-bom",
-    "--allow-bom", "--ship-bytes", "--no-ship-bytes",
+    "--allow-bom", "--ship-bytes", "--no-ship-bytes", "--no-require-git", "--require-git",
 ]
 ENCODINGS = ("utf-8", "utf-16", "UTF-32", "latin-1", "cp1252", "gbk", "ascii", "utf-7", "base64", "rot13", "idna",
              "punycode", "klingon", "*.txt=utf-16", "sub/**=latin-1", "=gbk", "*.txt=", "!x=gbk", "[z-a]=gbk")
@@ -188,6 +188,20 @@ def test_any_command_line_ends_in_a_known_exit_code(tree: Tree, data: st.DataObj
     result = run(tree, args)
     event(f"exit {result.exit_code}")
     check(result, args)
+
+
+# Options tried by their own tests below, or that end the run before anything else is checked.
+TRIED_ELSEWHERE = {"--scheduler", "--scheduler-file", "--version", "--help", "-h"}
+
+
+def test_the_fuzzing_knows_every_option_of_the_cli(tree: Tree) -> None:
+    """An option added to the CLI is fuzzed too: this fails until it is in FLAGS or option_values."""
+    import typer.main
+
+    command = typer.main.get_command(app)
+    spellings = {name for param in command.params for name in (*param.opts, *param.secondary_opts)}
+    fuzzed = set(FLAGS) | set(option_values(tree)) | set(LONG) | TRIED_ELSEWHERE
+    assert {name for name in spellings if name.startswith("-")} - fuzzed == set()
 
 
 @pytest.mark.parametrize("args", [

@@ -25,7 +25,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from wordcount.discover import WalkOptions, discover
@@ -160,6 +160,9 @@ def check_against_git(case: Case, lister: Lister = wordcount_lists) -> None:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
+# git matches the literal start of a path pattern apart, so `**` right after it crosses folders.
+@example(Case(frozenset({"a.txt", "ab/c.txt"}), {}, (), ("a**/*  ",)))
+@example(Case(frozenset({"a.txt", "d/ab/c.txt"}), {"d": ("ab**",)}, ("d/a**/c*",), ()))
 def test_walker_counts_what_git_lists(case: Case) -> None:
     """Random trees and rules: wordcount's files are git's, for the top and for named folders."""
     check_against_git(case)

@@ -61,7 +61,21 @@ def parse_line(line: str) -> Pattern | None:
         line = line[1:]
     if not line:
         return None
-    return Pattern(re.compile(translate(line), re.DOTALL), negated, folders_only, basename)
+    start = 0 if basename else _literal_prefix(line)
+    return Pattern(re.compile(translate(line, start), re.DOTALL), negated, folders_only, basename)
+
+
+def _literal_prefix(glob: str) -> int:
+    """How many leading characters of `glob` are plain (before the first `*`, `?`, `[` or `\\`).
+
+    Git compares that much of a path pattern literally and wildmatches the rest as a pattern of
+    its own, so a `**` right after it counts as standing at the pattern's start: `a**/*` ignores
+    `a.txt` (git 2.39's dir.c `match_pathname`, found by tests/test_git_oracle.py).
+    """
+    for index, char in enumerate(glob):
+        if char in "*?[\\":
+            return index
+    return len(glob)
 
 
 def _trim_trailing_spaces(line: str) -> str:
@@ -82,8 +96,10 @@ def _escaped(line: str, index: int) -> bool:
     return slashes % 2 == 1
 
 
-def translate(glob: str) -> str:
-    """A regular expression for a wildmatch glob (git's WM_PATHNAME mode), to be full-matched."""
+def translate(glob: str, start: int = 0) -> str:
+    """A regular expression for a wildmatch glob (git's WM_PATHNAME mode), to be full-matched.
+
+    A `**` at `start` is taken to begin the pattern (see `_literal_prefix`)."""
     out: list[str] = []
     i = 0
     while i < len(glob):
@@ -94,7 +110,7 @@ def translate(glob: str) -> str:
             out.append(re.escape(glob[i + 1]))
             i += 2
         elif char == "*":
-            i, part = _stars(glob, i)
+            i, part = _stars(glob, i, start)
             out.append(part)
         elif char == "?":
             out.append("[^/]")
@@ -110,12 +126,13 @@ def translate(glob: str) -> str:
     return "".join(out)
 
 
-def _stars(glob: str, i: int) -> tuple[int, str]:
-    """A run of `*` at `i`: `**` between slashes (or at an end) crosses folders, else `*`."""
+def _stars(glob: str, i: int, start: int = 0) -> tuple[int, str]:
+    """A run of `*` at `i`: `**` between slashes (or at an end, or at `start`) crosses folders,
+    else `*`."""
     end = i
     while end < len(glob) and glob[end] == "*":
         end += 1
-    bordered = (i == 0 or glob[i - 1] == "/") and (end == len(glob) or glob[end] == "/")
+    bordered = (i == start or glob[i - 1] == "/") and (end == len(glob) or glob[end] == "/")
     if end - i < 2 or not bordered:
         return end, "[^/]*"
     if end < len(glob):

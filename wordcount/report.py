@@ -355,7 +355,7 @@ def nothing_counted_hint(left_out: LeftOut) -> str:
 
 
 def _entries(count: int) -> str:
-    return f"{count:,} file or folder" if count == 1 else f"{count:,} files or folders"
+    return plural(count, "file or folder", "files or folders")
 
 
 def _them(count: int) -> str:

@@ -22,7 +22,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from wordcount import __version__
-from wordcount.count import CountOptions, pack_table, unpack_table, unpack_words
+from wordcount.count import CountOptions
+from wordcount.packing import pack_table, unpack_table, unpack_words
 from wordcount.report import ranking
 from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 

@@ -26,10 +26,11 @@ from typer.core import TyperCommand
 from wordcount import __version__, atomic, config, decode, engine, report
 from wordcount import stopwords as stopword_lists
 from wordcount.audit import Audit, Rules, check_glob, compile_forbidden
-from wordcount.count import CountOptions, fold, jieba_available
+from wordcount.count import CountOptions
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import STDIN, FileCounts, FileEntry, LeftOut, Skipped, Violation
 from wordcount.report import RENDERERS, ExitCode, Summary
+from wordcount.tally import fold, jieba_available
 from wordcount.wording import plural
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)

@@ -24,7 +24,8 @@ from typing import Any
 
 from wordcount import count, decode
 from wordcount.audit import Audit
-from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, normalized, pack_words, replan
+from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, replan
+from wordcount.packing import pack_words
 from wordcount.results import (
     CHANGED_WHILE_READ,
     STDIN,
@@ -38,6 +39,7 @@ from wordcount.results import (
     Totals,
     Violation,
 )
+from wordcount.tally import normalized
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
 SERIAL_BELOW = 2 * 1024 * 1024

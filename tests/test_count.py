@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from conftest import WC_SPACES, reference_counts, reference_words
 from wordcount import count, decode, tally
-from wordcount.count import CountOptions, NoProgress, count_batch, count_stream
+from wordcount.batch import count_batch
+from wordcount.count import CountOptions, NoProgress, count_stream
 from wordcount.report import Summary
 from wordcount.results import BatchResult, FileCounts, Skipped, Totals
 

@@ -38,7 +38,8 @@ from distributed import Client, Future, as_completed
 from distributed.scheduler import KilledWorker
 
 from wordcount import decode, engine
-from wordcount.count import CountOptions, NoProgress, count_batch, count_piece, os_message
+from wordcount.batch import count_batch
+from wordcount.count import CountOptions, NoProgress, count_piece, os_message
 from wordcount.pieces import piece_bounds
 from wordcount.results import STDIN, BatchResult, Failed, FileEntry, Piece, PieceResult, Shipped, Totals, merge_batches
 from wordcount.tally import normalized

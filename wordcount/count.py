@@ -19,30 +19,14 @@ import stat
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, BinaryIO, Protocol
 
 from wordcount import decode
 from wordcount.audit import Audit, Searcher
-from wordcount.packing import pack_words
 from wordcount.pieces import piece_bounds
-from wordcount.results import (
-    CHANGED_WHILE_READ,
-    STDIN,
-    BatchResult,
-    Changed,
-    FileCounts,
-    Failed,
-    Outcome,
-    Piece,
-    PieceResult,
-    Shipped,
-    Skipped,
-    Totals,
-    Uncertain,
-    Violation,
-)
+from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.tally import WcTally, new_tally, normalized, utf8_tail
 
 BLOCK_BYTES = 1 << 20
@@ -180,6 +164,17 @@ def _blocks(stream: BinaryIO, head: bytes) -> Iterator[tuple[bytes, bool]]:
 Patterns = tuple[tuple[str, Any], ...]  # forbidden patterns: (as given, compiled)
 
 
+def _utf8_block(data: bytes, last: bool) -> tuple[bytes, bytes, str | None]:
+    """A block on the UTF-8 fast path (after what the one before left pending): its whole
+    characters, the incomplete one it ends with (carried to the next block), and its text
+    (None: ASCII, which needs no decoding). A byte that is not UTF-8 raises UnicodeDecodeError."""
+    if data.isascii():
+        return data, b"", None
+    cut = len(data) if last else len(data) - utf8_tail(data)
+    whole, rest = data[:cut], data[cut:]
+    return whole, rest, whole.decode("utf-8")
+
+
 def _count_pass(
     stream: BinaryIO,
     path: str,
@@ -214,21 +209,15 @@ def _count_pass(
             if words is not None:
                 tally.freq = words if last else Counter()
             block = block[plan.skip :]
-        text = None
         if decoder is None:
-            data = pending + block if pending else block
-            ascii = data.isascii()
-            pending = b""
-            if not ascii:
-                end = size  # where `data` ends, counted from where the pass began
-                cut = len(data) if last else len(data) - utf8_tail(data)
-                data, pending = data[:cut], data[cut:]
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError as error:
-                    progress.add(0, -(size - read), -tally.words)  # that pass is void
-                    raise _NotUtf8(end - len(data) - len(pending) + error.start) from None
-            tally.chars += len(text) if text is not None else len(data)
+            joined = pending + block if pending else block
+            try:
+                data, pending, text = _utf8_block(joined, last)
+            except UnicodeDecodeError as error:
+                progress.add(0, -(size - read), -tally.words)  # that pass is void
+                raise _NotUtf8(size - len(joined) + error.start) from None  # `joined` ends at `size`
+            ascii = text is None
+            tally.chars += len(data) if text is None else len(text)
         else:
             text, data, bad = to_utf8(_decoded(decoder, block, last, plan.codec))
             replaced += bad
@@ -314,14 +303,8 @@ def count_stream(
     return counted
 
 
-def _count_seekable(
-    stream: BinaryIO,
-    path: str,
-    options: CountOptions,
-    words: Counter[bytes] | None,
-    progress: Progress,
-    forbid: Patterns = (),
-) -> FileCounts | Skipped:
+def _count_seekable(stream: BinaryIO, path: str, options: CountOptions, words: Counter[bytes] | None,
+                    progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
     head = stream.read(max(BLOCK_BYTES, 4))  # a BOM is up to 4 bytes long
     plan = decode.plan(head, options.encoding_for(path))
@@ -370,7 +353,7 @@ class _Shifted(io.BytesIO):
 
 
 def _open(path: str, shipped: Shipped | None, cwd: str = "") -> BinaryIO:
-    """The file at `path` (relative to `cwd`, see `count_batch`), or the bytes shipped for it
+    """The file at `path` (relative to `cwd`, see `batch.count_batch`), or the bytes shipped for it
     (an OSError if the client could not read it)."""
     if shipped is None:
         return open(os.path.join(cwd, path), "rb", buffering=0)  # type: ignore[return-value]
@@ -387,7 +370,7 @@ def count_piece(
     Both ends move forward to the next cut (`piece_bounds`); the neighbouring piece moves its
     start by the same rule, so together the pieces cover the file exactly once. With `shipped`,
     the bytes (and the range, found by the client) come from the client instead of the file.
-    A relative path is relative to `cwd` (see `count_batch`).
+    A relative path is relative to `cwd` (see `batch.count_batch`).
     """
     words: Counter[bytes] | None = Counter() if options.frequencies else None
     plan = piece.plan
@@ -426,7 +409,7 @@ def count_file(
     path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress, forbid: Patterns = (),
     shipped: Shipped | None = None, cwd: str = "",
 ) -> Outcome:
-    """Count the file at `path` (`-`: standard input; relative to `cwd`, see `count_batch`), or
+    """Count the file at `path` (`-`: standard input; relative to `cwd`, see `batch.count_batch`), or
     the bytes `shipped` for it, searching it for the `forbid` patterns; an OS error becomes a
     `Failed` outcome."""
     try:
@@ -450,65 +433,3 @@ def count_file(
 def os_message(error: OSError) -> str:
     """The operating system's words for an error, without Python's decoration."""
     return error.strerror or str(error)
-
-
-def count_batch(
-    paths: Sequence[str], options: CountOptions, progress: Progress, words: Counter[bytes] | None,
-    shipped: Mapping[str, Shipped] | None = None, cwd: str = "",
-) -> BatchResult:
-    """Count a batch of files into one small result for the parent.
-
-    Word frequencies go into `words`, which the caller keeps across batches (a worker returns
-    them once, at the end: shipping a large Counter per batch costs more than counting).
-    `shipped` holds the files' bytes when the client read them for us (`--ship-bytes`).
-
-    Relative paths are relative to `cwd` ("": this process's working folder), the client's
-    working folder on a cluster, whose workers run in folders of their own. Results keep the
-    paths as given, as the user typed them; encoding globs match those too, as in a local run.
-    """
-    files = lines = nwords = chars = nbytes = cjk = 0
-    rows: list[FileCounts] = []
-    problems: list[Skipped | Failed] = []
-    warnings: list[Changed] = []
-    violations: list[Violation] = []
-    uncertain: list[Uncertain] = []
-    packed: list[tuple[str, bytes]] = []
-    audit = options.audit
-    for path in paths:
-        own: Counter[bytes] | None = Counter() if options.file_words and words is not None else None
-        into = words if own is None else own
-        if audit is None:
-            outcome = count_file(path, options, into, progress, shipped=shipped[path] if shipped else None, cwd=cwd)
-        else:
-            rules = audit.rules_for(os.path.join(cwd, path))
-            outcome = count_file(path, options, into, progress, audit.patterns(rules),
-                                 shipped[path] if shipped else None, cwd)
-            if isinstance(outcome, FileCounts):
-                violations += outcome.hits
-                violations += audit.check_counts(outcome, rules)
-                if outcome.hits:
-                    outcome = replace(outcome, hits=())
-        if own is not None:
-            words.update(own)  # type: ignore[union-attr]
-            if isinstance(outcome, FileCounts) and not outcome.changed:
-                packed.append((path, pack_words(normalized(own, options))))
-        if isinstance(outcome, FileCounts):
-            files += 1
-            lines += outcome.lines
-            nwords += outcome.words
-            chars += outcome.chars
-            nbytes += outcome.bytes
-            cjk += outcome.cjk_chars
-            if options.per_file:
-                rows.append(outcome)
-            if outcome.changed:
-                warnings.append(Changed(path, CHANGED_WHILE_READ))
-            if outcome.uncertain:
-                uncertain.append(outcome.doubt())
-        else:
-            problems.append(outcome)
-    totals = Totals(files, lines, nwords, chars, nbytes, cjk)
-    return BatchResult(totals, tuple(rows), tuple(problems), warnings=tuple(warnings),
-                       violations=tuple(violations), uncertain=tuple(uncertain), file_words=tuple(packed))
-
-

@@ -1,6 +1,6 @@
 """The compact byte forms of frequency tables, as the cache stores them.
 
-Workers pack each file's frequencies (`count.count_batch`, the assembly of a cut file's
+Workers pack each file's frequencies (`batch.count_batch`, the assembly of a cut file's
 pieces) and the cache unpacks them; the parent packs and unpacks whole tables. Kept apart from
 `cache.py` so that workers need not import sqlite3 or the report module to write them.
 """

@@ -21,7 +21,7 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "fixtures" / "sample"
 
 # Whitespace as GNU wc ≥ 9.5 sees it in a UTF-8 locale, written out by hand, independently of
-# the byte tables in wordcount.count: glibc's iswspace plus wc's four no-break spaces.
+# the byte tables in wordcount.tally: glibc's iswspace plus wc's four no-break spaces.
 WC_SPACES = frozenset(
     "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u2060\u3000"

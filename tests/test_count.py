@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import WC_SPACES, reference_counts, reference_words
-from wordcount import count, decode
-from wordcount.count import CountOptions, NoProgress, count_batch, count_stream
+from wordcount import count, decode, tally
+from wordcount.batch import count_batch
+from wordcount.count import CountOptions, NoProgress, count_stream
 from wordcount.report import Summary
 from wordcount.results import BatchResult, FileCounts, Skipped, Totals
 
@@ -223,14 +224,14 @@ def test_utf8_bom_file_with_bad_bytes_stays_utf8() -> None:
 def test_long_tokens_count_as_words_but_not_frequencies(tiny_blocks) -> None:
     """A token longer than MAX_WORD_BYTES is a word, carried with bounded memory, never in top."""
     tiny_blocks(100)
-    long_token = b"x" * (count.MAX_WORD_BYTES * 3)
+    long_token = b"x" * (tally.MAX_WORD_BYTES * 3)
     words: Counter[bytes] = Counter()
     counted = count_bytes(b"short " + long_token + b" short\n", CountOptions(), words)
     assert isinstance(counted, FileCounts)
     assert counted.words == 3
     assert words[b"short"] == 2
     # What is kept of a token running over many blocks stays bounded by the limit and a block.
-    assert max(len(word) for word in words) <= count.MAX_WORD_BYTES + 1 + 100
+    assert max(len(word) for word in words) <= tally.MAX_WORD_BYTES + 1 + 100
     summary = Summary(top=10)
     summary.add_batch(BatchResult(Totals(), words=words))
     assert summary.top() == [("short", 2)]
@@ -243,7 +244,7 @@ def test_ignore_case_folds_frequencies_not_totals() -> None:
     counted = count_bytes("The the THE Straße STRASSE\n".encode(), options, words)
     assert isinstance(counted, FileCounts)
     assert counted.words == 5
-    assert count.normalized(words, options) == Counter({b"the": 3, b"strasse": 2})
+    assert tally.normalized(words, options) == Counter({b"the": 3, b"strasse": 2})
 
 
 def test_count_batch_reports_missing_files(tmp_path) -> None:
@@ -277,9 +278,9 @@ def test_normalize_spaces_covers_every_multibyte_space() -> None:
     for space in sorted(WC_SPACES):
         if ord(space) < 0x80:
             continue
-        assert count.normalize_spaces(f"a{space}b".encode()) == b"a b", hex(ord(space))
+        assert tally.normalize_spaces(f"a{space}b".encode()) == b"a b", hex(ord(space))
     untouched = "“quoted” — dash… €".encode()
-    assert count.normalize_spaces(untouched) == untouched
+    assert tally.normalize_spaces(untouched) == untouched
 
 
 class ChangingFile(io.FileIO):

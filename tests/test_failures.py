@@ -17,8 +17,9 @@ import pytest
 
 from tests.conftest import invoke
 from wordcount import decode
-from wordcount.count import CountOptions, NoProgress, count_file, normalized
+from wordcount.count import CountOptions, NoProgress, count_file
 from wordcount.results import Failed, FileCounts
+from wordcount.tally import normalized
 
 TEXT = "hello wide world\nzwei Wörter\n"
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO, WC_SPACES, invoke, invoke_json
 from wordcount import cli
-from wordcount.count import TextTally
+from wordcount.tally import TextTally
 
 # The first article of the Universal Declaration of Human Rights, in the official Chinese and
 # Japanese translations (free to use).

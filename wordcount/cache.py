@@ -19,10 +19,12 @@ import json
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from wordcount import __version__
-from wordcount.count import CountOptions, pack_table, unpack_table, unpack_words
+from wordcount.count import CountOptions
+from wordcount.packing import pack_table, unpack_table, unpack_words
 from wordcount.report import ranking
 from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 
@@ -82,7 +84,31 @@ def _stamps(entries: Iterable[FileEntry]) -> dict[str, tuple[int, int]]:
 
 
 def _cacheable(entry: FileEntry) -> bool:
+    """Whether a file can be told unchanged: not standard input, and with a modification time."""
     return entry.path != STDIN and entry.mtime_ns != 0
+
+
+@dataclass(frozen=True)
+class LastRun:
+    """The last run over the same paths, as `Cache.split` found it: what it was made of."""
+
+    manifest: str  # as stored: reading its tables later asks for this very run (see `_last_table`)
+    stamps: Mapping[str, tuple[int, int]]  # path → size and modification time
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What the cache knows of one run's files, found once by `Cache.split` and handed to the
+    other methods, so that none of them depends on which was called before."""
+
+    entries: tuple[FileEntry, ...]  # every file of the run
+    hits: tuple[FileCounts | Skipped, ...]  # the unchanged ones: their counts, or that they are binary
+    violations: tuple[Violation, ...]  # the rule violations stored with the hits
+    misses: tuple[FileEntry, ...]  # the files that must be counted
+    last: LastRun | None  # None: no such run, or no frequencies asked for
+    # The last run's table is exactly that of the hits (none of its files changed or left, no
+    # other hit): a run that counts nothing more has nothing to store again.
+    unchanged: bool
 
 
 class Cache:
@@ -93,7 +119,6 @@ class Cache:
         self.key = options_key(options)
         self.scope = scope
         self.frequencies = options.frequencies
-        self.unchanged = False  # the stored table was used as it was: nothing to store again
         self.warning: str | None = None
         try:
             os.makedirs(folder, exist_ok=True)
@@ -120,9 +145,7 @@ class Cache:
             raise
         return db
 
-    def split(
-        self, entries: Sequence[FileEntry]
-    ) -> tuple[list[FileCounts | Skipped], list[Violation], list[FileEntry]]:
+    def split(self, entries: Sequence[FileEntry]) -> Lookup:
         """What is known of the unchanged files (counts, or that they are binary, and the rule
         violations found in them), and the files that must be counted."""
         stored = {
@@ -143,32 +166,38 @@ class Cache:
                 hits.append(Skipped(entry.path, reason) if reason else FileCounts(path=entry.path, **fields))
             else:
                 misses.append(entry)
-        return hits, violations, misses
+        last = self._last_run() if self.frequencies else None
+        hit_paths = {row.path for row in hits}
+        unchanged = last is not None and last.stamps == _stamps(entry for entry in entries if entry.path in hit_paths)
+        return Lookup(tuple(entries), tuple(hits), tuple(violations), tuple(misses), last, unchanged)
 
-    def ranked(self, entries: Sequence[FileEntry], hits: Sequence[FileCounts | Skipped], wanted: int) -> list[tuple[bytes, int]] | None:
+    def ranked(self, lookup: Lookup, wanted: int) -> list[tuple[bytes, int]] | None:
         """The top `wanted` words straight from the last run over the same paths, when every
         file it counted is unchanged and there is no other (else None)."""
-        last = self._last_run("ranked")
-        if last is None or len(hits) != len(entries) or last[0] != _stamps(entries):
+        last = lookup.last
+        if last is None or lookup.misses or last.stamps != _stamps(lookup.entries):
             return None
-        ranked = list(unpack_table(last[1]).items())
+        table = self._last_table("ranked", last)
+        if table is None:
+            return None
+        ranked = list(unpack_table(table).items())
         if wanted > len(ranked) and len(ranked) == RANKED:
             return None
-        self.unchanged = True
         return ranked[:wanted]
 
-    def words(self, entries: Sequence[FileEntry], hits: Iterable[FileCounts | Skipped]) -> Counter[bytes]:
+    def words(self, lookup: Lookup) -> Counter[bytes]:
         """The frequencies of the unchanged files.
 
         From the last run over the same paths when there is one: its table, less the files that
         changed or left since, plus the unchanged ones it did not have.
         """
-        hit_paths = {row.path for row in hits}
-        last = self._last_run("words")
-        if last is None:
+        hit_paths = {row.path for row in lookup.hits}
+        last = lookup.last
+        table = None if last is None else self._last_table("words", last)
+        if last is None or table is None:
             return self._merged(hit_paths)
-        manifest, table = last
-        current = _stamps(entry for entry in entries if entry.path in hit_paths)
+        manifest = last.stamps
+        current = _stamps(entry for entry in lookup.entries if entry.path in hit_paths)
         gone = [path for path, stamp in manifest.items() if current.get(path) != stamp]
         olds = [self._stored_words(path, manifest[path]) for path in gone]
         if any(old is None for old in olds):  # a version no longer stored: start from the files
@@ -176,7 +205,6 @@ class Cache:
         words: Counter[bytes] = Counter()
         words.update(unpack_table(table))
         added = hit_paths.difference(manifest.keys() - set(gone))
-        self.unchanged = not gone and not added
         for old in olds:
             words.subtract(old)
             for word in old:  # type: ignore[union-attr]
@@ -186,15 +214,25 @@ class Cache:
             words.update(self._stored_words(path, current[path]) or {})
         return words
 
-    def _last_run(self, column: str) -> tuple[dict[str, tuple[int, int]], bytes] | None:
+    def _last_run(self) -> LastRun | None:
         """The last run over the same paths: what it was made of (path → size and modification
-        time) and its `words` table or `ranked` words."""
+        time)."""
         row = self.db.execute(
-            f"SELECT manifest, {column} FROM runs WHERE key = ? AND scope = ?", (self.key, self.scope)
+            "SELECT manifest FROM runs WHERE key = ? AND scope = ?", (self.key, self.scope)
         ).fetchone()
         if row is None:
             return None
-        return {path: (stamp[0], stamp[1]) for path, stamp in json.loads(row[0]).items()}, row[1]
+        stamps = {path: (stamp[0], stamp[1]) for path, stamp in json.loads(row[0]).items()}
+        return LastRun(row[0], stamps)
+
+    def _last_table(self, column: str, last: LastRun) -> bytes | None:
+        """The `words` table or `ranked` words of the run `last`; None if another run has
+        replaced it since (a run over the same paths at the same time)."""
+        row = self.db.execute(
+            f"SELECT {column} FROM runs WHERE key = ? AND scope = ? AND manifest = ?",
+            (self.key, self.scope, last.manifest),
+        ).fetchone()
+        return None if row is None else row[0]  # type: ignore[no-any-return]
 
     def _stored_words(self, path: str, stamp: tuple[int, int]) -> dict[bytes, int] | None:
         row = self.db.execute(
@@ -217,8 +255,7 @@ class Cache:
 
     def save(
         self,
-        entries: Sequence[FileEntry],
-        hits: Sequence[FileCounts | Skipped],
+        lookup: Lookup,
         counted: Sequence[FileCounts | Skipped],
         packed: dict[str, bytes],
         violations: dict[str, list[Violation]],
@@ -226,7 +263,8 @@ class Cache:
     ) -> None:
         """Store what this run counted (and the binary files it found) and, when its frequencies
         are all accounted for by stored files, its merged frequency table; in one transaction."""
-        stamps = _stamps(entry for entry in entries if _cacheable(entry))
+        hits = lookup.hits
+        stamps = _stamps(entry for entry in lookup.entries if _cacheable(entry))
         rows: list[tuple[str, str, int, int, str, bytes | None]] = []
         for row in counted:
             if row.path not in stamps:
@@ -244,7 +282,7 @@ class Cache:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows)
-            if self.frequencies and complete and not (self.unchanged and not counted):
+            if self.frequencies and complete and not (lookup.unchanged and not counted):
                 manifest = {row.path: stamps[row.path] for row in [*hits, *counted]}
                 self.db.execute(
                     "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)",

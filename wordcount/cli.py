@@ -26,10 +26,11 @@ from typer.core import TyperCommand
 from wordcount import __version__, atomic, config, decode, engine, report
 from wordcount import stopwords as stopword_lists
 from wordcount.audit import Audit, Rules, check_glob, compile_forbidden
-from wordcount.count import CountOptions, fold, jieba_available
+from wordcount.count import CountOptions
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import STDIN, FileCounts, FileEntry, LeftOut, Skipped, Violation
 from wordcount.report import RENDERERS, ExitCode, Summary
+from wordcount.tally import fold, jieba_available
 from wordcount.wording import plural
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
@@ -806,21 +807,20 @@ def _run(summary: Summary, roots: list[str], walk_options: WalkOptions, count_op
     if store.warning and not how.quiet:
         _say(store.warning)
     try:
-        all_entries = entries
-        hits, kept_violations, entries = store.split(entries)
-        for row in hits:
+        lookup = store.split(entries)
+        for row in lookup.hits:
             summary.add(row)  # a FileCounts brings its `uncertain` entry along
-        summary.violations.extend(kept_violations)
-        if how.on_records is not None and hits:
-            how.on_records(report.jsonl_records(sorted(hits, key=lambda row: row.path)))
+        summary.violations.extend(lookup.violations)
+        if how.on_records is not None and lookup.hits:
+            how.on_records(report.jsonl_records(sorted(lookup.hits, key=lambda row: row.path)))
         if count_options.frequencies:
-            summary.ranked = store.ranked(all_entries, hits, summary.top_n) if not entries else None
+            summary.ranked = store.ranked(lookup, summary.top_n)
             if summary.ranked is None:
-                summary.words.update(store.words(all_entries, hits))
+                summary.words.update(store.words(lookup))
         counted, packed, violations = _count(
-            entries, summary, dataclasses.replace(count_options, per_file=True, file_words=True), how
+            list(lookup.misses), summary, dataclasses.replace(count_options, per_file=True, file_words=True), how
         )
-        store.save(all_entries, hits, counted, packed, violations, summary.words)
+        store.save(lookup, counted, packed, violations, summary.words)
     finally:
         store.close()
 

@@ -37,9 +37,12 @@ from dask.typing import Key
 from distributed import Client, Future, as_completed
 from distributed.scheduler import KilledWorker
 
-from wordcount import count, decode, engine
-from wordcount.count import CountOptions, NoProgress, count_batch, count_piece, normalized, os_message
+from wordcount import decode, engine
+from wordcount.batch import count_batch
+from wordcount.count import CountOptions, NoProgress, count_piece, os_message
+from wordcount.pieces import piece_bounds
 from wordcount.results import STDIN, BatchResult, Failed, FileEntry, Piece, PieceResult, Shipped, Totals, merge_batches
+from wordcount.tally import normalized
 
 # With --ship-bytes, at most this many bytes read by the client are on their way to, or held
 # by, the cluster at once (one unit of work bigger than that goes alone).
@@ -253,7 +256,7 @@ def _ship_piece(piece: Piece) -> tuple[Shipped, int | None]:
     try:
         with open(piece.path, "rb") as stream:
             size = os.fstat(stream.fileno()).st_size
-            begin, end = count.piece_bounds(stream, piece)
+            begin, end = piece_bounds(stream, piece)
             if end is not None and begin >= end:
                 return Shipped(piece.path, bounds=(0, 0)), size
             base = max(0, begin - decode.LINE_BACK)

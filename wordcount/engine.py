@@ -24,7 +24,9 @@ from typing import Any
 
 from wordcount import count, decode
 from wordcount.audit import Audit
-from wordcount.count import CountOptions, NoProgress, Progress, count_batch, count_piece, normalized, pack_words, replan
+from wordcount.batch import count_batch
+from wordcount.count import CountOptions, NoProgress, Progress, count_piece, replan
+from wordcount.packing import pack_words
 from wordcount.results import (
     CHANGED_WHILE_READ,
     STDIN,
@@ -38,6 +40,7 @@ from wordcount.results import (
     Totals,
     Violation,
 )
+from wordcount.tally import normalized
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
 SERIAL_BELOW = 2 * 1024 * 1024
@@ -149,7 +152,7 @@ class _Assembly:
                  file_words: bool = False, sizes: Mapping[str, int] | None = None, cwd: str = "") -> None:
         self.per_file = per_file
         self.sizes = sizes or {}  # files' sizes as whoever read them saw them; else the file is asked
-        self.cwd = cwd  # what relative paths are relative to ("": here), as in count.count_batch
+        self.cwd = cwd  # what relative paths are relative to ("": here), as in batch.count_batch
         self.audit = audit
         self.file_words = file_words
         self.waiting: dict[str, list[PieceResult]] = {}

@@ -19,7 +19,6 @@ from enum import IntEnum
 
 from wordcount import __version__
 from wordcount.audit import RULES, Audit
-from wordcount.count import MAX_WORD_BYTES
 from wordcount.decode import UNCERTAIN_BELOW
 from wordcount.results import (
     STDIN,
@@ -33,6 +32,7 @@ from wordcount.results import (
     Uncertain,
     Violation,
 )
+from wordcount.tally import MAX_WORD_BYTES
 from wordcount.wording import plural
 
 SCHEMA = 1

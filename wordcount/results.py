@@ -212,7 +212,7 @@ class Shipped:
     `data` starts at offset `base` of the file. `size` is the file's size once read (None when
     it is not a regular file), to tell a file that changed while it was read; `error` is the
     operating system's message when the client could not read it. For a piece of a large file,
-    `bounds` is the byte range it really covers, found by the client (`count.piece_bounds`).
+    `bounds` is the byte range it really covers, found by the client (`pieces.piece_bounds`).
     """
 
     path: str
@@ -227,7 +227,7 @@ class Shipped:
 class Piece:
     """A byte range of a large file, counted apart from the rest (`stop` None: to the end).
 
-    The range is nominal: its ends move forward to the next whitespace, see `count.find_cut`.
+    The range is nominal: its ends move forward to the next whitespace, see `pieces.find_cut`.
     """
 
     path: str

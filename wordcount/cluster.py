@@ -1,20 +1,19 @@
-"""Counting on a Dask cluster (`--scheduler`), beside the local pool of engine.py.
+"""Counting on a Dask cluster (`--scheduler`): the backend beside the local pool of pool.py.
 
-The client plans exactly as the engine does (`engine.make_tasks`: pieces of large files, then
+The client plans exactly as the pool does (`plan.make_tasks`: pieces of large files, then
 batches of whole files) and submits each batch, and each piece, as a task that runs count.py's
-own counting on a worker. Pieces of a file are put together on the cluster (engine's
-`_Assembly`), and results are merged there too, up to eight per merge task as they complete
+own counting on a worker. Pieces of a file are put together on the cluster (`plan.Assembly`), and results are merged there too, up to eight per merge task as they complete
 (a tree of merges), so that only the final result, and one small status per task for the
 progress bar, travel back.
 
 Every result is the value of a task and nothing else: a worker keeps nothing between tasks.
 So a task that Dask runs again, because its worker died, is never counted twice. A task that
 keeps killing workers fails with KilledWorker: a batch is then counted again file by file, and
-a file that kills workers again is reported as an error, as the engine does.
+a file that kills workers again is reported as an error: the pool's policy, `plan.Retries`.
 
 This module is imported only when --scheduler is used: dask and distributed are an optional
 extra (`pip install 'wordcount[dask]'`) and slow to import. Workers import `wordcount` (count,
-engine, this module) by name, so the same wordcount must be installed on every machine.
+plan, this module) by name, so the same wordcount must be installed on every machine.
 """
 
 from __future__ import annotations
@@ -37,24 +36,22 @@ from dask.typing import Key
 from distributed import Client, Future, as_completed
 from distributed.scheduler import KilledWorker
 
-from wordcount import count, decode, engine
+from wordcount import count, decode, plan, pool
+from wordcount.backend import Unavailable
 from wordcount.count import CountOptions, NoProgress, count_batch, count_piece, normalized, os_message
+from wordcount.plan import Recut, Task, Verdict
+from wordcount.progress import Accumulator, OnProgress
 from wordcount.results import STDIN, BatchResult, Failed, FileEntry, Piece, PieceResult, Shipped, Totals, merge_batches
 
 # With --ship-bytes, at most this many bytes read by the client are on their way to, or held
 # by, the cluster at once (one unit of work bigger than that goes alone).
 SHIP_IN_FLIGHT_BYTES = 256 * 1024 * 1024
-# A unit of work whose result was lost this many times (workers dying under it, or under the
-# merges above it) is given up on, its files reported as errors.
-MAX_TRIES = 4
 SCATTER_TRIES = 5
 # Results merged by one task: fewer copies of large frequency tables than merging pairwise.
 FAN_IN = 8
-# A single file, or a cut large file, whose own task failed with KilledWorker this many times.
-MAX_KILLS = 2
 
 
-class ClusterError(engine.Unavailable):
+class ClusterError(Unavailable):
     """The cluster cannot be used (unreachable, no workers, workers without wordcount)."""
 
 
@@ -147,8 +144,8 @@ class _Unit:
         return self.paths or (self.pieces[0].path,)
 
 
-def _units(tasks: Sequence[engine.Task]) -> list[_Unit]:
-    """The engine's tasks as units: each batch alone, the pieces of each file together."""
+def _units(tasks: Sequence[Task]) -> list[_Unit]:
+    """The planned tasks as units: each batch alone, the pieces of each file together."""
     units: list[_Unit] = []
     pieces: dict[str, list[Piece]] = {}
     for task in tasks:
@@ -184,17 +181,21 @@ def piece_task(piece: Piece, options: CountOptions, shipped: Shipped | None, cwd
 
 def assemble_task(
     pieces: tuple[Piece, ...], results: list[PieceResult], options: CountOptions, size: int | None, cwd: str
-) -> BatchResult | list[engine.Task]:
-    """Put the pieces of one file together (engine's `_Assembly`): the file's result, or the
+) -> BatchResult | Recut:
+    """Put the pieces of one file together (`plan.Assembly`): the file's result, or the
     tasks that count it again when its pieces found it is not UTF-8 after all."""
     sizes = {pieces[0].path: size} if size is not None else None
-    assembly = engine._Assembly(pieces, options.per_file, options.audit, options.file_words and options.frequencies,
-                                sizes, cwd)
-    outcome: BatchResult | list[engine.Task] | None = None
-    for result in sorted(results, key=engine._index):
+    assembly = plan.Assembly(pieces, options.per_file, options.audit, options.file_words and options.frequencies,
+                             sizes, cwd)
+    outcome: BatchResult | Recut | None = None
+    for result in sorted(results, key=_index):
         outcome = assembly.add(result)
     assert outcome is not None, "every piece is in"
     return outcome
+
+
+def _index(piece: PieceResult) -> int:
+    return piece.index
 
 
 def merge_task(*results: BatchResult) -> BatchResult:
@@ -212,14 +213,14 @@ def merge_task(*results: BatchResult) -> BatchResult:
     return dataclasses.replace(merged, words=words)
 
 
-Status = tuple[int, int, int, list[engine.Task] | None]  # files, bytes, words; tasks to count again
+Status = tuple[int, int, int, tuple[Task, ...] | None]  # files, bytes, words; tasks to count again
 
 
-def status_task(result: BatchResult | PieceResult | list[engine.Task], counts_bytes: bool) -> Status:
+def status_task(result: BatchResult | PieceResult | Recut, counts_bytes: bool) -> Status:
     """The few numbers the client's progress bar needs from a result (and whether a cut file
     must be counted again), so that the result itself stays on the cluster."""
-    if isinstance(result, list):
-        return 0, 0, 0, result
+    if isinstance(result, Recut):
+        return 0, 0, 0, result.tasks
     if isinstance(result, PieceResult):
         return 0, result.totals.bytes, result.totals.words, None
     files = result.totals.files + len(result.problems)
@@ -302,20 +303,20 @@ class Session:
         return max(1, sum(self.client.nthreads().values()))
 
     def run(
-        self, entries: Sequence[FileEntry], options: CountOptions, on_progress: engine.OnProgress | None = None
+        self, entries: Sequence[FileEntry], options: CountOptions, on_progress: OnProgress | None = None
     ) -> Iterator[BatchResult]:
         """Count `entries` on the cluster, yielding the merged result (and files given up on).
 
         Standard input is read here, since workers cannot read it.
         """
-        files = [entry for entry in entries if entry.path != STDIN]
-        if len(files) < len(entries):
-            yield from engine.run([FileEntry(STDIN, 0)], options, 1, on_progress)
+        stdin, files = plan.split_stdin(entries)
+        if stdin:
+            yield from pool.run_serial([(STDIN,)], options, on_progress)
         if not files:
             return
         jobs = self.threads()
         # With shipped bytes, large files are always cut, so that no task carries more than a piece.
-        tasks = engine.make_tasks(files, max(jobs, 2) if self.ship_bytes else jobs, options)
+        tasks = plan.make_tasks(files, max(jobs, 2) if self.ship_bytes else jobs, options)
         run = _Run(self, options, on_progress, _working_folder())
         yield from run.count(_units(tasks))
 
@@ -324,21 +325,20 @@ class _Run:
     """One count on the cluster: submissions, statuses, the reduction tree, failures."""
 
     def __init__(
-        self, session: Session, options: CountOptions, on_progress: engine.OnProgress | None, cwd: str
+        self, session: Session, options: CountOptions, on_progress: OnProgress | None, cwd: str
     ) -> None:
         self.session = session
         self.cwd = cwd  # the client's working folder: where workers find relative paths
         self.client = session.client
         self.options = options
         self.on_progress = on_progress
-        self.done = [0, 0, 0]
+        self.bar = Accumulator(on_progress, interval=0.0)
         self.waiting: deque[_Unit] = deque()
         self.submitted: dict[Key, _Submitted] = {}  # by the key of the unit's status
         self.merges: dict[Key, _Node] = {}  # by the key of the merge
         self.progress: set[Key] = set()  # statuses of pieces: only for the bar
         self.ready: list[_Node] = []
-        self.tries: Counter[_Unit] = Counter()
-        self.kills: Counter[_Unit] = Counter()
+        self.retries = plan.Retries()
         self.in_flight = 0  # shipped bytes
         self.watch = as_completed(loop=self.client.loop)
 
@@ -356,8 +356,7 @@ class _Run:
                 yield final
         finally:
             self._forget()
-        if self.on_progress:
-            self.on_progress((self.done[0], self.done[1], self.done[2]))
+        self.bar.show()
 
     def _forget(self) -> None:
         """Release every future of the run (cancelling what is still running)."""
@@ -503,11 +502,7 @@ class _Run:
         return error
 
     def _show(self, status: Status) -> None:
-        self.done[0] += status[0]
-        self.done[1] += status[1]
-        self.done[2] += status[2]
-        if self.on_progress:
-            self.on_progress((self.done[0], self.done[1], self.done[2]))
+        self.bar.add(status[0], status[1], status[2])
 
     def _ready(self, node: _Node | None = None) -> None:
         """A result is in: merge results on the cluster FAN_IN at a time as they come, and
@@ -528,21 +523,17 @@ class _Run:
         KilledWorker blamed on a unit's own task means its files kill workers: a batch is
         counted again file by file, a single file or a cut file is given up on at the second
         time. Anything else (a merge above it failed, shipped bytes lost with a worker) counts
-        the unit again as it was, at most MAX_TRIES times.
+        the unit again as it was; `plan.Retries` says when to give up.
         """
         killed = isinstance(error, KilledWorker) and str(error.task) in own
         if error is not None and not isinstance(error, KilledWorker):
-            raise error  # a bug in the counting code: as the engine does, let it be seen
+            raise error  # a bug in the counting code: as the pool does, let it be seen
         for unit in units:
-            if killed and len(unit.paths) > 1:
+            verdict = self.retries.lost(unit.files, killed)
+            if verdict is Verdict.SPLIT:
                 self.waiting.extendleft(_Unit(paths=(path,)) for path in reversed(unit.paths))
-                continue
-            if killed:
-                self.kills[unit] += 1
-            else:
-                self.tries[unit] += 1
-            if self.kills[unit] >= MAX_KILLS or self.tries[unit] >= MAX_TRIES:
-                yield BatchResult(Totals(), problems=tuple(Failed(path, engine.WORKER_DIED) for path in unit.files))
+            elif verdict is Verdict.GIVE_UP:
+                yield plan.give_up(unit.files)
             else:
                 self.waiting.appendleft(unit)
 

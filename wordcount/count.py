@@ -38,10 +38,9 @@ from typing import Any, BinaryIO, Protocol
 from wordcount import decode
 from wordcount.audit import Audit, Searcher
 from wordcount.results import (
-    CHANGED_WHILE_READ,
     STDIN,
+    BatchBuilder,
     BatchResult,
-    Changed,
     FileCounts,
     Failed,
     Outcome,
@@ -50,8 +49,6 @@ from wordcount.results import (
     Shipped,
     Skipped,
     Totals,
-    Uncertain,
-    Violation,
 )
 
 BLOCK_BYTES = 1 << 20
@@ -875,50 +872,27 @@ def count_batch(
     working folder on a cluster, whose workers run in folders of their own. Results keep the
     paths as given, as the user typed them; encoding globs match those too, as in a local run.
     """
-    files = lines = nwords = chars = nbytes = cjk = 0
-    rows: list[FileCounts] = []
-    problems: list[Skipped | Failed] = []
-    warnings: list[Changed] = []
-    violations: list[Violation] = []
-    uncertain: list[Uncertain] = []
-    packed: list[tuple[str, bytes]] = []
+    built = BatchBuilder(options.per_file, options.audit, cwd)
     audit = options.audit
     for path in paths:
         own: Counter[bytes] | None = Counter() if options.file_words and words is not None else None
         into = words if own is None else own
-        if audit is None:
-            outcome = count_file(path, options, into, progress, shipped=shipped[path] if shipped else None, cwd=cwd)
-        else:
-            rules = audit.rules_for(os.path.join(cwd, path))
-            outcome = count_file(path, options, into, progress, audit.patterns(rules),
-                                 shipped[path] if shipped else None, cwd)
-            if isinstance(outcome, FileCounts):
-                violations += outcome.hits
-                violations += audit.check_counts(outcome, rules)
-                if outcome.hits:
-                    outcome = replace(outcome, hits=())
+        rules = built.rules(path)
+        forbid = audit.patterns(rules) if audit is not None and rules is not None else ()
+        outcome = count_file(path, options, into, progress, forbid, shipped[path] if shipped else None, cwd)
+        pack = None
         if own is not None:
             words.update(own)  # type: ignore[union-attr]
-            if isinstance(outcome, FileCounts) and not outcome.changed:
-                packed.append((path, pack_words(normalized(own, options))))
+            pack = functools.partial(_pack_normalized, own, options)
         if isinstance(outcome, FileCounts):
-            files += 1
-            lines += outcome.lines
-            nwords += outcome.words
-            chars += outcome.chars
-            nbytes += outcome.bytes
-            cjk += outcome.cjk_chars
-            if options.per_file:
-                rows.append(outcome)
-            if outcome.changed:
-                warnings.append(Changed(path, CHANGED_WHILE_READ))
-            if outcome.uncertain:
-                uncertain.append(outcome.doubt())
+            built.counted(outcome, rules, pack)
         else:
-            problems.append(outcome)
-    totals = Totals(files, lines, nwords, chars, nbytes, cjk)
-    return BatchResult(totals, tuple(rows), tuple(problems), warnings=tuple(warnings),
-                       violations=tuple(violations), uncertain=tuple(uncertain), file_words=tuple(packed))
+            built.failed(outcome)
+    return built.result()
+
+
+def _pack_normalized(words: Counter[bytes], options: CountOptions) -> bytes:
+    return pack_words(normalized(words, options))
 
 
 def pack_words(words: Mapping[bytes, int]) -> bytes:

@@ -6,10 +6,16 @@ plain values that pickle cheaply and a renderer never needs to know how they wer
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from wordcount.decode import UNCERTAIN_BELOW, Plan
+
+if TYPE_CHECKING:  # audit.py builds on this module's values: the checks are only called here
+    from wordcount.audit import Audit, Rules
 
 STDIN = "-"  # the path that means standard input
 
@@ -180,6 +186,68 @@ class BatchResult:
     violations: tuple[Violation, ...] = ()
     uncertain: tuple[Uncertain, ...] = ()
     file_words: tuple[tuple[str, bytes], ...] = ()  # (path, packed frequencies) per file, for the cache
+
+
+class BatchBuilder:
+    """One batch's result, built file by file: the one place that says what a counted file adds
+    to its batch (its row when rows are asked for, the changed-while-read warning, its entry in
+    the uncertain list, the per-file rules it fails, and its own packed frequencies).
+
+    Workers build their batches with it, and so does the assembly of a file cut into pieces.
+    Relative paths are relative to `cwd` ("": here) when audit rules are looked up.
+    """
+
+    def __init__(self, per_file: bool, audit: Audit | None = None, cwd: str = "") -> None:
+        self.per_file = per_file
+        self.audit = audit
+        self.cwd = cwd
+        self.counts = [0, 0, 0, 0, 0, 0]  # files, lines, words, chars, bytes, cjk characters
+        self.rows: list[FileCounts] = []
+        self.problems: list[Skipped | Failed] = []
+        self.warnings: list[Changed] = []
+        self.violations: list[Violation] = []
+        self.uncertain: list[Uncertain] = []
+        self.file_words: list[tuple[str, bytes]] = []
+
+    def rules(self, path: str) -> Rules | None:
+        """The audit rules for the file at `path`, or None when there is no audit."""
+        return self.audit.rules_for(os.path.join(self.cwd, path)) if self.audit else None
+
+    def counted(self, row: FileCounts, rules: Rules | None = None, pack: Callable[[], bytes] | None = None) -> None:
+        """Add a counted file; `rules` are its audit rules (None: looked up), and `pack` gives its
+        own frequencies packed, wanted only when it did not change while it was read."""
+        counts = self.counts
+        counts[0] += 1
+        counts[1] += row.lines
+        counts[2] += row.words
+        counts[3] += row.chars
+        counts[4] += row.bytes
+        counts[5] += row.cjk_chars
+        if self.audit is not None:
+            self.violations += row.hits
+            if rules is None:
+                rules = self.audit.rules_for(os.path.join(self.cwd, row.path))
+            self.violations += self.audit.check_counts(row, rules)
+            if row.hits:
+                row = replace(row, hits=())
+        if self.per_file:
+            self.rows.append(row)
+        if row.changed:
+            self.warnings.append(Changed(row.path, CHANGED_WHILE_READ))
+        if row.uncertain:
+            self.uncertain.append(row.doubt())
+        if pack is not None and not row.changed:
+            self.file_words.append((row.path, pack()))
+
+    def failed(self, problem: Skipped | Failed) -> None:
+        """Add a file that was skipped or could not be read."""
+        self.problems.append(problem)
+
+    def result(self, words: dict[bytes, int] | None = None) -> BatchResult:
+        """The batch's result, with `words` as its frequencies (none by default)."""
+        return BatchResult(Totals(*self.counts), tuple(self.rows), tuple(self.problems), words or {},
+                           tuple(self.warnings), tuple(self.violations), tuple(self.uncertain),
+                           tuple(self.file_words))
 
 
 def merge_batches(first: BatchResult, second: BatchResult) -> BatchResult:

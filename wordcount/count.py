@@ -48,7 +48,6 @@ from wordcount.results import (
     PieceResult,
     Shipped,
     Skipped,
-    Totals,
 )
 
 BLOCK_BYTES = 1 << 20

@@ -410,7 +410,7 @@ def test_a_file_that_kills_every_worker_ends_in_errors(tmp_path: pathlib.Path) -
 @pytest.fixture(scope="module")
 def cluster_module() -> Any:
     _distributed()
-    from wordcount import cluster
+    from wordcount import cluster_tasks as cluster
 
     return cluster
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke, invoke_json, run_process
-from wordcount import audit, count, engine
+from wordcount import audit, count, plan
 from wordcount.audit import Searcher, compile_forbidden
 from wordcount.count import CountOptions, NoProgress, count_file
 from wordcount.results import FileCounts
@@ -242,19 +242,19 @@ def test_a_file_that_is_searched_is_not_cut(
 ) -> None:
     """A large file is cut into pieces, but not when it is searched for forbidden words (one
     reader gives exact line numbers); rules on counts still judge the assembled pieces."""
-    monkeypatch.setattr(engine, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(engine, "MIN_PIECE_BYTES", 16 * 1024)
-    monkeypatch.setattr(engine, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
     big = write(tmp_path, "big.txt", codecs.BOM_UTF8 + b"word TODO\n" * 40_000)
     write(tmp_path, "small.txt", "few words\n")
     cut: list[str] = []
-    original = engine.plan_pieces
+    original = plan.plan_pieces
 
     def spy(path: str, *args: Any) -> Any:
         cut.append(path)
         return original(path, *args)
 
-    monkeypatch.setattr(engine, "plan_pieces", spy)
+    monkeypatch.setattr(plan, "plan_pieces", spy)
     counted = violations(str(tmp_path), "-j", "2", "--max-words", "5", "--no-bom")
     assert cut == [big]
     assert [v["rule"] for v in counted] == ["max-words", "no-bom"]

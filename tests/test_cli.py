@@ -13,7 +13,7 @@ import random
 import pytest
 
 from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, run_process
-from wordcount import __version__, atomic, cli, engine
+from wordcount import __version__, atomic, cli, plan, pool
 
 # The true encoding of every text file in the sample corpus, and the name the report gives it.
 SAMPLE_TEXTS = {
@@ -71,21 +71,21 @@ def test_jobs_give_byte_identical_reports(tmp_path: pathlib.Path, monkeypatch: p
     """-j 1 (no pool) and -j 2 / -j 4 (a real pool) print byte-identical per-file JSON."""
     tree = make_tree(tmp_path / "tree")
     used: list[str] = []
-    for name in ("_run_serial", "_run_pool"):
-        original = getattr(engine, name)
+    for name in ("run_serial", "run_pool"):
+        original = getattr(pool, name)
 
         def spy(*args, _original=original, _name=name, **kwargs):
             used.append(_name)
             return _original(*args, **kwargs)
 
-        monkeypatch.setattr(engine, name, spy)
+        monkeypatch.setattr(pool, name, spy)
     outputs = {}
     for jobs in ("1", "2", "4"):
         used.clear()
         result = invoke(str(tree), "--per-file", "--format", "json", "-j", jobs, "--top", "50")
         assert result.exit_code == 0
         outputs[jobs] = result.stdout
-        assert used == (["_run_serial"] if jobs == "1" else ["_run_pool"])
+        assert used == (["run_serial"] if jobs == "1" else ["run_pool"])
     assert outputs["1"] == outputs["2"] == outputs["4"]
     assert json.loads(outputs["1"])["totals"]["files"] == 48
 
@@ -93,7 +93,7 @@ def test_jobs_give_byte_identical_reports(tmp_path: pathlib.Path, monkeypatch: p
 def test_small_input_runs_serially(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An input too small to gain from a pool is counted without one, even with -j 4."""
     (tmp_path / "a.txt").write_text("one two\n")
-    monkeypatch.setattr(engine, "_run_pool", lambda *a, **k: pytest.fail("pool started for a tiny input"))
+    monkeypatch.setattr(pool, "run_pool", lambda *a, **k: pytest.fail("pool started for a tiny input"))
     assert invoke_json(str(tmp_path), "-j", "4")["totals"]["words"] == 2
 
 

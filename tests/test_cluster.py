@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, SAMPLE, invoke, repo_env, run_process, write_busy_corpus
-from wordcount import engine
+from wordcount import plan
 
 # Each scheduler also serves HTTP (health checks), on 8787 if it is free: a second one says so.
 pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
@@ -70,8 +70,8 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 @pytest.fixture
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut files of a few hundred kilobytes (the client plans the pieces, so this reaches it)."""
-    monkeypatch.setattr(engine, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(engine, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
 
 
 OPTIONS = {
@@ -111,7 +111,7 @@ def test_cluster_cuts_large_files(local_cluster: Any, mixed: pathlib.Path, small
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Large files really are cut into pieces for the cluster, and put together again."""
     cut: list[str] = []
-    original = engine.plan_pieces
+    original = plan.plan_pieces
 
     def spy(path: str, *args: Any, **kwargs: Any) -> Any:
         pieces = original(path, *args, **kwargs)
@@ -119,7 +119,7 @@ def test_cluster_cuts_large_files(local_cluster: Any, mixed: pathlib.Path, small
             cut.append(os.path.basename(path))
         return pieces
 
-    monkeypatch.setattr(engine, "plan_pieces", spy)
+    monkeypatch.setattr(plan, "plan_pieces", spy)
     local, remote = _local_and_cluster(local_cluster.scheduler_address, [*OPTIONS["json"], str(mixed)])
     assert {"big-utf8.txt", "big-utf16.txt", "big-gb18030.txt", "late-koi8.txt"} <= set(cut)
     assert remote.stdout == local.stdout
@@ -410,7 +410,7 @@ def test_a_file_that_kills_every_worker_ends_in_errors(tmp_path: pathlib.Path) -
 @pytest.fixture(scope="module")
 def cluster_module() -> Any:
     _distributed()
-    from wordcount import cluster
+    from wordcount import cluster_tasks as cluster
 
     return cluster
 

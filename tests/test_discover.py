@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from conftest import invoke, invoke_json, run_process
-from wordcount import engine
+from wordcount import plan
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import Failed, FileEntry, LeftOut, Skipped
 
@@ -891,10 +891,10 @@ def test_missing_path_is_a_usage_error_in_a_real_process() -> None:
 
 def test_json_report_is_identical_with_one_and_two_jobs() -> None:
     """`--per-file` JSON from -j 1 and -j 2 is byte-identical. The tree is larger than
-    engine.SERIAL_BELOW and spread over many files, so -j 2 really runs a worker pool."""
+    plan.SERIAL_BELOW and spread over many files, so -j 2 really runs a worker pool."""
     words = ["apple", "banana", "cherry", "date", "elder", "fig", "grape", "honey"]
     file_count = 12
-    per_file = engine.SERIAL_BELOW // file_count + 64 * 1024
+    per_file = plan.SERIAL_BELOW // file_count + 64 * 1024
     for index in range(file_count):
         line = " ".join(words[index % len(words) :] + words[: index % len(words)]) + "\n"
         folder = f"tree/part{index % 3}/deep{index % 2}"
@@ -904,8 +904,8 @@ def test_json_report_is_identical_with_one_and_two_jobs() -> None:
     os.symlink("small.txt", "tree/link.txt")
     os.mkfifo("tree/pipe")
     entries = [item for item in walk("tree") if isinstance(item, FileEntry)]
-    work = sum(entry.size + engine.FILE_COST for entry in entries)
-    assert work >= engine.SERIAL_BELOW and len(engine.make_batches(entries, 2)) > 1  # a pool, not serial
+    work = sum(entry.size + plan.FILE_COST for entry in entries)
+    assert work >= plan.SERIAL_BELOW and len(plan.make_batches(entries, 2)) > 1  # a pool, not serial
     args = ["--format", "json", "--per-file", "--top", "5", "tree"]
     one = run_process(["-j", "1", *args], timeout=120)
     two = run_process(["-j", "2", *args], timeout=120)

@@ -29,7 +29,7 @@ import chardet.registry
 import pytest
 
 from conftest import REPO, invoke, invoke_json, reference_counts, repo_env
-from wordcount import count, decode, engine
+from wordcount import count, decode, plan, pool
 from wordcount.count import CountOptions, NoProgress, count_stream
 from wordcount.results import FileCounts, Skipped
 
@@ -226,16 +226,16 @@ def test_table_and_csv_show_confidence(tmp_path: pathlib.Path) -> None:
 
 def test_uncertain_list_is_identical_for_any_number_of_jobs(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Doubts travel from the workers as data: -j 1, 2 and 7 (a real pool) print the same report."""
-    monkeypatch.setattr(engine, "SERIAL_BELOW", 0)
-    monkeypatch.setattr(engine, "MIN_BATCH_BYTES", 1)
+    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(plan, "MIN_BATCH_BYTES", 1)
     pools: list[int] = []
-    original = engine._run_pool
+    original = pool.run_pool
 
     def spy(tasks, options, jobs, on_progress):  # type: ignore[no-untyped-def]
         pools.append(jobs)
         return original(tasks, options, jobs, on_progress)
 
-    monkeypatch.setattr(engine, "_run_pool", spy)
+    monkeypatch.setattr(pool, "run_pool", spy)
     for index in range(30):
         data = [b"caf\xe9 %d\n" % index, UDHR["el"].encode("cp1253"), b"plain %d\n" % index][index % 3]
         (tmp_path / f"d{index % 4}" / f"f{index:02}.txt").parent.mkdir(exist_ok=True)
@@ -503,19 +503,19 @@ def test_a_leading_slash_anchors_a_glob_at_the_start_of_the_path(corpus: pathlib
 def test_encoding_rules_reach_workers_and_pieces(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rules travel to the workers in CountOptions and decide for pieces of cut files too:
     -j 2 (a real pool, a file cut into pieces) reports what -j 1 does."""
-    monkeypatch.setattr(engine, "SERIAL_BELOW", 0)
-    monkeypatch.setattr(engine, "MIN_BATCH_BYTES", 1)
-    monkeypatch.setattr(engine, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(engine, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(plan, "MIN_BATCH_BYTES", 1)
+    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
     cut: list[int] = []
-    original = engine.plan_pieces
+    original = plan.plan_pieces
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         pieces = original(*args, **kwargs)
         cut.append(len(pieces or []))
         return pieces
 
-    monkeypatch.setattr(engine, "plan_pieces", spy)
+    monkeypatch.setattr(plan, "plan_pieces", spy)
     (tmp_path / "legacy").mkdir()
     big = (UDHR["ru"] * 400).encode("cp1251")
     (tmp_path / "legacy" / "big.txt").write_bytes(big)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, invoke, invoke_json, repo_env
-from wordcount import audit, cli, count, engine
+from wordcount import audit, cli, count, plan, pool
 from wordcount.count import CountOptions
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import CHANGED_WHILE_READ, Failed, FileEntry
@@ -90,10 +90,10 @@ def test_file_deleted_between_walk_and_count(tmp_path: pathlib.Path, jobs: int) 
     counted exactly, in the serial path and in a pool (the tree is large enough for one)."""
     contents = write_tree(tmp_path / "tree", 6, 512 * 1024)
     entries = [item for item in discover([str(tmp_path / "tree")], WalkOptions()) if isinstance(item, FileEntry)]
-    assert sum(entry.size for entry in entries) >= engine.SERIAL_BELOW
+    assert sum(entry.size for entry in entries) >= plan.SERIAL_BELOW
     victim = str(tmp_path / "tree" / "f2.txt")
     os.unlink(victim)
-    results = list(engine.run(entries, CountOptions(per_file=True), jobs))
+    results = list(pool.run(entries, CountOptions(per_file=True), jobs))
 
     problems = [problem for result in results for problem in result.problems]
     assert problems == [Failed(victim, NO_SUCH_FILE)]

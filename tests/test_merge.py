@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke
-from wordcount import decode, engine
+from wordcount import decode, plan
 from wordcount.report import Summary, render_csv, render_json, render_table
 from wordcount.results import BatchResult, Failed, FileCounts, Piece, PieceResult, Skipped, Totals
 
@@ -93,7 +93,7 @@ def test_pieces_assemble_the_same_in_any_order(pieces: list[tuple[int, int, dict
     ]
     outcomes = []
     for order in (results, rng.sample(results, len(results))):
-        assembly = engine._Assembly(tasks, per_file=True)
+        assembly = plan.Assembly(tasks, per_file=True)
         answers = [assembly.add(result) for result in order]
         assert all(answer is None for answer in answers[:-1])
         outcomes.append(answers[-1])

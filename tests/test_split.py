@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke, reference_counts, reference_words
-from wordcount import count, decode, engine
+from wordcount import count, decode, plan
 from wordcount.count import CountOptions, NoProgress, count_piece
 from wordcount.results import CHANGED_WHILE_READ, BatchResult, Changed, Piece, PieceResult, Totals
 
@@ -77,9 +77,9 @@ def test_a_piece_without_whitespace_is_empty(tmp_path: pathlib.Path) -> None:
 @pytest.fixture
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut files of a few hundred kilobytes, so the tests stay small."""
-    monkeypatch.setattr(engine, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(engine, "MIN_PIECE_BYTES", 16 * 1024)
-    monkeypatch.setattr(engine, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "gb18030", "big5"])  # utf-16-le: no BOM
@@ -91,14 +91,14 @@ def test_cut_files_report_like_uncut(tmp_path: pathlib.Path, small_pieces: None,
     (tmp_path / "big.txt").write_bytes(text.encode(encoding))
     (tmp_path / "small.txt").write_text("a few more words\n")
     cut: list[int] = []
-    original = engine.plan_pieces
+    original = plan.plan_pieces
 
     def spy(*args, **kwargs):
         pieces = original(*args, **kwargs)
         cut.append(len(pieces or []))
         return pieces
 
-    monkeypatch.setattr(engine, "plan_pieces", spy)
+    monkeypatch.setattr(plan, "plan_pieces", spy)
     reports = [invoke(str(tmp_path), "--per-file", "--format", "json", "-j", jobs).stdout for jobs in ("1", "2")]
     assert cut and cut[0] > 4  # the pool really cut the file
     assert reports[0] == reports[1]
@@ -112,7 +112,7 @@ def test_a_cut_file_that_changed_size_is_marked(tmp_path: pathlib.Path, size: in
     path = tmp_path / "grows.txt"
     path.write_bytes(b"x " * (size // 2))
     tasks = [Piece(str(path), index, index * 2000, None, decode.UTF8) for index in range(2)]
-    assembly = engine._Assembly(tasks, per_file=True)
+    assembly = plan.Assembly(tasks, per_file=True)
     assert assembly.add(PieceResult(str(path), 0, Totals(0, 0, 1000, 2000, 2000))) is None
     whole = assembly.add(PieceResult(str(path), 1, Totals(0, 0, 500, 1000, 1000)))
     assert isinstance(whole, BatchResult)

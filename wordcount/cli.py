@@ -1,6 +1,6 @@
 """The command line: flags → settings, wiring the stages, the progress bar, the exit code.
 
-discover → engine (count in workers) → report.Summary (merge) → render → stdout or --output.
+discover → pool (count in workers) → report.Summary (merge) → render → stdout or --output.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ import typer
 from typer._click.exceptions import BadOptionUsage, NoSuchOption, UsageError
 from typer.core import TyperCommand
 
-from wordcount import __version__, atomic, config, decode, engine, report
+from wordcount import __version__, atomic, config, decode, pool, report
+from wordcount.backend import Unavailable
+from wordcount.progress import Snapshot
 from wordcount import stopwords as stopword_lists
 from wordcount.audit import Audit, Rules, check_glob, compile_forbidden
 from wordcount.count import CountOptions
@@ -146,7 +148,7 @@ class ProgressBar:
             desc="counting",
         )
 
-    def __call__(self, snapshot: engine.Snapshot) -> None:
+    def __call__(self, snapshot: Snapshot) -> None:
         files, nbytes, words = snapshot
         self.bar.set_postfix_str(f"{files:,}/{plural(self.total_files, 'file')}, {plural(words, 'word')}", refresh=False)
         self.bar.update(nbytes - self.bar.n)
@@ -184,9 +186,9 @@ class ProgressLog:
         self.clock = clock
         self.start = clock()
         self.due = self.start + interval
-        self.last: engine.Snapshot = (0, 0, 0)
+        self.last: Snapshot = Snapshot()
 
-    def __call__(self, snapshot: engine.Snapshot) -> None:
+    def __call__(self, snapshot: Snapshot) -> None:
         self.last = snapshot
         now = self.clock()
         if now >= self.due:
@@ -669,7 +671,7 @@ def wordcount(
         from wordcount.cache import default_folder  # sqlite3 and friends only when asked for
 
         cache_folder = default_folder()
-    how = _How(jobs or engine.default_jobs(), progress, log_interval, cache_folder, quiet, on_records)
+    how = _How(jobs or pool.default_jobs(), progress, log_interval, cache_folder, quiet, on_records)
     on_signal = _signal_handler(os.getpid())
     previous = {signum: signal.signal(signum, on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -685,7 +687,7 @@ def wordcount(
         # wc writes names as their bytes; the other formats show undecodable bytes as \udcXX.
         errors = "surrogateescape" if output_format is Format.wc else "backslashreplace"
         _write_report("".join(streamed) + RENDERERS[output_format.value](summary), output, errors)
-    except engine.Unavailable as error:
+    except Unavailable as error:
         _say(str(error))
         raise typer.Exit(ExitCode.USAGE) from None
     except KeyboardInterrupt:
@@ -843,7 +845,7 @@ def _count(
         if how.cluster is not None:
             batches = how.cluster.run(entries, count_options, bar)
         else:
-            batches = engine.run(entries, count_options, how.jobs, bar)
+            batches = pool.run(entries, count_options, how.jobs, bar, _say)
         for batch in batches:
             summary.add_batch(batch)
             if how.on_records is not None and (batch.files or batch.problems):

@@ -1,20 +1,20 @@
-"""Counting on a Dask cluster (`--scheduler`), beside the local pool of engine.py.
+"""Counting on a Dask cluster (`--scheduler`): the backend beside the local pool of pool.py.
 
-The client plans exactly as the engine does (`engine.make_tasks`: pieces of large files, then
+The client plans exactly as the pool does (`plan.make_tasks`: pieces of large files, then
 batches of whole files) and submits each batch, and each piece, as a task that runs count.py's
-own counting on a worker. Pieces of a file are put together on the cluster (engine's
-`_Assembly`), and results are merged there too, up to eight per merge task as they complete
-(a tree of merges), so that only the final result, and one small status per task for the
+own counting on a worker (cluster_tasks.py). Pieces of a file are put together on the cluster
+(`plan.Assembly`), and results are merged there too, up to eight per merge task as they
+complete (a tree of merges), so that only the final result, and one small status per task for the
 progress bar, travel back.
 
 Every result is the value of a task and nothing else: a worker keeps nothing between tasks.
 So a task that Dask runs again, because its worker died, is never counted twice. A task that
 keeps killing workers fails with KilledWorker: a batch is then counted again file by file, and
-a file that kills workers again is reported as an error, as the engine does.
+a file that kills workers again is reported as an error: the pool's policy, `plan.Retries`.
 
 This module is imported only when --scheduler is used: dask and distributed are an optional
 extra (`pip install 'wordcount[dask]'`) and slow to import. Workers import `wordcount` (count,
-engine, this module) by name, so the same wordcount must be installed on every machine.
+plan, cluster_tasks) by name, so the same wordcount must be installed on every machine.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ import json
 import logging
 import os
 import queue
-import stat
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,27 +36,22 @@ from dask.typing import Key
 from distributed import Client, Future, as_completed
 from distributed.scheduler import KilledWorker
 
-from wordcount import decode, engine
-from wordcount.batch import count_batch
-from wordcount.count import CountOptions, NoProgress, count_piece, os_message
-from wordcount.pieces import piece_bounds
-from wordcount.results import STDIN, BatchResult, Failed, FileEntry, Piece, PieceResult, Shipped, Totals, merge_batches
-from wordcount.tally import normalized
+from wordcount import cluster_tasks, plan, pool
+from wordcount.backend import Unavailable
+from wordcount.count import CountOptions
+from wordcount.plan import Task, Verdict
+from wordcount.progress import Accumulator, OnProgress
+from wordcount.results import STDIN, BatchResult, FileEntry, Piece
 
 # With --ship-bytes, at most this many bytes read by the client are on their way to, or held
 # by, the cluster at once (one unit of work bigger than that goes alone).
 SHIP_IN_FLIGHT_BYTES = 256 * 1024 * 1024
-# A unit of work whose result was lost this many times (workers dying under it, or under the
-# merges above it) is given up on, its files reported as errors.
-MAX_TRIES = 4
 SCATTER_TRIES = 5
 # Results merged by one task: fewer copies of large frequency tables than merging pairwise.
 FAN_IN = 8
-# A single file, or a cut large file, whose own task failed with KilledWorker this many times.
-MAX_KILLS = 2
 
 
-class ClusterError(engine.Unavailable):
+class ClusterError(Unavailable):
     """The cluster cannot be used (unreachable, no workers, workers without wordcount)."""
 
 
@@ -150,8 +144,8 @@ class _Unit:
         return self.paths or (self.pieces[0].path,)
 
 
-def _units(tasks: Sequence[engine.Task]) -> list[_Unit]:
-    """The engine's tasks as units: each batch alone, the pieces of each file together."""
+def _units(tasks: Sequence[Task]) -> list[_Unit]:
+    """The planned tasks as units: each batch alone, the pieces of each file together."""
     units: list[_Unit] = []
     pieces: dict[str, list[Piece]] = {}
     for task in tasks:
@@ -160,111 +154,6 @@ def _units(tasks: Sequence[engine.Task]) -> list[_Unit]:
         else:
             units.append(_Unit(paths=task))
     return [_Unit(pieces=tuple(group)) for group in pieces.values()] + units
-
-
-# What runs on the workers. Each is a pure function of its arguments: a worker keeps nothing.
-# Paths are as the user typed them, and `cwd` is the client's working folder: a worker runs in
-# a folder of its own, so it reads a relative path in `cwd`, and reports it as typed.
-
-
-def count_task(
-    paths: tuple[str, ...], options: CountOptions, shipped: tuple[Shipped, ...] | None, cwd: str
-) -> BatchResult:
-    """Count a batch of files (or the bytes shipped for them) into one result, frequencies included."""
-    words: Counter[bytes] | None = Counter() if options.frequencies else None
-    by_path = {item.path: item for item in shipped} if shipped is not None else None
-    result = count_batch(paths, options, NoProgress(), words, by_path, cwd)
-    if words is None:
-        return result
-    return BatchResult(result.totals, result.files, result.problems, normalized(words, options), result.warnings,
-                       result.violations, result.uncertain, result.file_words)
-
-
-def piece_task(piece: Piece, options: CountOptions, shipped: Shipped | None, cwd: str) -> PieceResult:
-    """Count one piece of a large file."""
-    return count_piece(piece, options, NoProgress(), shipped, cwd)
-
-
-def assemble_task(
-    pieces: tuple[Piece, ...], results: list[PieceResult], options: CountOptions, size: int | None, cwd: str
-) -> BatchResult | list[engine.Task]:
-    """Put the pieces of one file together (engine's `_Assembly`): the file's result, or the
-    tasks that count it again when its pieces found it is not UTF-8 after all."""
-    sizes = {pieces[0].path: size} if size is not None else None
-    assembly = engine._Assembly(pieces, options.per_file, options.audit, options.file_words and options.frequencies,
-                                sizes, cwd)
-    outcome: BatchResult | list[engine.Task] | None = None
-    for result in sorted(results, key=engine._index):
-        outcome = assembly.add(result)
-    assert outcome is not None, "every piece is in"
-    return outcome
-
-
-def merge_task(*results: BatchResult) -> BatchResult:
-    """One step of the reduction on the cluster: the largest frequency table is copied once
-    and the others added to it."""
-    largest, *others = sorted(results, key=lambda result: len(result.words), reverse=True)
-    words: dict[bytes, int] = largest.words
-    merged = dataclasses.replace(largest, words={})
-    for result in others:
-        if result.words:
-            if words is largest.words:
-                words = Counter(words)  # a copy: the inputs may still be needed, unchanged
-            words.update(result.words)  # type: ignore[attr-defined]
-        merged = merge_batches(merged, dataclasses.replace(result, words={}))
-    return dataclasses.replace(merged, words=words)
-
-
-Status = tuple[int, int, int, list[engine.Task] | None]  # files, bytes, words; tasks to count again
-
-
-def status_task(result: BatchResult | PieceResult | list[engine.Task], counts_bytes: bool) -> Status:
-    """The few numbers the client's progress bar needs from a result (and whether a cut file
-    must be counted again), so that the result itself stays on the cluster."""
-    if isinstance(result, list):
-        return 0, 0, 0, result
-    if isinstance(result, PieceResult):
-        return 0, result.totals.bytes, result.totals.words, None
-    files = result.totals.files + len(result.problems)
-    if not counts_bytes:  # a file put together from pieces: its bytes were shown piece by piece
-        return files, 0, 0, None
-    return files, result.totals.bytes, result.totals.words, None
-
-
-def _ship_files(paths: tuple[str, ...]) -> tuple[Shipped, ...]:
-    """Read whole files for workers that cannot (--ship-bytes)."""
-    shipped = []
-    for path in paths:
-        try:
-            with open(path, "rb") as stream:
-                data = stream.read()
-                info = os.fstat(stream.fileno())
-            size = info.st_size if stat.S_ISREG(info.st_mode) else None
-            shipped.append(Shipped(path, data, size=size))
-        except OSError as error:
-            shipped.append(Shipped(path, error=os_message(error)))
-    return tuple(shipped)
-
-
-def _ship_piece(piece: Piece) -> tuple[Shipped, int | None]:
-    """Read one piece's bytes for workers that cannot, with the file's size.
-
-    The client finds where the piece really begins and ends, and sends that range, the bytes
-    before it that a detection sample may look back on, and those after it that it may look
-    ahead to (decode.sample_at), so a worker counts exactly what it would from the file.
-    """
-    try:
-        with open(piece.path, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            begin, end = piece_bounds(stream, piece)
-            if end is not None and begin >= end:
-                return Shipped(piece.path, bounds=(0, 0)), size
-            base = max(0, begin - decode.LINE_BACK)
-            stream.seek(base)
-            data = stream.read((size if end is None else end) + decode.WINDOW_BYTES - base)
-        return Shipped(piece.path, data, base, size, bounds=(begin, end)), size
-    except OSError as error:
-        return Shipped(piece.path, error=os_message(error)), None
 
 
 @dataclass
@@ -305,45 +194,71 @@ class Session:
         return max(1, sum(self.client.nthreads().values()))
 
     def run(
-        self, entries: Sequence[FileEntry], options: CountOptions, on_progress: engine.OnProgress | None = None
+        self, entries: Sequence[FileEntry], options: CountOptions, on_progress: OnProgress | None = None
     ) -> Iterator[BatchResult]:
         """Count `entries` on the cluster, yielding the merged result (and files given up on).
 
         Standard input is read here, since workers cannot read it.
         """
-        files = [entry for entry in entries if entry.path != STDIN]
-        if len(files) < len(entries):
-            yield from engine.run([FileEntry(STDIN, 0)], options, 1, on_progress)
+        stdin, files = plan.split_stdin(entries)
+        if stdin:
+            yield from pool.run_serial([(STDIN,)], options, on_progress)
         if not files:
             return
         jobs = self.threads()
         # With shipped bytes, large files are always cut, so that no task carries more than a piece.
-        tasks = engine.make_tasks(files, max(jobs, 2) if self.ship_bytes else jobs, options)
+        tasks = plan.make_tasks(files, max(jobs, 2) if self.ship_bytes else jobs, options)
         run = _Run(self, options, on_progress, _working_folder())
         yield from run.count(_units(tasks))
 
 
+class _Tree:
+    """The reduction tree: results on the cluster merged FAN_IN at a time as they come."""
+
+    def __init__(self, client: Client, watch: as_completed) -> None:
+        self.client = client
+        self.watch = watch  # where a merge's future is watched for
+        self.merges: dict[Key, _Node] = {}  # under way, by the key of the merge
+        self.ready: list[_Node] = []  # results not merged yet
+
+    def merge(self, node: _Node | None, idle: bool) -> None:
+        """Take a result in (if any) and start the merges due: FAN_IN results at a time, and
+        whatever is left once nothing else is under way (`idle` and no merge running)."""
+        if node is not None:
+            self.ready.append(node)
+        while len(self.ready) >= FAN_IN or (len(self.ready) > 1 and idle and not self.merges):
+            group, self.ready = self.ready[:FAN_IN], self.ready[FAN_IN:]
+            merged = self.client.submit(cluster_tasks.merge_task, *(item.future for item in group), pure=False)
+            self.merges[merged.key] = _Node(merged, [unit for item in group for unit in item.units])
+            self.watch.add(merged)
+
+    def futures(self) -> list[Future]:
+        """Every future the tree holds, which it forgets."""
+        futures = [node.future for node in self.merges.values()] + [node.future for node in self.ready]
+        self.merges.clear()
+        self.ready.clear()
+        return futures
+
+
 class _Run:
-    """One count on the cluster: submissions, statuses, the reduction tree, failures."""
+    """One count on the cluster: submissions, statuses, failures (the merging: `_Tree`)."""
 
     def __init__(
-        self, session: Session, options: CountOptions, on_progress: engine.OnProgress | None, cwd: str
+        self, session: Session, options: CountOptions, on_progress: OnProgress | None, cwd: str
     ) -> None:
         self.session = session
         self.cwd = cwd  # the client's working folder: where workers find relative paths
         self.client = session.client
         self.options = options
         self.on_progress = on_progress
-        self.done = [0, 0, 0]
+        self.bar = Accumulator(on_progress, interval=0.0)
         self.waiting: deque[_Unit] = deque()
         self.submitted: dict[Key, _Submitted] = {}  # by the key of the unit's status
-        self.merges: dict[Key, _Node] = {}  # by the key of the merge
         self.progress: set[Key] = set()  # statuses of pieces: only for the bar
-        self.ready: list[_Node] = []
-        self.tries: Counter[_Unit] = Counter()
-        self.kills: Counter[_Unit] = Counter()
+        self.retries = plan.Retries()
         self.in_flight = 0  # shipped bytes
         self.watch = as_completed(loop=self.client.loop)
+        self.tree = _Tree(self.client, self.watch)
 
     def count(self, units: list[_Unit]) -> Iterator[BatchResult]:
         self.waiting.extend(units)
@@ -353,22 +268,18 @@ class _Run:
                 yield from self._handle(future)
                 self._fill()
                 self._ready()  # the last merges, once nothing else is under way
-            assert not self.waiting and len(self.ready) <= 1
-            if self.ready:
-                final = self._result(self.ready.pop().future)
+            assert not self.waiting and len(self.tree.ready) <= 1
+            if self.tree.ready:
+                final = self._result(self.tree.ready.pop().future)
                 yield final
         finally:
             self._forget()
-        if self.on_progress:
-            self.on_progress((self.done[0], self.done[1], self.done[2]))
+        self.bar.show()
 
     def _forget(self) -> None:
         """Release every future of the run (cancelling what is still running)."""
-        futures = [item.result for item in self.submitted.values()] + [node.future for node in self.merges.values()]
-        futures += [node.future for node in self.ready]
+        futures = [item.result for item in self.submitted.values()] + self.tree.futures()
         self.submitted.clear()
-        self.merges.clear()
-        self.ready.clear()
         self.watch.clear()
         if futures:
             try:
@@ -413,42 +324,44 @@ class _Run:
         return _size(unit.pieces[0].path)
 
     def _submit(self, unit: _Unit) -> None:
-        client, options = self.client, self.options
-        keep: list[Future] = []
-        shipped_bytes = 0
-        if unit.paths:
-            shipped = None
-            if self.session.ship_bytes:
-                payload = _ship_files(unit.paths)
-                shipped_bytes = sum(len(item.data) for item in payload)
-                shipped = self._scatter(payload)
-                keep.append(shipped)
-            result = client.submit(count_task, unit.paths, options, shipped, self.cwd, pure=False)
-            keys = {result.key}
-        else:
-            pieces = []
-            size = None
-            for piece in unit.pieces:
-                shipped_piece = None
-                if self.session.ship_bytes:
-                    payload_piece, size = _ship_piece(piece)
-                    shipped_bytes += len(payload_piece.data)
-                    shipped_piece = self._scatter(payload_piece)
-                    keep.append(shipped_piece)
-                future = client.submit(piece_task, piece, options, shipped_piece, self.cwd, pure=False)
-                pieces.append(future)
-                progress = client.submit(status_task, future, True, pure=False)
-                self.progress.add(progress.key)
-                self.watch.add(progress)
-            keep += pieces
-            assemble: Any = assemble_task  # a result, or tasks to count again: status_task tells which
-            result = client.submit(assemble, unit.pieces, pieces, options, size, self.cwd, pure=False)
-            keys = {result.key, *(future.key for future in pieces)}
-        status = client.submit(status_task, result, bool(unit.paths), pure=False)
-        keys.add(status.key)
-        self.in_flight += shipped_bytes
-        self.submitted[status.key] = _Submitted(unit, result, frozenset(map(str, keys)), shipped_bytes, keep)
+        """Submit a unit, and the task that tells its status."""
+        submitted = self._submit_batch(unit) if unit.paths else self._submit_pieces(unit)
+        status = self.client.submit(cluster_tasks.status_task, submitted.result, bool(unit.paths), pure=False)
+        self.in_flight += submitted.shipped_bytes
+        self.submitted[status.key] = dataclasses.replace(submitted, keys=submitted.keys | {str(status.key)})
         self.watch.add(status)
+
+    def _submit_batch(self, unit: _Unit) -> _Submitted:
+        """A batch of whole files as one task (with their bytes, when they are shipped)."""
+        shipped, shipped_bytes, keep = None, 0, []
+        if self.session.ship_bytes:
+            payload = cluster_tasks.ship_files(unit.paths)
+            shipped_bytes = sum(len(item.data) for item in payload)
+            shipped = self._scatter(payload)
+            keep.append(shipped)
+        result = self.client.submit(cluster_tasks.count_task, unit.paths, self.options, shipped, self.cwd, pure=False)
+        return _Submitted(unit, result, frozenset({str(result.key)}), shipped_bytes, keep)
+
+    def _submit_pieces(self, unit: _Unit) -> _Submitted:
+        """A cut file: a task per piece (each with a status, for the bar), and their assembly."""
+        client = self.client
+        pieces, keep, shipped_bytes, size = [], [], 0, None
+        for piece in unit.pieces:
+            shipped_piece = None
+            if self.session.ship_bytes:
+                payload_piece, size = cluster_tasks.ship_piece(piece)
+                shipped_bytes += len(payload_piece.data)
+                shipped_piece = self._scatter(payload_piece)
+                keep.append(shipped_piece)
+            future = client.submit(cluster_tasks.piece_task, piece, self.options, shipped_piece, self.cwd, pure=False)
+            pieces.append(future)
+            progress = client.submit(cluster_tasks.status_task, future, True, pure=False)
+            self.progress.add(progress.key)
+            self.watch.add(progress)
+        assemble: Any = cluster_tasks.assemble_task  # a result, or tasks to count again: status_task tells which
+        result = client.submit(assemble, unit.pieces, pieces, self.options, size, self.cwd, pure=False)
+        keys = frozenset(map(str, {result.key, *(future.key for future in pieces)}))
+        return _Submitted(unit, result, keys, shipped_bytes, keep + pieces)
 
     def _scatter(self, payload: Any) -> Future:
         """Send shipped bytes to a worker; a worker that dies meanwhile is tried again."""
@@ -472,8 +385,8 @@ class _Run:
             if future.status == "finished":
                 self._show(future.result())
             return
-        if key in self.merges:
-            node = self.merges.pop(key)
+        if key in self.tree.merges:
+            node = self.tree.merges.pop(key)
             if future.status == "finished":
                 self._ready(node)
             else:
@@ -486,7 +399,7 @@ class _Run:
         if future.status != "finished":
             yield from self._lost([submitted.unit], self._error(future), submitted.keys)
             return
-        status: Status = future.result()
+        status: cluster_tasks.Status = future.result()
         self._show(status)
         if status[3] is not None:  # not UTF-8 after all: count again as the pieces say
             self.waiting.extendleft(reversed(_units(status[3])))
@@ -505,25 +418,12 @@ class _Run:
         self._check(error)
         return error
 
-    def _show(self, status: Status) -> None:
-        self.done[0] += status[0]
-        self.done[1] += status[1]
-        self.done[2] += status[2]
-        if self.on_progress:
-            self.on_progress((self.done[0], self.done[1], self.done[2]))
+    def _show(self, status: cluster_tasks.Status) -> None:
+        self.bar.add(status[0], status[1], status[2])
 
     def _ready(self, node: _Node | None = None) -> None:
-        """A result is in: merge results on the cluster FAN_IN at a time as they come, and
-        whatever is left once nothing else is under way."""
-        if node is not None:
-            self.ready.append(node)
-        while len(self.ready) >= FAN_IN or (
-            len(self.ready) > 1 and not (self.submitted or self.merges or self.waiting)
-        ):
-            group, self.ready = self.ready[:FAN_IN], self.ready[FAN_IN:]
-            merged = self.client.submit(merge_task, *(item.future for item in group), pure=False)
-            self.merges[merged.key] = _Node(merged, [unit for item in group for unit in item.units])
-            self.watch.add(merged)
+        """A result is in (or nothing else may come): merge what is due on the cluster."""
+        self.tree.merge(node, idle=not (self.submitted or self.waiting))
 
     def _lost(self, units: list[_Unit], error: BaseException | None, own: frozenset[str]) -> Iterator[BatchResult]:
         """Results that could not be had: count their units again, or give up on them.
@@ -531,21 +431,17 @@ class _Run:
         KilledWorker blamed on a unit's own task means its files kill workers: a batch is
         counted again file by file, a single file or a cut file is given up on at the second
         time. Anything else (a merge above it failed, shipped bytes lost with a worker) counts
-        the unit again as it was, at most MAX_TRIES times.
+        the unit again as it was; `plan.Retries` says when to give up.
         """
         killed = isinstance(error, KilledWorker) and str(error.task) in own
         if error is not None and not isinstance(error, KilledWorker):
-            raise error  # a bug in the counting code: as the engine does, let it be seen
+            raise error  # a bug in the counting code: as the pool does, let it be seen
         for unit in units:
-            if killed and len(unit.paths) > 1:
+            verdict = self.retries.lost(unit.files, killed)
+            if verdict is Verdict.SPLIT:
                 self.waiting.extendleft(_Unit(paths=(path,)) for path in reversed(unit.paths))
-                continue
-            if killed:
-                self.kills[unit] += 1
-            else:
-                self.tries[unit] += 1
-            if self.kills[unit] >= MAX_KILLS or self.tries[unit] >= MAX_TRIES:
-                yield BatchResult(Totals(), problems=tuple(Failed(path, engine.WORKER_DIED) for path in unit.files))
+            elif verdict is Verdict.GIVE_UP:
+                yield plan.give_up(unit.files)
             else:
                 self.waiting.appendleft(unit)
 

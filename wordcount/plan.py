@@ -1,0 +1,261 @@
+"""Planning the work, for either backend: batches, pieces of large files, their assembly, and
+the one policy for work lost with a worker.
+
+The parent cuts the files into batches of similar work (largest files first, so that one big
+file does not finish last), and every large file into pieces counted in parallel. Whoever
+collects the pieces of a file (the pool's parent, or a task on the cluster) puts them together
+with `Assembly`. Work lost with a worker that died is counted again, or given up on, as
+`Retries` says. Nothing here runs anything.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from wordcount import count, decode
+from wordcount.audit import Audit
+from wordcount.batch import BatchParts
+from wordcount.count import CountOptions, replan
+from wordcount.results import STDIN, BatchResult, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
+
+# A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
+SERIAL_BELOW = 2 * 1024 * 1024
+# What opening, reading and reporting one small file costs, in bytes of counting.
+FILE_COST = 4096
+MIN_BATCH_BYTES = 256 * 1024
+MAX_BATCH_BYTES = 16 * 1024 * 1024
+MAX_BATCH_FILES = 2048
+# A file this large is cut into pieces counted in parallel, of about PIECE_BYTES each.
+SPLIT_BYTES = 32 * 1024 * 1024
+MIN_PIECE_BYTES = 8 * 1024 * 1024
+MAX_PIECE_BYTES = 64 * 1024 * 1024
+
+WORKER_DIED = "worker died while counting this file"
+
+Task = tuple[str, ...] | Piece  # a batch of whole files, or a piece of one large file
+
+
+def split_stdin(entries: Sequence[FileEntry]) -> tuple[bool, list[FileEntry]]:
+    """Whether standard input (`-`) is among `entries`, and the files apart from it: only the
+    parent can read standard input, so it is counted there, apart from the plan."""
+    files = [entry for entry in entries if entry.path != STDIN]
+    return len(files) < len(entries), files
+
+
+def work(entries: Sequence[FileEntry]) -> int:
+    """How much counting `entries` take, in bytes (a small file costs more than its size)."""
+    return sum(entry.size + FILE_COST for entry in entries)
+
+
+def _size(entry: FileEntry) -> int:
+    return entry.size
+
+
+def make_batches(entries: Sequence[FileEntry], jobs: int) -> list[tuple[str, ...]]:
+    """Cut files into batches of similar work, largest files first.
+
+    Enough batches that every worker stays busy to the end, few enough that the results
+    the parent merges stay few.
+    """
+    ordered = sorted(entries, key=_size, reverse=True)  # stable: equal sizes keep the walk's order
+    target = min(MAX_BATCH_BYTES, max(MIN_BATCH_BYTES, work(ordered) // (jobs * 8)))
+    batches: list[tuple[str, ...]] = []
+    batch: list[str] = []
+    weight = 0
+    for entry in ordered:
+        batch.append(entry.path)
+        weight += entry.size + FILE_COST
+        if weight >= target or len(batch) >= MAX_BATCH_FILES:
+            batches.append(tuple(batch))
+            batch, weight = [], 0
+    if batch:
+        batches.append(tuple(batch))
+    return batches
+
+
+def plan_pieces(path: str, size: int, plan: decode.Plan, jobs: int) -> list[Piece] | None:
+    """Nominal byte ranges of a large file in an encoding that can be cut, else None."""
+    if plan.binary or decode.cut_marks(plan.codec) is None:
+        return None
+    piece = min(MAX_PIECE_BYTES, max(MIN_PIECE_BYTES, size // (jobs * 4)))
+    starts = list(range(0, size, piece))
+    return [
+        Piece(path, index, start, starts[index + 1] if index + 1 < len(starts) else None, plan)
+        for index, start in enumerate(starts)
+    ]
+
+
+def make_tasks(entries: Sequence[FileEntry], jobs: int, options: CountOptions) -> list[Task]:
+    """Pieces of every large file (so that one big file cannot serialise the run), then batches.
+
+    A file is planned from the same first block a worker counting it whole would read, so that
+    it is read the same way whatever the number of jobs. A file searched for forbidden words is
+    not cut: one reader gives exact line numbers. Nor is a file counted as GNU wc counts it
+    (`options.wc`): pieces are planned for the text the file decodes to.
+    """
+    audit = options.audit
+    pieces: list[Task] = []
+    whole: list[FileEntry] = []
+    for entry in entries:
+        cut = None
+        if jobs > 1 and entry.size >= SPLIT_BYTES and not options.wc and not (audit and audit.searches(entry.path)):
+            try:
+                with open(entry.path, "rb") as stream:
+                    head = stream.read(max(count.BLOCK_BYTES, 4))
+                    plan = decode.plan(head, options.encoding_for(entry.path))
+                    cut = plan_pieces(entry.path, entry.size, plan, jobs)
+            except OSError:
+                cut = None  # counted whole: the worker reports the error
+        if cut:
+            pieces.extend(cut)
+        else:
+            whole.append(entry)
+    return pieces + list(make_batches(whole, jobs))
+
+
+def files_of(task: Task) -> tuple[str, ...]:
+    """The files a task counts (a piece: its file)."""
+    return (task.path,) if isinstance(task, Piece) else task
+
+
+def give_up(files: Sequence[str]) -> BatchResult:
+    """The result for files whose counting keeps killing workers: each one an error."""
+    return BatchResult(Totals(), problems=tuple(Failed(path, WORKER_DIED) for path in files))
+
+
+@dataclass(frozen=True, slots=True)
+class Recut:
+    """A cut file's pieces found it is not UTF-8 after all: the tasks that count it again."""
+
+    tasks: tuple[Task, ...]
+
+
+def _index(piece: PieceResult) -> int:
+    return piece.index
+
+
+class Assembly:
+    """Collects the pieces of cut files and gives each whole file's result once all are in."""
+
+    def __init__(self, tasks: Sequence[Task], per_file: bool, audit: Audit | None = None,
+                 file_words: bool = False, sizes: Mapping[str, int] | None = None, cwd: str = "") -> None:
+        self.per_file = per_file
+        self.sizes = sizes or {}  # files' sizes as whoever read them saw them; else the file is asked
+        self.cwd = cwd  # what relative paths are relative to ("": here), as in count.count_batch
+        self.audit = audit
+        self.file_words = file_words
+        self.waiting: dict[str, list[PieceResult]] = {}
+        self.expected: dict[str, list[Piece]] = {}
+        self.add_tasks(tasks)
+
+    def add_tasks(self, tasks: Sequence[Task]) -> None:
+        """Expect the pieces among `tasks`."""
+        for task in tasks:
+            if isinstance(task, Piece):
+                self.expected.setdefault(task.path, []).append(task)
+                self.waiting.setdefault(task.path, [])
+
+    def drop(self, path: str) -> None:
+        """Forget a file given up on; its pieces still on their way are ignored."""
+        self.waiting.pop(path, None)
+        self.expected.pop(path, None)
+
+    def add(self, result: PieceResult) -> BatchResult | Recut | None:
+        """Take one piece: the file's result when it was the last, the tasks that count it
+        again when it must be, or None while pieces are missing."""
+        got = self.waiting.get(result.path)
+        if got is None:
+            return None
+        got.append(result)
+        pieces = self.expected[result.path]
+        if len(got) < len(pieces):
+            return None
+        del self.waiting[result.path], self.expected[result.path]
+        if failed := next((piece.error for piece in got if piece.error), None):
+            return BatchResult(Totals(), problems=(Failed(result.path, failed),))
+        # The first piece that is not UTF-8 holds the file's first byte that is not: its sample
+        # is the one a count of the whole file takes.
+        first = min((piece for piece in got if piece.sample is not None), key=_index, default=None)
+        if first is not None and first.sample is not None:
+            return self._recut(pieces, first.sample)
+        return self._whole(result.path, pieces[0].plan, got)
+
+    def _recut(self, pieces: list[Piece], sample: bytes) -> Recut:
+        """Every piece is void: cut the file again for the codec found, or count it whole."""
+        plan = replan(pieces[0].plan, sample)
+        again: list[Task] = [(pieces[0].path,)]
+        if decode.cut_marks(plan.codec) is not None:
+            again = [dataclasses.replace(piece, plan=plan) for piece in pieces]
+        self.add_tasks(again)
+        return Recut(tuple(again))
+
+    def _whole(self, path: str, plan: decode.Plan, got: list[PieceResult]) -> BatchResult:
+        """The result of a file all of whose pieces are in."""
+        totals = Totals()
+        words: Counter[bytes] = Counter()
+        for piece in got:
+            totals += piece.totals
+            words.update(piece.words)
+        try:
+            size = self.sizes.get(path)
+            if size is None:
+                size = os.stat(os.path.join(self.cwd, path)).st_size
+            changed = size != totals.bytes  # as count_stream does
+        except OSError:
+            changed = True
+        row = FileCounts(
+            path, totals.lines, totals.words, totals.chars, totals.bytes,
+            plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed,
+            cjk_chars=totals.cjk_chars, bom=any(piece.bom for piece in got), confidence=plan.confidence,
+        )
+        parts = BatchParts(self.per_file, self.audit, self.cwd)
+        parts.add(row, words if self.file_words else None)
+        return parts.result(words)
+
+
+class Verdict(Enum):
+    """What to do with work lost with a worker."""
+
+    AGAIN = "count it again as it was"
+    SPLIT = "count its files again one by one, to find the one that kills"
+    GIVE_UP = "report its files as errors"
+
+
+class Retries:
+    """The one policy, for the pool and the cluster alike, on work lost with a worker.
+
+    A batch of several files whose count killed its worker is counted again file by file, to
+    find the file that kills. A single file, or a cut file, whose count killed a worker KILLS
+    times is given up on (its files reported as errors, WORKER_DIED). Work lost for another
+    reason (a merge above it failed, shipped bytes lost with a worker) is counted again as it
+    was, and given up on after TRIES losses. A local run that needs more than ROUNDS fresh
+    pools has something killing every worker, and gives up on what is left.
+    """
+
+    KILLS = 2
+    TRIES = 4
+    ROUNDS = 8
+
+    def __init__(self) -> None:
+        self.kills: Counter[tuple[str, ...]] = Counter()
+        self.tries: Counter[tuple[str, ...]] = Counter()
+        self.rounds = 0
+
+    def lost(self, files: tuple[str, ...], killed: bool) -> Verdict:
+        """The verdict on work counting `files`, lost now; `killed`: its own count killed a worker."""
+        if killed and len(files) > 1:
+            return Verdict.SPLIT
+        (self.kills if killed else self.tries)[files] += 1
+        if self.kills[files] >= self.KILLS or self.tries[files] >= self.TRIES:
+            return Verdict.GIVE_UP
+        return Verdict.AGAIN
+
+    def new_round(self) -> bool:
+        """Whether the run may go on after losing its workers once more."""
+        self.rounds += 1
+        return self.rounds <= self.ROUNDS

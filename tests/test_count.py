@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from conftest import WC_SPACES, reference_counts, reference_words
 from wordcount import count, decode
 from wordcount.count import CountOptions, NoProgress, count_batch, count_stream
-from wordcount.report import Summary
+from wordcount.summary import Summary
 from wordcount.results import BatchResult, FileCounts, Skipped, Totals
 
 # Text that exercises the word rule: every kind of whitespace, CJK, combining marks, controls.

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 from wordcount import __version__
 from wordcount.count import CountOptions, pack_table, unpack_table, unpack_words
-from wordcount.report import ranking
+from wordcount.summary import ranking
 from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 
 FILENAME = "wordcount-cache.sqlite3"

@@ -56,44 +56,46 @@ class WordMode(str, Enum):
 
 @dataclass(frozen=True)
 class Flags:
-    """The command line's values as parsed (config file defaults included), before any is derived."""
+    """The command line's values as parsed (config file values included), before any is derived.
 
-    paths: list[str] | None = None
-    jobs: int | None = None
-    top: int = 10
-    words: WordMode = WordMode.whitespace
-    ignore_case: bool = False
-    nfkc: bool = False
-    min_length: int = 0
-    stopwords: list[str] | None = None
-    per_file: bool = False
-    output_format: Format = Format.table
-    output: str | None = None
-    encoding: list[str] | None = None
-    progress: ProgressMode = ProgressMode.auto
-    use_cache: bool = False
-    cache_dir: str | None = None
-    log_interval: float = 30
-    quiet: bool = False
-    hidden: bool = False
-    no_ignore: bool = False
-    no_require_git: bool = False
-    exclude: list[str] | None = None
-    max_depth: int | None = None
-    follow_links: bool = False
-    max_filesize: int | None = None
-    max_words: int | None = None
-    min_words: int | None = None
-    max_total_words: int | None = None
-    forbid: list[str] | None = None
-    forbid_ignore_case: bool = False
-    require_encoding: str | None = None
-    no_bom: bool = False
-    fail_on: list[FailOn] | None = None
-    scheduler: str | None = None
-    scheduler_file: str | None = None
-    ship_bytes: bool = False
-    connect_timeout: float = 10
+    No defaults here: the Typer signature is the one place that says them."""
+
+    paths: list[str] | None
+    jobs: int | None
+    top: int
+    words: WordMode
+    ignore_case: bool
+    nfkc: bool
+    min_length: int
+    stopwords: list[str] | None
+    per_file: bool
+    output_format: Format
+    output: str | None
+    encoding: list[str] | None
+    progress: ProgressMode
+    use_cache: bool
+    cache_dir: str | None
+    log_interval: float
+    quiet: bool
+    hidden: bool
+    no_ignore: bool
+    no_require_git: bool
+    exclude: list[str] | None
+    max_depth: int | None
+    follow_links: bool
+    max_filesize: int | None
+    max_words: int | None
+    min_words: int | None
+    max_total_words: int | None
+    forbid: list[str] | None
+    forbid_ignore_case: bool
+    require_encoding: str | None
+    no_bom: bool
+    fail_on: list[FailOn] | None
+    scheduler: str | None
+    scheduler_file: str | None
+    ship_bytes: bool
+    connect_timeout: float
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import random
 import pytest
 
 from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, run_process
-from wordcount import __version__, atomic, cli, plan, pool
+from wordcount import __version__, atomic, cli, pool
 
 # The true encoding of every text file in the sample corpus, and the name the report gives it.
 SAMPLE_TEXTS = {

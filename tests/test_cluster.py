@@ -422,7 +422,8 @@ def test_merging_on_the_cluster_in_any_grouping_gives_the_same_report(cluster_mo
     from hypothesis import strategies as st
 
     from test_merge import batches, merged
-    from wordcount.report import Summary, render_json, render_table
+    from wordcount.render import render_json, render_table
+    from wordcount.summary import Summary
 
     @settings(max_examples=150, deadline=None)
     @given(batches(), st.randoms(use_true_random=False), st.integers(1, 5))

@@ -19,7 +19,7 @@ from conftest import WC_SPACES, reference_counts, reference_words
 from wordcount import count, decode, tally
 from wordcount.batch import count_batch
 from wordcount.count import CountOptions, NoProgress, count_stream
-from wordcount.report import Summary
+from wordcount.summary import Summary
 from wordcount.results import BatchResult, FileCounts, Skipped, Totals
 
 # Text that exercises the word rule: every kind of whitespace, CJK, combining marks, controls.

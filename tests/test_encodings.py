@@ -545,7 +545,7 @@ def test_workers_import_pathspec_only_for_rules(tmp_path: pathlib.Path) -> None:
     (tmp_path / "t.txt").write_text("plain words\n")
     code = (
         "import sys\n"
-        "from wordcount.cli import parse_encodings\n"
+        "from wordcount.settings import parse_encodings\n"
         "from wordcount.count import CountOptions, NoProgress, count_file\n"
         "rules, fallback = parse_encodings(['cp1252'])\n"
         f"count_file({str(tmp_path / 't.txt')!r}, CountOptions(encoding=fallback), None, NoProgress())\n"

@@ -178,7 +178,7 @@ def test_odd_output_names_are_usage_errors_before_counting(tmp_path: pathlib.Pat
     monkeypatch.chdir(tmp_path)
     (tmp_path / "t.txt").write_text("a b\n")
     counted: list[object] = []
-    monkeypatch.setattr("wordcount.cli._run", lambda *args: counted.append(args))
+    monkeypatch.setattr("wordcount.pipeline.run", lambda *args: counted.append(args))
     result = invoke("-j", "1", "-o", value, "t.txt")
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("wordcount: --output: cannot write the report: ") and message in result.stderr
@@ -257,7 +257,7 @@ def test_count_nouns_agree_with_their_numbers(tmp_path: pathlib.Path) -> None:
 
 
 def test_the_log_line_says_file_and_word_as_the_numbers_need(tmp_path: pathlib.Path) -> None:
-    from wordcount.cli import ProgressLog
+    from wordcount.progress import ProgressLog
 
     log = ProgressLog(1, 2048, 30, clock=lambda: 10.0)
     log((1, 1024, 1))
@@ -268,7 +268,7 @@ def test_the_bar_says_kib_mib_gib_as_the_log_does(monkeypatch: pytest.MonkeyPatc
     """tqdm with unit_divisor=1024 showed MiB values as `MB` and `MB/s`; the log says MiB."""
     import io
 
-    from wordcount.cli import ProgressBar
+    from wordcount.progress import ProgressBar
 
     screen = io.StringIO()
     monkeypatch.setattr("sys.stderr", screen)

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 
 from conftest import invoke, run_process
-from wordcount import __version__, audit, cli, plan, pool
+from wordcount import __version__, audit, output, plan, pool
 
 RULES = ["--forbid", "TODO", "--forbid", "re:TODO\\s+now", "--forbid", "re:100%", "--max-words", "6",
          "--max-total-words", "15", "--no-bom"]
@@ -265,7 +265,7 @@ def test_json_report_always_has_left_out_counts(project: pathlib.Path) -> None:
 def test_jsonl_records_are_written_as_batches_arrive(project: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each batch's records reach stdout before the next batch is counted, not at the end."""
     events: list[str] = []
-    real_run, real_write = pool.run, cli._write_stdout
+    real_run, real_write = pool.run, output.write_stdout
 
     def run(*args: Any, **kwargs: Any) -> Iterator[Any]:
         for batch in real_run(*args, **kwargs):
@@ -277,7 +277,7 @@ def test_jsonl_records_are_written_as_batches_arrive(project: pathlib.Path, monk
         real_write(text, *how)
 
     monkeypatch.setattr(pool, "run", run)
-    monkeypatch.setattr(cli, "_write_stdout", write)
+    monkeypatch.setattr(output, "write_stdout", write)
     monkeypatch.setattr(plan, "MAX_BATCH_FILES", 1)
     invoke(".", "--format", "jsonl", "-j", "1")
     counted = [event for event in events if event != "batch 0"]  # the final flush has no file

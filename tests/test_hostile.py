@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, invoke, invoke_json, repo_env
-from wordcount import audit, cli, count, plan, pool
+from wordcount import audit, count, pipeline, plan, pool
 from wordcount.count import CountOptions
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import CHANGED_WHILE_READ, Failed, FileEntry
@@ -120,7 +120,7 @@ def test_file_deleted_between_walk_and_count_is_reported(
         os.unlink(victim)
         yield from found
 
-    monkeypatch.setattr(cli, "discover", walk_then_delete)
+    monkeypatch.setattr(pipeline, "discover", walk_then_delete)
     result = invoke(str(tmp_path / "tree"), "--format", "json", "-j", "1")
     assert result.exit_code == 3, result.output
     report = json.loads(result.stdout)

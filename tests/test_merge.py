@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from conftest import invoke
 from wordcount import decode, plan
-from wordcount.report import Summary, render_csv, render_json, render_table
+from wordcount.render import render_csv, render_json, render_table
+from wordcount.summary import Summary
 from wordcount.results import BatchResult, Failed, FileCounts, Piece, PieceResult, Skipped, Totals
 
 words = st.dictionaries(st.sampled_from([b"a", b"b", b"c", "\u00e9t\u00e9".encode(), "\u4e2d".encode(), b"x" * 5]),

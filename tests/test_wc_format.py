@@ -21,8 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordcount import count, report, tally
+from wordcount import count, render, tally
 from wordcount.results import FileCounts
+from wordcount.summary import Summary
 
 from conftest import invoke, repo_env
 
@@ -178,10 +179,10 @@ def test_widths_come_from_the_regular_files_only() -> None:
     """A pipe among the inputs makes every column at least 7 wide; its bytes do not count
     towards the width, as wc never knew them before reading."""
     rows = [FileCounts("a", 1, 1, 2, 2, "utf-8"), FileCounts("/dev/fd/63", 9, 9, 123456789, 123456789, "utf-8", regular=False)]
-    summary = report.Summary(per_file=True)
+    summary = Summary(per_file=True)
     for row in rows:
         summary.add(row)
-    lines = report.render_wc(summary).splitlines()
+    lines = render.render_wc(summary).splitlines()
     assert lines[0] == "      9       9 123456789 /dev/fd/63"
     assert lines[1] == "      1       1       2 a"
 
@@ -199,7 +200,7 @@ def test_names_are_quoted_as_wc_quotes_them(tmp_path: pathlib.Path, name: bytes)
     with open(path, "wb") as handle:
         handle.write(b"x\n")
     expected = gnu_wc([path]).split(b" ", 3)[3]  # the name, after "1 1 2"
-    assert report.wc_name(os.fsdecode(path)).encode("utf-8", "surrogateescape") + b"\n" == expected
+    assert render.wc_name(os.fsdecode(path)).encode("utf-8", "surrogateescape") + b"\n" == expected
 
 
 # --------------------------------------------------------------------------- the rule

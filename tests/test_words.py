@@ -16,7 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, WC_SPACES, invoke, invoke_json
-from wordcount import cli
+from wordcount import settings as wordcount_settings
 from wordcount.tally import TextTally
 
 # The first article of the Universal Declaration of Human Rights, in the official Chinese and
@@ -120,7 +120,7 @@ def test_jieba_finds_chinese_words(tmp_path: pathlib.Path) -> None:
 
 
 def test_jieba_missing_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "jieba_available", lambda: False)
+    monkeypatch.setattr(wordcount_settings, "jieba_available", lambda: False)
     result = invoke(str(REPO / "fixtures" / "sample"), "--words", "jieba")
     assert result.exit_code == 2
     assert "pip install 'wordcount[zh]'" in result.stderr

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from wordcount import __version__
 from wordcount.count import CountOptions
 from wordcount.packing import pack_table, unpack_table, unpack_words
-from wordcount.report import ranking
+from wordcount.summary import ranking
 from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 
 FILENAME = "wordcount-cache.sqlite3"

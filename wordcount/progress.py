@@ -1,15 +1,22 @@
-"""Live progress: the one snapshot type every backend reports, and the running totals behind it.
+"""Live progress: the one snapshot type every backend reports, and what shows it on stderr.
 
 A backend reports progress as a `Snapshot` (files done, bytes read, words found) to an
-`OnProgress` callback: the bar or the log. The numbers only drive what people see while the
-run goes on; the merged results are the truth.
+`OnProgress` callback: a live bar, or heartbeat lines for logs, both closed when counting ends.
+The numbers only drive what people see while the run goes on; the merged results are the truth.
+Workers import this module for `Snapshot`: it imports only the standard library and
+`wording` at the top (tqdm only when a bar is drawn).
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from enum import Enum
+from typing import Any, NamedTuple
+
+from wordcount.wording import plural, say
 
 # How often, at most, live totals are passed on while they grow.
 POLL_SECONDS = 0.1
@@ -56,3 +63,120 @@ class Accumulator:
         """Pass on the totals now, with `live` ones not yet added (a pool's workers')."""
         if self.on_progress is not None:
             self.on_progress(self.total.plus(live))
+
+
+
+class ProgressMode(str, Enum):
+    auto = "auto"
+    bar = "bar"
+    log = "log"
+    none = "none"
+
+
+class ProgressBar:
+    """A tqdm bar on stderr fed with live totals: bytes as the bar, files and words beside it."""
+
+    def __init__(self, total_files: int, total_bytes: int) -> None:
+        import tqdm  # imported only when a bar is drawn: it costs start-up time
+
+        tqdm.tqdm.monitor_interval = 0  # no monitor thread, which forking workers would copy
+        self.total_files = total_files
+        try:
+            sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
+        except (OSError, ValueError):
+            sized = False
+        self.bar = _binary_units(tqdm.tqdm)(
+            total=total_bytes,
+            # tqdm's own sizes say MB for MiB: the sizes and the rate are written by _size, as in the log.
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {sizes} [{elapsed}<{remaining}, {speed}{postfix}]",
+            file=sys.stderr,
+            # A terminal that reports no size (a bare pty) would get no bar at all.
+            dynamic_ncols=sized,
+            ncols=None if sized else 100,
+            nrows=None if sized else 24,
+            leave=False,
+            desc="counting",
+        )
+
+    def __call__(self, snapshot: Snapshot) -> None:
+        files, nbytes, words = snapshot
+        self.bar.set_postfix_str(f"{files:,}/{plural(self.total_files, 'file')}, {plural(words, 'word')}", refresh=False)
+        self.bar.update(nbytes - self.bar.n)
+
+    def close(self) -> None:
+        self.bar.refresh()  # the last totals, even if they came within tqdm's minimum interval
+        self.bar.close()
+
+
+def _binary_units(base: Any) -> Any:
+    """A tqdm class whose bar can show `{sizes}` (done/total) and `{speed}` in KiB, MiB, GiB."""
+
+    class Bar(base):  # type: ignore[misc,valid-type]
+        @property
+        def format_dict(self) -> dict[str, Any]:
+            fields: dict[str, Any] = super().format_dict
+            elapsed = fields.get("elapsed") or 0
+            fields["sizes"] = f"{_size(fields['n'])}/{_size(fields['total'] or 0)}"
+            # The average since the start, as the log's rate.
+            fields["speed"] = f"{_size(fields['n'] / elapsed)}/s" if elapsed > 0 else "?/s"
+            return fields
+
+    return Bar
+
+
+class ProgressLog:
+    """Progress for unattended runs: a heartbeat line on stderr every `interval` seconds, with
+    files, bytes, words, the rate and the time left; one more when the run ends."""
+
+    def __init__(self, total_files: int, total_bytes: int, interval: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.total_files = total_files
+        self.total_bytes = total_bytes
+        self.interval = interval
+        self.clock = clock
+        self.start = clock()
+        self.due = self.start + interval
+        self.last = Snapshot()
+
+    def __call__(self, snapshot: Snapshot) -> None:
+        self.last = snapshot
+        now = self.clock()
+        if now >= self.due:
+            self.due = now + self.interval
+            say(self.line(now))
+
+    def line(self, now: float) -> str:
+        files, nbytes, words = self.last
+        elapsed = max(now - self.start, 1e-9)
+        rate = nbytes / elapsed
+        left = (self.total_bytes - nbytes) / rate if rate > 0 else None
+        eta = "?" if left is None else _duration(max(left, 0.0))
+        return (f"{files:,}/{plural(self.total_files, 'file')}, {_size(nbytes)}/{_size(self.total_bytes)}, "
+                f"{plural(words, 'word')}, "
+                f"{_size(rate)}/s, elapsed {_duration(elapsed)}, ETA {eta}")
+
+    def close(self) -> None:
+        say(self.line(self.clock()) + " (done)")
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if nbytes < 1024 or unit == "GiB":
+            return f"{nbytes:,.0f} {unit}" if unit == "B" else f"{nbytes:,.1f} {unit}"
+        nbytes /= 1024
+    raise AssertionError("unreachable")
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds + 0.5)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def start(mode: ProgressMode, total_files: int, total_bytes: int, log_interval: float
+          ) -> ProgressBar | ProgressLog | None:
+    """The progress `mode` (already resolved from auto) asks for, over this much work; None for none."""
+    if mode is ProgressMode.bar:
+        return ProgressBar(total_files, total_bytes)
+    if mode is ProgressMode.log:
+        return ProgressLog(total_files, total_bytes, log_interval)
+    return None

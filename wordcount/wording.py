@@ -1,6 +1,11 @@
-"""How counts are said in the table, the log and on stderr: the noun agrees with the number."""
+"""How things are said to people: nouns that agree with their numbers, text made printable, and
+one line on stderr. Standard library only: workers and the progress bar import it."""
 
 from __future__ import annotations
+
+import sys
+
+PROG = "wordcount"
 
 
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
@@ -8,3 +13,17 @@ def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
     `1 file`, `2 files`, `1,000 words`, `1 match` / `2 matches` (give the plural when it is not
     the noun plus 's')."""
     return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (newlines and tabs in file names) shown as escapes."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
+
+
+def say(message: str) -> None:
+    """A line for people, on stderr: one line, whatever the message holds (newlines and other
+    control characters, and bytes of names that are not UTF-8, are shown as escapes)."""
+    sys.stderr.write(f"{PROG}: {printable(message)}\n")
+    sys.stderr.flush()

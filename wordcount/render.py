@@ -1,4 +1,4 @@
-"""The parent's `Summary` (merging results, the exit code) and pure renderers of it.
+"""Pure renderers of a `Summary`, one per report format, and the lines shown to people.
 
 Renderers return text and never write: the command line decides where text goes. Every
 list is sorted, so the same input renders byte-identically whatever the number of workers.
@@ -7,173 +7,22 @@ list is sorted, so the same input renders byte-identically whatever the number o
 from __future__ import annotations
 
 import csv
-import heapq
 import io
 import json
 import os
-import unicodedata
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from enum import IntEnum
+from collections.abc import Callable, Iterable
 
 from wordcount import __version__
-from wordcount.audit import RULES, Audit
+from wordcount.audit import RULES
 from wordcount.decode import UNCERTAIN_BELOW
-from wordcount.results import (
-    STDIN,
-    BatchResult,
-    Changed,
-    Failed,
-    FileCounts,
-    LeftOut,
-    Skipped,
-    Totals,
-    Uncertain,
-    Violation,
-)
-from wordcount.tally import MAX_WORD_BYTES
-from wordcount.wording import plural
+from wordcount.results import STDIN, BatchResult, Failed, FileCounts, LeftOut, Skipped, Violation
+from wordcount.summary import Summary
+from wordcount.wcname import wc_name
+from wordcount.wording import plural, printable
 
 SCHEMA = 1
-
-
-class ExitCode(IntEnum):
-    """The exit codes wordcount promises (README, "Exit codes")."""
-
-    OK = 0
-    AUDIT_FAILED = 1
-    USAGE = 2
-    UNREADABLE = 3
-    INTERRUPTED = 130
-    TERMINATED = 143
-
-
-class Summary:
-    """Everything a run found, merged in the parent as results arrive."""
-
-    def __init__(self, top: int = 10, per_file: bool = False, cjk: bool = False, audit: Audit | None = None) -> None:
-        self.top_n = top
-        self.per_file = per_file
-        self.cjk = cjk  # words were counted with `--words cjk`: show how many were CJK characters
-        self.audit = audit
-        self.violations: list[Violation] = []  # those found in the workers
-        self.totals = Totals()
-        self.files: list[FileCounts] = []
-        self.skipped: dict[str, Skipped] = {}
-        self.errors: dict[str, Failed] = {}
-        self.warnings: dict[str, Changed] = {}
-        self.uncertain: dict[str, Uncertain] = {}
-        self.words: Counter[bytes] = Counter()
-        self.ranked: list[tuple[bytes, int]] | None = None  # the top words as a cache kept them
-        self.left_out = LeftOut()  # what the walk left out at the user's word (hidden, ignored, …)
-
-    def add(self, outcome: FileCounts | Skipped | Failed | Changed | Uncertain | LeftOut) -> None:
-        """Take in one file's outcome, a problem met while walking, a warning, a doubt, or
-        the counts of what the walk left out."""
-        if isinstance(outcome, LeftOut):
-            self.left_out += outcome
-        elif isinstance(outcome, FileCounts):
-            self.totals += outcome.totals
-            if self.per_file:
-                self.files.append(outcome)
-            if outcome.uncertain:
-                self.add(outcome.doubt())
-        elif isinstance(outcome, Uncertain):
-            self.uncertain.setdefault(outcome.path, outcome)
-        elif isinstance(outcome, Skipped):
-            self.skipped.setdefault(outcome.path, outcome)
-        elif isinstance(outcome, Changed):
-            self.warnings.setdefault(outcome.path, outcome)
-        else:
-            self.errors.setdefault(outcome.path, outcome)
-
-    def add_batch(self, batch: BatchResult) -> None:
-        """Merge one batch's result."""
-        self.totals += batch.totals
-        if self.per_file:
-            self.files.extend(batch.files)
-        for problem in batch.problems:
-            self.add(problem)
-        for warning in batch.warnings:
-            self.add(warning)
-        self.violations.extend(batch.violations)
-        for doubt in batch.uncertain:
-            self.add(doubt)
-        if batch.words:
-            self.words.update(batch.words)
-
-    @property
-    def exit_code(self) -> ExitCode:
-        """1 when an audit rule failed, else 3 when some input could not be read, else 0.
-
-        A failed rule wins over unreadable inputs: it is the answer the audit was asked for.
-        (`--fail-on errors` makes unreadable inputs failed rules, so they give 1 too.)
-        """
-        if self.sorted_violations():
-            return ExitCode.AUDIT_FAILED
-        return ExitCode.UNREADABLE if self.errors else ExitCode.OK
-
-    def top(self) -> list[tuple[str, int]]:
-        """The `top_n` most frequent words, ties broken by the word (code point order)."""
-        if self.ranked is not None and not self.words:
-            ranked = self.ranked[: self.top_n]
-        else:
-            ranked = ranking(self.words, self.top_n)
-        return [(word.decode("utf-8"), count) for word, count in ranked]
-
-    def sorted_files(self) -> list[FileCounts]:
-        return sorted(self.files, key=lambda row: row.path)
-
-    def sorted_skipped(self) -> list[Skipped]:
-        return [self.skipped[path] for path in sorted(self.skipped)]
-
-    def sorted_errors(self) -> list[Failed]:
-        return [self.errors[path] for path in sorted(self.errors)]
-
-    def sorted_warnings(self) -> list[Changed]:
-        return [self.warnings[path] for path in sorted(self.warnings)]
-
-    def sorted_uncertain(self) -> list[Uncertain]:
-        return [self.uncertain[path] for path in sorted(self.uncertain)]
-
-    def sorted_violations(self) -> list[Violation]:
-        """Every failed rule: those of the workers, `--fail-on` on what was not counted, and
-        `--max-total-words`; sorted by path, line, column and rule."""
-        found = list(self.violations)
-        if self.audit is not None:
-            problems: list[Skipped | Failed] = [*self.skipped.values(), *self.errors.values()]
-            for problem in problems:
-                if (violation := self.audit.check_problem(problem)) is not None:
-                    found.append(violation)
-            if (violation := self.audit.check_total(self.totals)) is not None:
-                found.append(violation)
-        found.sort(key=Violation.sort_key)
-        return found
-
-
-def ranking(words: Mapping[bytes, int], wanted: int) -> list[tuple[bytes, int]]:
-    """The `wanted` most frequent words (too long ones left out), ties broken by the word.
-
-    Only the words whose count reaches the N-th largest count are looked at closely, so
-    a vocabulary of millions costs one pass, not a sort.
-    """
-    if wanted <= 0 or not words:
-        return []
-    reach = wanted
-    while True:
-        cutoff = heapq.nlargest(reach, words.values())[-1] if reach < len(words) else 0
-        eligible = [
-            (word, count)
-            for word, count in words.items()
-            if count >= cutoff and len(word) <= MAX_WORD_BYTES
-        ]
-        if len(eligible) >= wanted or cutoff == 0:
-            break
-        reach *= 4  # too many of the most frequent were too long to be words
-    # UTF-8 byte order is code point order, so sorting the bytes sorts the words.
-    eligible.sort(key=lambda pair: (-pair[1], pair[0]))
-    return eligible[:wanted]
 
 
 def _file_row(row: FileCounts) -> dict[str, object]:
@@ -269,13 +118,6 @@ def render_csv(summary: Summary) -> str:
         writer.writerow(["word", "count"])
         writer.writerows(summary.top())
     return buffer.getvalue()
-
-
-def printable(text: str) -> str:
-    """`text` with control characters (newlines and tabs in file names) shown as escapes."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii") for char in text)
 
 
 def _columns(rows: Iterable[list[str]], left: int = 0) -> list[str]:
@@ -381,84 +223,6 @@ def render_wc(summary: Summary) -> str:
     if len(rows) > 1:
         lines.append(f"{total.lines:{width}} {total.words:{width}} {total.bytes:{width}} total")
     return "".join(line + "\n" for line in lines)
-
-
-# How GNU wc (coreutils 8.x to 9.11) writes a name holding a newline: gnulib's quotearg in its
-# shell-escape style, in a UTF-8 locale.
-_SHELL_ESCAPES = {0x07: "a", 0x08: "b", 0x09: "t", 0x0A: "n", 0x0B: "v", 0x0C: "f", 0x0D: "r"}
-_WC_UNPRINTABLE = frozenset({"Cc", "Zl", "Zp", "Cn", "Cs"})  # not glibc's iswprint
-
-
-def wc_name(path: str) -> str:
-    """A file name as GNU wc prints it after its counts: as it is, unless it holds a newline;
-    then quoted for a POSIX shell, as `'a'$'\\n''b'`: unprintable characters and bytes that
-    are not UTF-8 as `$'…'` escapes (`\\n`, `\\t`, octal `\\377`), a quote as `'\\''`.
-
-    `path` is a name as `os.fsdecode` gives it; the result holds undecodable bytes the same way.
-    """
-    raw = os.fsencode(path)
-    if b"\n" not in raw:
-        return path
-    quoted, escaping = _shell_escape(raw, False)
-    if b"'" in raw:
-        # gnulib's quotearg (as in coreutils 9.1) scans a name with a quote once, then quotes it
-        # again starting in the `$'…'` state the scan ended in: mirrored, quirks and all.
-        quoted, _ = _shell_escape(raw, escaping)
-    return quoted
-
-
-def _shell_escape(raw: bytes, escaping: bool) -> tuple[str, bool]:
-    """`raw` in gnulib's shell-escape-always quoting style, starting inside a `$'…'` part if
-    `escaping`; and whether it ended inside one."""
-    out = ["'"]
-
-    def escape(text: str) -> None:
-        nonlocal escaping
-        if not escaping:
-            out.append("'$'")
-            escaping = True
-        out.append(text)
-
-    def plain(text: str) -> None:
-        nonlocal escaping
-        if escaping:
-            out.append("''")
-            escaping = False
-        out.append(text)
-
-    index = 0
-    while index < len(raw):
-        byte = raw[index]
-        if byte in _SHELL_ESCAPES:
-            escape("\\" + _SHELL_ESCAPES[byte])
-        elif byte == 0x27:  # '
-            out.append("'\\''")
-            escaping = False
-        elif 0x20 <= byte < 0x7F:
-            plain(chr(byte))
-        else:
-            char, size = _utf8_char(raw, index)
-            if char is not None and unicodedata.category(char) not in _WC_UNPRINTABLE:
-                plain(char)
-            else:
-                escape("".join(f"\\{part:03o}" for part in raw[index : index + size]))
-            index += size
-            continue
-        index += 1
-    out.append("'")
-    return "".join(out), escaping
-
-
-def _utf8_char(data: bytes, index: int) -> tuple[str | None, int]:
-    """The UTF-8 character at `index` and its length in bytes, or (None, 1) for a byte that does
-    not begin one."""
-    for size in (1, 2, 3, 4):
-        try:
-            return data[index : index + size].decode("utf-8"), size
-        except UnicodeDecodeError as error:
-            if error.reason != "unexpected end of data" or index + size >= len(data):
-                return None, 1
-    return None, 1
 
 
 def _escape_data(text: str) -> str:
@@ -587,7 +351,7 @@ def render_jsonl(summary: Summary) -> str:
     return json.dumps({"type": "summary", **_document(summary, files=False)}, ensure_ascii=False) + "\n"
 
 
-RENDERERS = {
+RENDERERS: dict[str, Callable[[Summary], str]] = {
     "table": render_table,
     "json": render_json,
     "csv": render_csv,

@@ -1,0 +1,171 @@
+"""A run, stage by stage: discover → cache lookup → backend → summary → cache commit → report.
+
+The backend is a `backend.Backend`: `run(entries, options, on_progress)` yields `BatchResult`s;
+how it schedules the work (a local pool, a Dask cluster) is its own business.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from wordcount import pool, progress
+from wordcount.backend import Backend
+from wordcount.count import CountOptions
+from wordcount.discover import discover
+from wordcount.output import Records, write_report
+from wordcount.wording import say
+from wordcount.render import RENDERERS, jsonl_batch, jsonl_records
+from wordcount.results import BatchResult, Failed, FileCounts, FileEntry, LeftOut, Skipped, Violation
+from wordcount.settings import Settings
+from wordcount.summary import Summary
+
+OnRecords = Callable[[str], object]  # jsonl: each file's record as it is merged
+
+
+@contextlib.contextmanager
+def backend(settings: Settings) -> Iterator[Backend]:
+    """The backend the settings ask for, connected (a cluster) for as long as the run lasts."""
+    if settings.how.cluster is None:
+        # Where worker processes cannot be started, the pool counts here and says so, once.
+        yield pool.LocalBackend(settings.how.jobs, None if settings.output.quiet else say)
+        return
+    from wordcount import cluster  # Dask only when a cluster is asked for
+
+    session = cluster.connect(settings.how.cluster)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@dataclass
+class Found:
+    """What the walk found: the files to count, and every other outcome (skipped, failed, left out)."""
+
+    entries: list[FileEntry] = field(default_factory=list)
+    others: list[Skipped | Failed | LeftOut] = field(default_factory=list)
+
+
+@dataclass
+class Stored:
+    """What the run gives back for a cache to store."""
+
+    counted: list[FileCounts | Skipped] = field(default_factory=list)
+    packed: dict[str, bytes] = field(default_factory=dict)
+    file_violations: dict[str, list[Violation]] = field(default_factory=dict)
+
+
+def run(settings: Settings) -> Summary:
+    """Count what the settings say, write the report, and return the summary (for the exit code)."""
+    records = Records(held=settings.output.output is not None) if settings.output.streams_records else None
+    with backend(settings) as counter:
+        summary = count_all(settings, counter, records)
+    text = RENDERERS[settings.output.format.value](summary)
+    write_report((records.text() if records else "") + text, settings.output.output, settings.output.name_errors)
+    return summary
+
+
+def count_all(settings: Settings, counter: Backend, on_records: OnRecords | None = None) -> Summary:
+    """Discover, count and merge: the whole run short of rendering. With a cache, the files
+    unchanged since the last run take their counts from it, and the rest are counted and stored."""
+    found = walk(settings, on_records)
+    store = open_cache(settings)
+    if store is None:
+        summary = new_summary(settings, found)
+        count(found.entries, summary, settings.count, counter, settings, on_records)
+        return summary
+    try:
+        return _count_with_cache(settings, counter, found, store, on_records)
+    finally:
+        store.close()
+
+
+def walk(settings: Settings, on_records: OnRecords | None) -> Found:
+    """The files to count, and the other outcomes of the walk (records streamed for problems)."""
+    found = Found()
+    for item in discover(settings.roots, settings.walk):
+        if isinstance(item, FileEntry):
+            found.entries.append(item)
+            continue
+        found.others.append(item)
+        if not isinstance(item, LeftOut) and on_records is not None:
+            on_records(jsonl_records([item]))
+    return found
+
+
+def new_summary(settings: Settings, found: Found, ranked: Sequence[tuple[bytes, int]] | None = None) -> Summary:
+    """An empty summary shaped by the settings, holding what the walk found beside files to count.
+
+    `ranked`: the top words as a cache kept them, when it has every file."""
+    summary = Summary(top=settings.output.top, per_file=settings.output.file_rows,
+                      cjk=settings.count.words == "cjk", audit=settings.count.audit, ranked=ranked)
+    for item in found.others:
+        summary.add(item)
+    return summary
+
+
+def open_cache(settings: Settings) -> Any:
+    """The run's cache (a `cache.Cache`), or None without one or when it cannot be opened."""
+    if settings.how.cache_folder is None:
+        return None
+    from wordcount import cache  # sqlite3 only when a cache is asked for
+
+    try:
+        store = cache.Cache(settings.how.cache_folder, settings.count, settings.cache_scope())
+    except cache.CacheError as error:
+        if not settings.output.quiet:
+            say(f"{error}; counting without it")
+        return None
+    if store.warning and not settings.output.quiet:
+        say(store.warning)
+    return store
+
+
+def _count_with_cache(settings: Settings, counter: Backend, found: Found, store: Any,
+                      on_records: OnRecords | None) -> Summary:
+    """Take the unchanged files' counts from the cache, count the rest, and store the run."""
+    stored = Stored()
+    lookup = store.split(found.entries)
+    ranked = store.ranked(lookup, settings.output.top) if settings.count.frequencies else None
+    summary = new_summary(settings, found, ranked)
+    for row in lookup.hits:
+        summary.add(row)  # a FileCounts brings its `uncertain` entry along
+    summary.violations.extend(lookup.violations)
+    if on_records is not None and lookup.hits:
+        on_records(jsonl_records(sorted(lookup.hits, key=lambda row: row.path)))
+    if settings.count.frequencies and ranked is None:
+        summary.words.update(store.words(lookup))
+    count(list(lookup.misses), summary, settings.cache_counting(), counter, settings, on_records, stored)
+    store.save(lookup, stored.counted, stored.packed, stored.file_violations, summary.words)
+    return summary
+
+
+def count(entries: list[FileEntry], summary: Summary, options: CountOptions, counter: Backend,
+          settings: Settings, on_records: OnRecords | None, stored: Stored | None = None) -> None:
+    """Count `entries` into `summary`, with progress; into `stored`, what a cache keeps of each
+    file (its row, packed frequencies and violations)."""
+    bar = progress.start(settings.how.progress, len(entries), sum(entry.size for entry in entries),
+                         settings.how.log_interval)
+    try:
+        for batch in counter.run(entries, options, bar):
+            summary.add_batch(batch)
+            if on_records is not None and (batch.files or batch.problems):
+                on_records(jsonl_batch(batch))
+            if stored is not None:
+                _keep(batch, stored)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _keep(batch: BatchResult, stored: Stored) -> None:
+    """What a cache stores of a batch: rows (binary files too), packed words, violations by file."""
+    stored.counted.extend(batch.files)
+    stored.counted.extend(item for item in batch.problems if isinstance(item, Skipped) and item.reason == "binary")
+    stored.packed.update(batch.file_words)
+    for violation in batch.violations:
+        if violation.path is not None:
+            stored.file_violations.setdefault(violation.path, []).append(violation)

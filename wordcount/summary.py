@@ -1,0 +1,158 @@
+"""The parent's `Summary` of a run: results merged as they arrive, and the exit code.
+
+Merging is order-free: the same results in any order or grouping give the same summary, so
+the report does not depend on the number of workers. Rendering it is `render`'s business.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from enum import IntEnum
+
+from wordcount.audit import Audit
+from wordcount.tally import MAX_WORD_BYTES
+from wordcount.results import BatchResult, Changed, Failed, FileCounts, LeftOut, Skipped, Totals, Uncertain, Violation
+
+
+class ExitCode(IntEnum):
+    """The exit codes wordcount promises (README, "Exit codes")."""
+
+    OK = 0
+    AUDIT_FAILED = 1
+    USAGE = 2
+    UNREADABLE = 3
+    INTERRUPTED = 130
+    TERMINATED = 143
+
+
+class Summary:
+    """Everything a run found, merged in the parent as results arrive."""
+
+    def __init__(self, top: int = 10, per_file: bool = False, cjk: bool = False, audit: Audit | None = None,
+                 *, ranked: Sequence[tuple[bytes, int]] | None = None) -> None:
+        """`ranked`: the top words as a cache kept them, when no file had to be counted; they
+        stand for the frequencies unless words are merged in after all."""
+        self.top_n = top
+        self.per_file = per_file
+        self.cjk = cjk  # words were counted with `--words cjk`: show how many were CJK characters
+        self.audit = audit
+        self.violations: list[Violation] = []  # those found in the workers
+        self.totals = Totals()
+        self.files: list[FileCounts] = []
+        self.skipped: dict[str, Skipped] = {}
+        self.errors: dict[str, Failed] = {}
+        self.warnings: dict[str, Changed] = {}
+        self.uncertain: dict[str, Uncertain] = {}
+        self.words: Counter[bytes] = Counter()
+        self.ranked = list(ranked) if ranked is not None else None
+        self.left_out = LeftOut()  # what the walk left out at the user's word (hidden, ignored, …)
+
+    def add(self, outcome: FileCounts | Skipped | Failed | Changed | Uncertain | LeftOut) -> None:
+        """Take in one file's outcome, a problem met while walking, a warning, a doubt, or
+        the counts of what the walk left out."""
+        if isinstance(outcome, LeftOut):
+            self.left_out += outcome
+        elif isinstance(outcome, FileCounts):
+            self.totals += outcome.totals
+            if self.per_file:
+                self.files.append(outcome)
+            if outcome.uncertain:
+                self.add(outcome.doubt())
+        elif isinstance(outcome, Uncertain):
+            self.uncertain.setdefault(outcome.path, outcome)
+        elif isinstance(outcome, Skipped):
+            self.skipped.setdefault(outcome.path, outcome)
+        elif isinstance(outcome, Changed):
+            self.warnings.setdefault(outcome.path, outcome)
+        else:
+            self.errors.setdefault(outcome.path, outcome)
+
+    def add_batch(self, batch: BatchResult) -> None:
+        """Merge one batch's result."""
+        self.totals += batch.totals
+        if self.per_file:
+            self.files.extend(batch.files)
+        for problem in batch.problems:
+            self.add(problem)
+        for warning in batch.warnings:
+            self.add(warning)
+        self.violations.extend(batch.violations)
+        for doubt in batch.uncertain:
+            self.add(doubt)
+        if batch.words:
+            self.words.update(batch.words)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """1 when an audit rule failed, else 3 when some input could not be read, else 0.
+
+        A failed rule wins over unreadable inputs: it is the answer the audit was asked for.
+        (`--fail-on errors` makes unreadable inputs failed rules, so they give 1 too.)
+        """
+        if self.sorted_violations():
+            return ExitCode.AUDIT_FAILED
+        return ExitCode.UNREADABLE if self.errors else ExitCode.OK
+
+    def top(self) -> list[tuple[str, int]]:
+        """The `top_n` most frequent words, ties broken by the word (code point order)."""
+        if self.ranked is not None and not self.words:
+            ranked = self.ranked[: self.top_n]
+        else:
+            ranked = ranking(self.words, self.top_n)
+        return [(word.decode("utf-8"), count) for word, count in ranked]
+
+    def sorted_files(self) -> list[FileCounts]:
+        return sorted(self.files, key=lambda row: row.path)
+
+    def sorted_skipped(self) -> list[Skipped]:
+        return [self.skipped[path] for path in sorted(self.skipped)]
+
+    def sorted_errors(self) -> list[Failed]:
+        return [self.errors[path] for path in sorted(self.errors)]
+
+    def sorted_warnings(self) -> list[Changed]:
+        return [self.warnings[path] for path in sorted(self.warnings)]
+
+    def sorted_uncertain(self) -> list[Uncertain]:
+        return [self.uncertain[path] for path in sorted(self.uncertain)]
+
+    def sorted_violations(self) -> list[Violation]:
+        """Every failed rule: those of the workers, `--fail-on` on what was not counted, and
+        `--max-total-words`; sorted by path, line, column and rule."""
+        found = list(self.violations)
+        if self.audit is not None:
+            problems: list[Skipped | Failed] = [*self.skipped.values(), *self.errors.values()]
+            for problem in problems:
+                if (violation := self.audit.check_problem(problem)) is not None:
+                    found.append(violation)
+            if (violation := self.audit.check_total(self.totals)) is not None:
+                found.append(violation)
+        found.sort(key=Violation.sort_key)
+        return found
+
+
+def ranking(words: Mapping[bytes, int], wanted: int) -> list[tuple[bytes, int]]:
+    """The `wanted` most frequent words (too long ones left out), ties broken by the word.
+
+    Only the words whose count reaches the N-th largest count are looked at closely, so
+    a vocabulary of millions costs one pass, not a sort.
+    """
+    if wanted <= 0 or not words:
+        return []
+    reach = wanted
+    while True:
+        cutoff = heapq.nlargest(reach, words.values())[-1] if reach < len(words) else 0
+        eligible = [
+            (word, count)
+            for word, count in words.items()
+            if count >= cutoff and len(word) <= MAX_WORD_BYTES
+        ]
+        if len(eligible) >= wanted or cutoff == 0:
+            break
+        reach *= 4  # too many of the most frequent were too long to be words
+    # UTF-8 byte order is code point order, so sorting the bytes sorts the words.
+    eligible.sort(key=lambda pair: (-pair[1], pair[0]))
+    return eligible[:wanted]
+

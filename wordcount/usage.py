@@ -1,0 +1,137 @@
+"""Usage errors in the tool's own words, and the parsers of option values.
+
+Every usage error, whether click's parser, a value's parser, the config file or the settings'
+own checks found it, ends as one line `wordcount: MESSAGE` naming the option, exit 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, NoReturn
+
+import typer
+from typer._click.exceptions import BadOptionUsage, NoSuchOption, UsageError
+from typer.core import TyperCommand
+
+from wordcount.wording import PROG, say
+
+
+def usage_error(message: str) -> NoReturn:
+    """Stop with a usage error (exit 2); `message` names the option or argument at fault."""
+    raise typer.BadParameter(message)
+
+
+class UsageLine(UsageError):
+    """A usage error already in the tool's words: shown as one line on stderr."""
+
+    def show(self, file: Any = None) -> None:
+        say(self.message)
+
+
+def _option_name(param: Any) -> str:
+    """How an error names a parameter: its first long option (`--jobs`), else its name."""
+    names = [*param.opts, *param.secondary_opts]
+    return next((name for name in names if name.startswith("--")), names[0] if names else param.name)
+
+
+def usage_message(error: UsageError, command: Any) -> str:
+    """A click usage error in the tool's words, naming the option: `--jobs: expected …`."""
+    if isinstance(error, NoSuchOption):
+        known = [name for param in command.params for name in (*param.opts, *param.secondary_opts)
+                 if name.startswith("-")]
+        close = difflib.get_close_matches(error.option_name, known, n=1, cutoff=0.8)
+        hint = f" (did you mean {close[0]}?)" if close else f" (see {PROG} --help)"
+        return f"unknown option {error.option_name}{hint}"
+    if isinstance(error, BadOptionUsage):
+        param = next((param for param in command.params if error.option_name in (*param.opts, *param.secondary_opts)),
+                     None)
+        if param is not None and getattr(param, "is_flag", False):
+            return f"{error.option_name}: takes no value"
+        return f"{error.option_name}: needs a value"
+    if isinstance(error, typer.BadParameter) and error.param is not None:
+        return f"{_option_name(error.param)}: {error.message}"
+    return error.message
+
+
+class Command(TyperCommand):
+    """The command, with every usage error turned into the tool's one line (`usage_message`)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageLine:
+            raise
+        except UsageError as error:
+            raise UsageLine(usage_message(error, self)) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageLine:
+            raise
+        except UsageError as error:
+            raise UsageLine(usage_message(error, self)) from None
+
+
+# Parsers of option values: the tool's own messages instead of the validation library's. Each
+# takes a string (the command line) or a value already typed (a config file, a default).
+
+
+def shown(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def whole_number(minimum: int) -> Callable[[object], int]:
+    """A parser of whole numbers of at least `minimum`."""
+
+    def parse(value: object) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number: int | None = value
+        else:
+            text = str(value).strip()
+            try:
+                number = int(text) if re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII) else None
+            except ValueError:  # more digits than Python converts
+                number = None
+        if number is None or number < minimum:
+            raise typer.BadParameter(f"expected a whole number of at least {minimum}, got {shown(value)}")
+        return number
+
+    return parse
+
+
+def seconds(value: object) -> float:
+    """A parser of a duration in seconds: a finite number, at least 0."""
+    number: float | None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or number < 0:
+        raise typer.BadParameter(f"expected a number of seconds of at least 0, got {shown(value)}")
+    return number
+
+
+def choice(kind: type[Enum]) -> Callable[[object], Any]:
+    """A parser of one of an Enum's values."""
+    names = [str(member.value) for member in kind]
+
+    def parse(value: object) -> Any:
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str) and value in names:
+            return kind(value)
+        raise typer.BadParameter(f"{shown(value)} is not one of {', '.join(names)}")
+
+    return parse
+
+
+def choices(kind: type[Enum]) -> str:
+    return "|".join(str(member.value) for member in kind)

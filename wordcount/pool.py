@@ -200,9 +200,6 @@ class _Feed:
             yield job
 
 
-_FLUSH_NUMBERS = itertools.count(-2, -1)  # flush tasks are numbered apart from counting tasks
-
-
 class _Round:
     """One pool counting every task not merged yet, taking each off `todo` as it is merged.
 
@@ -220,6 +217,7 @@ class _Round:
         self.feed = _Feed()
         self.held: dict[int, list[tuple[int, BatchResult]]] = {}  # worker → its batches whose words it holds
         self.merged = Snapshot()  # what this pool merged, for the bar
+        self.flush_numbers = itertools.count(-2, -1)  # flush tasks are numbered apart from counting tasks
         self.quiet_since = time.monotonic()
 
     def _start(self, first: bool) -> tuple[Any, Board]:
@@ -245,7 +243,7 @@ class _Round:
             while self.feed.pending or self.held:
                 if not self.feed.pending:  # every task counted; some words are still in the workers
                     for _ in range(self.jobs):
-                        self.feed.put(next(_FLUSH_NUMBERS), None)
+                        self.feed.put(next(self.flush_numbers), None)
                 try:
                     done = answers.next(timeout=POLL_SECONDS)
                 except multiprocessing.TimeoutError:

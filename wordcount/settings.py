@@ -129,7 +129,7 @@ class RunShape:
     progress: ProgressMode  # resolved: never `auto`
     log_interval: float
     cache_folder: str | None = None  # None: no cache
-    cluster: Any = None  # a `cluster.Settings` to count on a Dask cluster; None: count here
+    cluster: Any = None  # a `scheduler.Settings` to count on a Dask cluster; None: count here
 
 
 @dataclass(frozen=True)
@@ -297,7 +297,7 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
 def cluster_settings(
     scheduler: str | None, scheduler_file: str | None, ship_bytes: bool, connect_timeout: float
 ) -> Any:
-    """The cluster to count on (a `cluster.Settings`), or None to count here.
+    """The cluster to count on (a `scheduler.Settings`), or None to count here.
 
     The Dask backend is imported only here, when a cluster is asked for: a missing extra is a
     usage error that says how to install it.
@@ -309,10 +309,10 @@ def cluster_settings(
     if scheduler is not None and scheduler_file is not None:
         usage_error("give --scheduler or --scheduler-file, not both")
     try:
-        from wordcount import cluster
+        from wordcount.scheduler import Settings as ClusterSettings
     except ImportError as error:
         usage_error(f"--scheduler needs Dask ({error}): pip install 'wordcount[dask]'")
-    return cluster.Settings(scheduler, scheduler_file, connect_timeout, ship_bytes)
+    return ClusterSettings(scheduler, scheduler_file, connect_timeout, ship_bytes)
 
 
 def check_audit(audit: Audit) -> None:

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordcount import count, render, tally
+from wordcount import count, render, wcwords
 from wordcount.results import FileCounts
 from wordcount.summary import Summary
 
@@ -226,7 +226,7 @@ def test_the_word_rule_is_glibc_iswprint_and_iswspace_in_c_utf8() -> None:
             pytest.skip(f"Python's Unicode {unicodedata.unidata_version} may not be the C library's")
         libc.iswprint.argtypes = libc.iswspace.argtypes = [ctypes.c_uint32]
         every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF)
-        kept = tally.wc_clean(every)
+        kept = wcwords.wc_clean(every)
         printable = [char for char in every if libc.iswprint(ord(char)) or char in "\t\n\v\f\r"]
         assert len(kept) == len(printable)
         assert [char.isspace() for char in kept] == [

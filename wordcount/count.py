@@ -27,7 +27,8 @@ from wordcount import decode
 from wordcount.audit import Audit, Searcher
 from wordcount.pieces import piece_bounds
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
-from wordcount.tally import WcTally, new_tally, normalized, utf8_tail
+from wordcount.tally import new_tally, normalized, utf8_tail
+from wordcount.wcwords import WcTally
 
 BLOCK_BYTES = 1 << 20
 

@@ -343,5 +343,4 @@ def read_stopwords(sources: list[str], nfkc: bool) -> frozenset[str]:
             reason = error.strerror if isinstance(error, OSError) else (
                 "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else "not a file name")
             usage_error(f"--stopwords: cannot read the stopwords in {source}: {reason} (built-in lists: en, zh)")
-    options = CountOptions(nfkc=nfkc, ignore_case=True)
-    return frozenset(fold(word, options) for word in found if word)
+    return frozenset(fold(word, nfkc, ignore_case=True) for word in found if word)

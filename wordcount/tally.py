@@ -39,18 +39,15 @@ _SPACE_PATTERNS: tuple[tuple[bytes, re.Pattern[bytes]], ...] = (
 )
 
 
-class Folding(Protocol):
-    """How the frequencies show a word (`CountOptions` has these): NFKC, case folded."""
+class WordRule(Protocol):
+    """Everything that rewrites the frequencies before they leave a worker (see `normalized`);
+    `CountOptions` has these."""
 
     @property
     def ignore_case(self) -> bool: ...
 
     @property
     def nfkc(self) -> bool: ...
-
-
-class WordRule(Folding, Protocol):
-    """Everything that rewrites the frequencies before they leave a worker (see `normalized`)."""
 
     @property
     def min_length(self) -> int: ...
@@ -267,13 +264,13 @@ def new_tally(mode: str, freq: Counter[bytes] | None = None) -> Tally | TextTall
     return Tally(freq) if mode == "whitespace" else TextTally(mode, freq)
 
 
-def fold(word: str, options: Folding) -> str:
-    """A word as the frequencies show it: NFKC, case folded, as the options say."""
-    if options.nfkc:
+def fold(word: str, nfkc: bool, ignore_case: bool) -> str:
+    """A word as the frequencies show it: NFKC (`--nfkc`), case folded (`--ignore-case`)."""
+    if nfkc:
         word = unicodedata.normalize("NFKC", word)
-    if options.ignore_case:
+    if ignore_case:
         word = word.casefold()
-        if options.nfkc:
+        if nfkc:
             word = unicodedata.normalize("NFKC", word)
     return word
 
@@ -292,7 +289,7 @@ def normalized(words: Counter[bytes], options: WordRule) -> Counter[bytes]:
         if len(word) > MAX_WORD_BYTES:  # never shown, and may be cut inside a character (Tally.carry)
             result[word] += count
             continue
-        text = fold(word.decode("utf-8"), options)
+        text = fold(word.decode("utf-8"), options.nfkc, options.ignore_case)
         if len(text) < options.min_length or (options.stopwords and text.casefold() in options.stopwords):
             continue
         result[text.encode("utf-8")] += count

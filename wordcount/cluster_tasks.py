@@ -14,11 +14,12 @@ from collections import Counter
 
 from wordcount import decode, plan
 from wordcount.batch import count_batch
-from wordcount.count import CountOptions, NoProgress, count_piece, os_message
+from wordcount.count import CountOptions, NoProgress, count_piece
 from wordcount.plan import Recut, Task
 from wordcount.pieces import piece_bounds
 from wordcount.results import BatchResult, Piece, PieceResult, Shipped, merge_batches
 from wordcount.tally import normalized
+from wordcount.wording import os_message
 
 # What runs on the workers. Each is a pure function of its arguments: a worker keeps nothing.
 # Paths are as the user typed them, and `cwd` is the client's working folder: a worker runs in

@@ -29,6 +29,7 @@ from wordcount.pieces import piece_bounds
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.tally import new_tally, normalized, utf8_tail
 from wordcount.wcwords import WcTally
+from wordcount.wording import os_message
 
 BLOCK_BYTES = 1 << 20
 
@@ -429,8 +430,3 @@ def count_file(
         return Failed(path, str(error))
     finally:
         progress.add(1, 0, 0)
-
-
-def os_message(error: OSError) -> str:
-    """The operating system's words for an error, without Python's decoration."""
-    return error.strerror or str(error)

@@ -23,6 +23,7 @@ from typing import Literal
 
 from wordcount import gitignore
 from wordcount.results import STDIN, Failed, FileEntry, LeftOut, Skipped
+from wordcount.wording import os_message
 
 GITIGNORE = ".gitignore"
 DOT_IGNORE = ".ignore"
@@ -84,7 +85,7 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
         try:
             info = os.stat(root)  # a path that was named is followed even if it is a link
         except OSError as error:
-            yield Failed(root, _message(error))
+            yield Failed(root, os_message(error))
             continue
         if stat.S_ISDIR(info.st_mode):
             yield from _Walk(root, options, exclude, seen, left_out).run(info)
@@ -113,10 +114,6 @@ def _first_time(info: os.stat_result, seen: set[tuple[int, int]]) -> bool:
     return True
 
 
-def _message(error: OSError) -> str:
-    return error.strerror or str(error)
-
-
 def _special_kind(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "fifo"
@@ -134,7 +131,7 @@ def _read_rules(path: str, strip: int = 0, prefix: str = "") -> _Rules | Failed:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as error:
-        return Failed(path, _message(error))
+        return Failed(path, os_message(error))
     text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     lines = [line.removesuffix("\r") for line in text.split("\n")]
     return _Rules(gitignore.parse(lines), strip, prefix)
@@ -242,7 +239,7 @@ class _Walk:
                 with os.scandir(folder.path) as scan:
                     entries = sorted(scan, key=lambda entry: entry.name)
             except OSError as error:
-                yield Failed(folder.path, _message(error))
+                yield Failed(folder.path, os_message(error))
                 continue
             if self.options.use_ignore_files:
                 folder, failures = self._with_rules(folder, {entry.name for entry in entries})
@@ -319,7 +316,7 @@ class _Walk:
         except OSError as error:
             if error.errno == errno.ELOOP:
                 return Skipped(path, "symlink-loop")
-            return Failed(path, _message(error))
+            return Failed(path, os_message(error))
         return self._classify(path, info, folder, entry.name)
 
     def _classify(self, path: str, info: os.stat_result, folder: _Folder, name: str) -> FileEntry | Skipped | _Folder | Reason | None:

@@ -27,3 +27,8 @@ def say(message: str) -> None:
     control characters, and bytes of names that are not UTF-8, are shown as escapes)."""
     sys.stderr.write(f"{PROG}: {printable(message)}\n")
     sys.stderr.flush()
+
+
+def os_message(error: OSError) -> str:
+    """The operating system's words for an error, without Python's decoration."""
+    return error.strerror or str(error)

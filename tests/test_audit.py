@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from conftest import invoke, invoke_json, run_process
 from wordcount import audit, count, plan
 from wordcount.audit import Searcher, compile_forbidden
-from wordcount.count import CountOptions, NoProgress, count_file
+from wordcount.count import count_file
+from wordcount.job import Counting
+from wordcount.progress import NoProgress
 from wordcount.results import FileCounts
 
 
@@ -180,7 +182,7 @@ def test_files_read_in_small_blocks_are_searched_exactly(
     try:
         # GB18030 is named: detection cannot tell from a few bytes, and is not what is tested here.
         forced = "gb18030" if encoding == "gb18030" else None
-        options = CountOptions(frequencies=False, encoding=forced)
+        options = Counting(frequencies=False, encoding=forced)
         counted = count_file(str(path), options, None, NoProgress(), patterns)
     finally:
         count.BLOCK_BYTES = original

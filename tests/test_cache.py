@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import invoke
-from wordcount import cache, count, plan
+from wordcount import cache, count, plan, settings
 
 REPORT = ["--per-file", "--format", "json", "--top", "50"]
 
@@ -105,7 +105,7 @@ def test_a_new_version_does_not_trust_the_old_cache(tmp_path: pathlib.Path, no_r
     root, store = tmp_path / "tree", tmp_path / "cache"
     make_tree(root)
     run(str(root), "--cache-dir", str(store))
-    monkeypatch.setattr(cache, "__version__", "99.0")
+    monkeypatch.setattr(settings, "__version__", "99.0")
     no_reading.clear()
     run(str(root), "--cache-dir", str(store))
     assert len(no_reading) == 15

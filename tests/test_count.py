@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 from conftest import WC_SPACES, reference_counts, reference_words
 from wordcount import count, decode, tally
 from wordcount.batch import count_batch
-from wordcount.count import CountOptions, NoProgress, count_stream
+from wordcount.count import count_stream
+from wordcount.job import Counting, Job
+from wordcount.progress import NoProgress
 from wordcount.summary import Summary
 from wordcount.results import BatchResult, FileCounts, Skipped, Totals
 
@@ -31,7 +33,7 @@ ALPHABET = st.sampled_from(
 TEXTS = st.text(alphabet=ALPHABET, max_size=300)
 
 
-def count_bytes(data: bytes, options: CountOptions = CountOptions(), words: Counter[bytes] | None = None):
+def count_bytes(data: bytes, options: Counting = Counting(), words: Counter[bytes] | None = None):
     """Count an in-memory file."""
     return count_stream(io.BytesIO(data), "mem", options, words, NoProgress())
 
@@ -76,7 +78,7 @@ def test_utf8_any_block_size(text: str, block: int, frequencies: bool) -> None:
     count.BLOCK_BYTES = block
     try:
         words: Counter[bytes] | None = Counter() if frequencies else None
-        counted = count_bytes(text.encode("utf-8"), CountOptions(frequencies=frequencies), words)
+        counted = count_bytes(text.encode("utf-8"), Counting(frequencies=frequencies), words)
     finally:
         count.BLOCK_BYTES = original
     assert isinstance(counted, FileCounts)
@@ -98,7 +100,7 @@ def test_forced_codec_any_block_size(encoding: str, block: int, data: st.DataObj
     count.BLOCK_BYTES = block
     try:
         words: Counter[bytes] = Counter()
-        counted = count_bytes(text.encode(encoding), CountOptions(encoding=decode.canonical(encoding)), words)
+        counted = count_bytes(text.encode(encoding), Counting(encoding=decode.canonical(encoding)), words)
     finally:
         count.BLOCK_BYTES = original
     assert isinstance(counted, FileCounts)
@@ -181,7 +183,7 @@ def test_escape_sequences_are_text() -> None:
 def test_undecodable_bytes_are_replaced_and_reported() -> None:
     """Bytes the chosen codec cannot decode are replaced, counted, and the file still counts."""
     data = "déjà vu".encode("latin-1") + b" \xff\xfe tail\n"
-    counted = count_bytes(data, CountOptions(encoding="utf-8"))
+    counted = count_bytes(data, Counting(encoding="utf-8"))
     assert isinstance(counted, FileCounts)
     assert counted.replaced == 4  # é, à, \xff, \xfe: each an undecodable byte
     assert counted.words == 4
@@ -195,7 +197,7 @@ def test_replaced_bytes_are_counted_per_file_when_threads_count_at_once(tmp_path
     clean.write_bytes("naïve café déjà vu\n".encode() * 60_000)
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"caf\xe9 \xff\xfe word\n" * 60_000)
-    options = CountOptions(encoding="utf-8", frequencies=False)
+    options = Counting(encoding="utf-8", frequencies=False)
 
     def replaced(path: pathlib.Path) -> int:
         counted = count.count_file(str(path), options, None, NoProgress())
@@ -226,7 +228,7 @@ def test_long_tokens_count_as_words_but_not_frequencies(tiny_blocks) -> None:
     tiny_blocks(100)
     long_token = b"x" * (tally.MAX_WORD_BYTES * 3)
     words: Counter[bytes] = Counter()
-    counted = count_bytes(b"short " + long_token + b" short\n", CountOptions(), words)
+    counted = count_bytes(b"short " + long_token + b" short\n", Counting(), words)
     assert isinstance(counted, FileCounts)
     assert counted.words == 3
     assert words[b"short"] == 2
@@ -240,7 +242,7 @@ def test_long_tokens_count_as_words_but_not_frequencies(tiny_blocks) -> None:
 def test_ignore_case_folds_frequencies_not_totals() -> None:
     """--ignore-case casefolds words (ß → ss) for frequencies only, when a worker hands them over."""
     words: Counter[bytes] = Counter()
-    options = CountOptions(ignore_case=True)
+    options = Counting(ignore_case=True)
     counted = count_bytes("The the THE Straße STRASSE\n".encode(), options, words)
     assert isinstance(counted, FileCounts)
     assert counted.words == 5
@@ -251,7 +253,7 @@ def test_count_batch_reports_missing_files(tmp_path) -> None:
     """A file that vanished before its count is a Failed outcome; the batch goes on."""
     good = tmp_path / "good.txt"
     good.write_text("one two three\n")
-    result = count_batch([str(tmp_path / "gone.txt"), str(good)], CountOptions(per_file=True), NoProgress(), None)
+    result = count_batch([str(tmp_path / "gone.txt"), str(good)], Job(per_file=True), NoProgress(), None)
     assert result.totals.files == 1 and result.totals.words == 3
     assert [row.path for row in result.files] == [str(good)]
     assert len(result.problems) == 1
@@ -267,7 +269,7 @@ def test_pipe_that_is_not_utf8_is_spooled_and_detected() -> None:
             return False
 
     text = "今天的天气很好，我们一起去公园散步。张喆和朱镕坐在湖边的长椅上。" * 5
-    counted = count_stream(Pipe(text.encode("gbk")), "-", CountOptions(), None, NoProgress())
+    counted = count_stream(Pipe(text.encode("gbk")), "-", Counting(), None, NoProgress())
     assert isinstance(counted, FileCounts)
     assert counted.encoding == "gb18030"
     assert counted.chars == len(text)
@@ -317,7 +319,7 @@ def test_file_changed_while_read_is_counted_as_read_and_marked(
     path = tmp_path / "t.txt"
     path.write_bytes(b"one two three\n")
     with ChangingFile(str(path), change) as stream:
-        counted = count_stream(stream, str(path), CountOptions(), Counter(), NoProgress())
+        counted = count_stream(stream, str(path), Counting(), Counter(), NoProgress())
     assert stream.calls == 2
     assert counted == FileCounts(str(path), 1, 3, 14, 14, "utf-8", changed=True)
 
@@ -330,8 +332,8 @@ def test_unchanged_files_and_other_streams_are_not_marked(
     path = tmp_path / "t.txt"
     path.write_bytes(b"one two three\n")
     with open(path, "rb", buffering=0) as stream:
-        counted = count_stream(stream, str(path), CountOptions(), None, NoProgress())
+        counted = count_stream(stream, str(path), Counting(), None, NoProgress())
     assert counted == FileCounts(str(path), 1, 3, 14, 14, "utf-8")
     with ChangingFile(str(path), grow) as stream:
-        assert count_stream(stream, "-", CountOptions(), None, NoProgress()).changed is False  # type: ignore[union-attr]
+        assert count_stream(stream, "-", Counting(), None, NoProgress()).changed is False  # type: ignore[union-attr]
     assert count_bytes(b"one two three\n").changed is False  # type: ignore[union-attr]

@@ -30,7 +30,9 @@ import pytest
 
 from conftest import REPO, invoke, invoke_json, reference_counts, repo_env
 from wordcount import count, decode, plan, pool
-from wordcount.count import CountOptions, NoProgress, count_stream
+from wordcount.count import count_stream
+from wordcount.job import Counting
+from wordcount.progress import NoProgress
 from wordcount.results import FileCounts, Skipped
 
 FIXTURES = REPO / "fixtures" / "encodings"
@@ -57,7 +59,7 @@ def true_encoding(path: pathlib.Path) -> str:
     return path.name.split(".")[1]
 
 
-def count_bytes(data: bytes, options: CountOptions = CountOptions()) -> FileCounts | Skipped:
+def count_bytes(data: bytes, options: Counting = Counting()) -> FileCounts | Skipped:
     return count_stream(io.BytesIO(data), "mem", options, None, NoProgress())
 
 
@@ -171,7 +173,7 @@ def test_certain_readings_have_confidence_1(tmp_path: pathlib.Path) -> None:
     assert count_bytes(b"plain ascii\n").confidence == 1.0  # type: ignore[union-attr]
     assert count_bytes("déjà vu\n".encode()).confidence == 1.0  # type: ignore[union-attr]
     assert count_bytes(codecs.BOM_UTF16_LE + "bom\n".encode("utf-16-le")).confidence == 1.0  # type: ignore[union-attr]
-    forced = count_bytes(b"caf\xe9\n", CountOptions(encoding="cp1252"))
+    forced = count_bytes(b"caf\xe9\n", Counting(encoding="cp1252"))
     assert isinstance(forced, FileCounts) and (forced.encoding, forced.confidence) == ("cp1252", 1.0)
 
 
@@ -501,7 +503,7 @@ def test_a_leading_slash_anchors_a_glob_at_the_start_of_the_path(corpus: pathlib
 
 
 def test_encoding_rules_reach_workers_and_pieces(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Rules travel to the workers in CountOptions and decide for pieces of cut files too:
+    """Rules travel to the workers in Counting and decide for pieces of cut files too:
     -j 2 (a real pool, a file cut into pieces) reports what -j 1 does."""
     monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
     monkeypatch.setattr(plan, "MIN_BATCH_BYTES", 1)
@@ -534,7 +536,7 @@ def test_encoding_rules_reach_workers_and_pieces(tmp_path: pathlib.Path, monkeyp
 
 def test_count_options_with_rules_pickle() -> None:
     """What the pool initializer hands to workers under spawn or forkserver survives pickling."""
-    options = CountOptions(encoding="cp1252", encoding_rules=(("legacy/**", "gb18030"), ("*.sjis", "shift_jis")))
+    options = Counting(encoding="cp1252", encoding_rules=(("legacy/**", "gb18030"), ("*.sjis", "shift_jis")))
     again = pickle.loads(pickle.dumps(options))
     assert again == options
     assert [again.encoding_for(path) for path in ("x/legacy/a.txt", "b.sjis", "c.txt")] == ["gb18030", "shift_jis", "cp1252"]
@@ -546,12 +548,12 @@ def test_workers_import_pathspec_only_for_rules(tmp_path: pathlib.Path) -> None:
     code = (
         "import sys\n"
         "from wordcount.settings import parse_encodings\n"
-        "from wordcount.count import CountOptions, NoProgress, count_file\n"
+        "from wordcount.count import count_file\nfrom wordcount.job import Counting\nfrom wordcount.progress import NoProgress\n"
         "rules, fallback = parse_encodings(['cp1252'])\n"
-        f"count_file({str(tmp_path / 't.txt')!r}, CountOptions(encoding=fallback), None, NoProgress())\n"
+        f"count_file({str(tmp_path / 't.txt')!r}, Counting(encoding=fallback), None, NoProgress())\n"
         "before = 'pathspec' in sys.modules\n"
         "rules, fallback = parse_encodings(['*.txt=cp1252'])\n"
-        f"count_file({str(tmp_path / 't.txt')!r}, CountOptions(encoding_rules=rules), None, NoProgress())\n"
+        f"count_file({str(tmp_path / 't.txt')!r}, Counting(encoding_rules=rules), None, NoProgress())\n"
         "print(before, 'pathspec' in sys.modules)\n"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, env=repo_env(), timeout=60)

@@ -17,7 +17,9 @@ import pytest
 
 from tests.conftest import invoke
 from wordcount import decode
-from wordcount.count import CountOptions, NoProgress, count_file
+from wordcount.count import count_file
+from wordcount.job import Counting
+from wordcount.progress import NoProgress
 from wordcount.results import Failed, FileCounts
 from wordcount.tally import normalized
 
@@ -77,9 +79,9 @@ def test_a_codec_that_raises_makes_the_file_an_error_not_a_crash(tmp_path: pathl
     and the other files are counted."""
     (tmp_path / "a.bin.txt").write_bytes(b"refused text\n")
     (tmp_path / "b.txt").write_bytes(b"fine text\n")
-    outcome = count_file(str(tmp_path / "a.bin.txt"), CountOptions(encoding=refusing_codec), None, NoProgress())
+    outcome = count_file(str(tmp_path / "a.bin.txt"), Counting(encoding=refusing_codec), None, NoProgress())
     assert isinstance(outcome, Failed) and "refuses every file" in outcome.error
-    assert isinstance(count_file(str(tmp_path / "b.txt"), CountOptions(), None, NoProgress()), FileCounts)
+    assert isinstance(count_file(str(tmp_path / "b.txt"), Counting(), None, NoProgress()), FileCounts)
     result = invoke(str(tmp_path), "--encoding", f"*.bin.txt={refusing_codec}", "--format", "json", "-j", "1")
     assert result.exit_code == 3, result.output
     report = json.loads(result.stdout)
@@ -232,7 +234,7 @@ def test_a_long_word_cut_inside_a_character_is_not_a_crash(tmp_path: pathlib.Pat
     """Found by the CLI fuzz test: a word carried to the next block (or to the end of a file that
     does not end in whitespace) is kept to its first 1,025 bytes, which may end inside a character;
     folding it (--ignore-case, with a cache) crashed."""
-    assert normalized(Counter({"é".encode() * 512 + b"\xc3": 1, b"Word": 2}), CountOptions(ignore_case=True)) == \
+    assert normalized(Counter({"é".encode() * 512 + b"\xc3": 1, b"Word": 2}), Counting(ignore_case=True)) == \
         Counter({"é".encode() * 512 + b"\xc3": 1, b"word": 2})
     (tmp_path / "t.txt").write_bytes(b"a " * 10 + "é".encode() * 2000)
     result = invoke(str(tmp_path / "t.txt"), "-j", "1", "--ignore-case", "--cache-dir", str(tmp_path / "cache"),

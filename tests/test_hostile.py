@@ -19,7 +19,7 @@ import pytest
 
 from conftest import REPO, invoke, invoke_json, repo_env
 from wordcount import audit, count, pipeline, plan, pool
-from wordcount.count import CountOptions
+from wordcount.job import Job
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import CHANGED_WHILE_READ, Failed, FileEntry
 
@@ -93,7 +93,7 @@ def test_file_deleted_between_walk_and_count(tmp_path: pathlib.Path, jobs: int) 
     assert sum(entry.size for entry in entries) >= plan.SERIAL_BELOW
     victim = str(tmp_path / "tree" / "f2.txt")
     os.unlink(victim)
-    results = list(pool.run(entries, CountOptions(per_file=True), jobs))
+    results = list(pool.run(entries, Job(per_file=True), jobs))
 
     problems = [problem for result in results for problem in result.problems]
     assert problems == [Failed(victim, NO_SUCH_FILE)]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import invoke
 from wordcount import decode, plan
+from wordcount.job import Job
 from wordcount.render import render_csv, render_json, render_table
 from wordcount.summary import Summary
 from wordcount.results import BatchResult, Failed, FileCounts, Piece, PieceResult, Skipped, Totals
@@ -94,7 +95,7 @@ def test_pieces_assemble_the_same_in_any_order(pieces: list[tuple[int, int, dict
     ]
     outcomes = []
     for order in (results, rng.sample(results, len(results))):
-        assembly = plan.Assembly(tasks, per_file=True)
+        assembly = plan.Assembly(tasks, Job(per_file=True))
         answers = [assembly.add(result) for result in order]
         assert all(answer is None for answer in answers[:-1])
         outcomes.append(answers[-1])

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 
 from conftest import invoke, reference_counts, reference_words
 from wordcount import count, decode, plan
-from wordcount.count import CountOptions, NoProgress, count_piece
+from wordcount.count import count_piece
+from wordcount.job import Counting
+from wordcount.progress import NoProgress
 from wordcount.results import CHANGED_WHILE_READ, BatchResult, Changed, Piece, PieceResult, Totals
 
 ALPHABET = list("ab Zé\n\t,.中文字\u3000\u00a0") + ["\U0001f600"]
@@ -32,7 +34,7 @@ def count_in_pieces(path: pathlib.Path, offsets: list[int], plan: decode.Plan) -
     totals, words, replaced = Totals(), Counter(), 0
     for index, start in enumerate(starts):
         stop = starts[index + 1] if index + 1 < len(starts) else None
-        result = count_piece(Piece(str(path), index, start, stop, plan), CountOptions(), NoProgress())
+        result = count_piece(Piece(str(path), index, start, stop, plan), Counting(), NoProgress())
         assert result.error is None and result.sample is None
         totals += result.totals
         words.update(result.words)
@@ -112,7 +114,7 @@ def test_a_cut_file_that_changed_size_is_marked(tmp_path: pathlib.Path, size: in
     path = tmp_path / "grows.txt"
     path.write_bytes(b"x " * (size // 2))
     tasks = [Piece(str(path), index, index * 2000, None, decode.UTF8) for index in range(2)]
-    assembly = plan.Assembly(tasks, per_file=True)
+    assembly = plan.Assembly(tasks, Job(per_file=True))
     assert assembly.add(PieceResult(str(path), 0, Totals(0, 0, 1000, 2000, 2000))) is None
     whole = assembly.add(PieceResult(str(path), 1, Totals(0, 0, 500, 1000, 1000)))
     assert isinstance(whole, BatchResult)

@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wordcount import count, render, wcwords
+from wordcount.job import Counting
+from wordcount.progress import NoProgress
 from wordcount.results import FileCounts
 from wordcount.summary import Summary
 
@@ -240,7 +242,7 @@ def test_the_word_rule_is_glibc_iswprint_and_iswspace_in_c_utf8() -> None:
 
 def wc_count(data: bytes) -> FileCounts:
     """Count bytes as --format wc does."""
-    counted = count.count_stream(io.BytesIO(data), "x", count.CountOptions(wc=True), None, count.NoProgress())
+    counted = count.count_stream(io.BytesIO(data), "x", Counting(wc=True), None, NoProgress())
     assert isinstance(counted, FileCounts)
     return counted
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from wordcount.count import CountOptions
+from wordcount.job import Job
 from wordcount.progress import OnProgress
 from wordcount.results import BatchResult, FileEntry
 
@@ -24,7 +24,7 @@ class Backend(Protocol):
     """Counts files somewhere, yielding batch results as they are ready."""
 
     def run(
-        self, entries: Sequence[FileEntry], options: CountOptions, on_progress: OnProgress | None = None
+        self, entries: Sequence[FileEntry], job: Job, on_progress: OnProgress | None = None
     ) -> Iterator[BatchResult]:
         """Count `entries`, yielding results (whose totals add up to the whole run) as they come."""
         ...

@@ -17,8 +17,9 @@ from collections.abc import Mapping, Sequence
 
 from wordcount import count
 from wordcount.audit import Audit, Rules
-from wordcount.count import CountOptions, Progress
+from wordcount.job import Job
 from wordcount.packing import pack_words
+from wordcount.progress import Progress
 from wordcount.results import (
     CHANGED_WHILE_READ,
     BatchResult,
@@ -88,7 +89,7 @@ class BatchParts:
 
 
 def count_batch(
-    paths: Sequence[str], options: CountOptions, progress: Progress, words: Counter[bytes] | None,
+    paths: Sequence[str], job: Job, progress: Progress, words: Counter[bytes] | None,
     shipped: Mapping[str, Shipped] | None = None, cwd: str = "",
 ) -> BatchResult:
     """Count a batch of files into one small result for the parent.
@@ -101,16 +102,16 @@ def count_batch(
     working folder on a cluster, whose workers run in folders of their own. Results keep the
     paths as given, as the user typed them; encoding globs match those too, as in a local run.
     """
-    parts = BatchParts(options.per_file, options.audit, cwd)
-    audit = options.audit
+    parts = BatchParts(job.per_file, job.audit, cwd)
+    audit = job.audit
     for path in paths:
-        own: Counter[bytes] | None = Counter() if options.file_words and words is not None else None
+        own: Counter[bytes] | None = Counter() if job.file_words and words is not None else None
         rules = None if audit is None else audit.rules_for(os.path.join(cwd, path))
         forbid = () if audit is None or rules is None else audit.patterns(rules)
         # Through the module, so that a test can make `count_file` fail in a worker.
-        outcome = count.count_file(path, options, words if own is None else own, progress, forbid,
+        outcome = count.count_file(path, job.counting, words if own is None else own, progress, forbid,
                                    shipped[path] if shipped else None, cwd)
         if own is not None:
             words.update(own)  # type: ignore[union-attr]
-        parts.add(outcome, None if own is None else normalized(own, options), rules)
+        parts.add(outcome, None if own is None else normalized(own, job.counting), rules)
     return parts.result()

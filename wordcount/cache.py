@@ -14,7 +14,6 @@ good state. A cache that cannot be read is reported, deleted and built again.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import sqlite3
@@ -22,8 +21,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from wordcount import __version__
-from wordcount.count import CountOptions
 from wordcount.packing import pack_table, unpack_table, unpack_words
 from wordcount.summary import ranking
 from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
@@ -53,29 +50,6 @@ def default_folder() -> str:
     """The user's cache folder: $XDG_CACHE_HOME/wordcount, else ~/.cache/wordcount."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "wordcount")
-
-
-def options_key(options: CountOptions) -> str:
-    """What the stored counts depend on: the tool's version and the counting settings (the
-    audit rules too, as the violations found in a file are stored with it)."""
-    fields = dataclasses.asdict(options)
-    fields.pop("per_file", None)
-    fields.pop("file_words", None)
-    text = json.dumps([__version__, _canonical(fields)], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _canonical(value: object) -> object:
-    """`value` with sets sorted and tuples as lists, so that equal settings give equal text."""
-    if isinstance(value, dict):
-        return {str(key): _canonical(item) for key, item in value.items()}
-    if isinstance(value, (set, frozenset)):
-        return sorted((_canonical(item) for item in value), key=repr)
-    if isinstance(value, (list, tuple)):
-        return [_canonical(item) for item in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return repr(value)
 
 
 def _stamps(entries: Iterable[FileEntry]) -> dict[str, tuple[int, int]]:
@@ -114,11 +88,13 @@ class Lookup:
 class Cache:
     """One run's view of the cache: which files it can answer for, and what the run adds."""
 
-    def __init__(self, folder: str, options: CountOptions, scope: str) -> None:
+    def __init__(self, folder: str, key: str, scope: str, frequencies: bool) -> None:
+        """The cache in `folder`, for runs whose counts depend on `key` (`Settings.cache_key`)
+        over the files that `scope` names (`Settings.cache_scope`)."""
         self.path = os.path.join(folder, FILENAME)
-        self.key = options_key(options)
+        self.key = key
         self.scope = scope
-        self.frequencies = options.frequencies
+        self.frequencies = frequencies
         self.warning: str | None = None
         try:
             os.makedirs(folder, exist_ok=True)

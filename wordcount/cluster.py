@@ -32,7 +32,7 @@ from distributed import Client, Future, as_completed
 from distributed.scheduler import KilledWorker
 
 from wordcount import cluster_tasks, plan, pool, scheduler
-from wordcount.count import CountOptions
+from wordcount.job import Job
 from wordcount.plan import Task, Verdict
 from wordcount.progress import Accumulator, OnProgress
 from wordcount.results import STDIN, BatchResult, FileEntry, Piece
@@ -114,7 +114,7 @@ class Session:
         return max(1, sum(self.client.nthreads().values()))
 
     def run(
-        self, entries: Sequence[FileEntry], options: CountOptions, on_progress: OnProgress | None = None
+        self, entries: Sequence[FileEntry], job: Job, on_progress: OnProgress | None = None
     ) -> Iterator[BatchResult]:
         """Count `entries` on the cluster, yielding the merged result (and files given up on).
 
@@ -122,13 +122,13 @@ class Session:
         """
         stdin, files = plan.split_stdin(entries)
         if stdin:
-            yield from pool.run_serial([(STDIN,)], options, on_progress)
+            yield from pool.run_serial([(STDIN,)], job, on_progress)
         if not files:
             return
         jobs = self.threads()
         # With shipped bytes, large files are always cut, so that no task carries more than a piece.
-        tasks = plan.make_tasks(files, max(jobs, 2) if self.ship_bytes else jobs, options)
-        run = _Run(self, options, on_progress, _working_folder())
+        tasks = plan.make_tasks(files, max(jobs, 2) if self.ship_bytes else jobs, job)
+        run = _Run(self, job, on_progress, _working_folder())
         yield from run.count(_units(tasks))
 
 
@@ -164,12 +164,12 @@ class _Run:
     """One count on the cluster: submissions, statuses, failures (the merging: `_Tree`)."""
 
     def __init__(
-        self, session: Session, options: CountOptions, on_progress: OnProgress | None, cwd: str
+        self, session: Session, job: Job, on_progress: OnProgress | None, cwd: str
     ) -> None:
         self.session = session
         self.cwd = cwd  # the client's working folder: where workers find relative paths
         self.client = session.client
-        self.options = options
+        self.job = job
         self.on_progress = on_progress
         self.bar = Accumulator(on_progress, interval=0.0)
         self.waiting: deque[_Unit] = deque()
@@ -259,7 +259,7 @@ class _Run:
             shipped_bytes = sum(len(item.data) for item in payload)
             shipped = self._scatter(payload)
             keep.append(shipped)
-        result = self.client.submit(cluster_tasks.count_task, unit.paths, self.options, shipped, self.cwd, pure=False)
+        result = self.client.submit(cluster_tasks.count_task, unit.paths, self.job, shipped, self.cwd, pure=False)
         return _Submitted(unit, result, frozenset({str(result.key)}), shipped_bytes, keep)
 
     def _submit_pieces(self, unit: _Unit) -> _Submitted:
@@ -273,13 +273,13 @@ class _Run:
                 shipped_bytes += len(payload_piece.data)
                 shipped_piece = self._scatter(payload_piece)
                 keep.append(shipped_piece)
-            future = client.submit(cluster_tasks.piece_task, piece, self.options, shipped_piece, self.cwd, pure=False)
+            future = client.submit(cluster_tasks.piece_task, piece, self.job, shipped_piece, self.cwd, pure=False)
             pieces.append(future)
             progress = client.submit(cluster_tasks.status_task, future, True, pure=False)
             self.progress.add(progress.key)
             self.watch.add(progress)
         assemble: Any = cluster_tasks.assemble_task  # a result, or tasks to count again: status_task tells which
-        result = client.submit(assemble, unit.pieces, pieces, self.options, size, self.cwd, pure=False)
+        result = client.submit(assemble, unit.pieces, pieces, self.job, size, self.cwd, pure=False)
         keys = frozenset(map(str, {result.key, *(future.key for future in pieces)}))
         return _Submitted(unit, result, keys, shipped_bytes, keep + pieces)
 

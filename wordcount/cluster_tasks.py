@@ -14,7 +14,9 @@ from collections import Counter
 
 from wordcount import decode, plan
 from wordcount.batch import count_batch
-from wordcount.count import CountOptions, NoProgress, count_piece
+from wordcount.count import count_piece
+from wordcount.job import Job
+from wordcount.progress import NoProgress
 from wordcount.plan import Recut, Task
 from wordcount.pieces import piece_bounds
 from wordcount.results import BatchResult, Piece, PieceResult, Shipped, merge_batches
@@ -27,31 +29,30 @@ from wordcount.wording import os_message
 
 
 def count_task(
-    paths: tuple[str, ...], options: CountOptions, shipped: tuple[Shipped, ...] | None, cwd: str
+    paths: tuple[str, ...], job: Job, shipped: tuple[Shipped, ...] | None, cwd: str
 ) -> BatchResult:
     """Count a batch of files (or the bytes shipped for them) into one result, frequencies included."""
-    words: Counter[bytes] | None = Counter() if options.frequencies else None
+    words: Counter[bytes] | None = Counter() if job.counting.frequencies else None
     by_path = {item.path: item for item in shipped} if shipped is not None else None
-    result = count_batch(paths, options, NoProgress(), words, by_path, cwd)
+    result = count_batch(paths, job, NoProgress(), words, by_path, cwd)
     if words is None:
         return result
-    return BatchResult(result.totals, result.files, result.problems, normalized(words, options), result.warnings,
+    return BatchResult(result.totals, result.files, result.problems, normalized(words, job.counting), result.warnings,
                        result.violations, result.uncertain, result.file_words)
 
 
-def piece_task(piece: Piece, options: CountOptions, shipped: Shipped | None, cwd: str) -> PieceResult:
+def piece_task(piece: Piece, job: Job, shipped: Shipped | None, cwd: str) -> PieceResult:
     """Count one piece of a large file."""
-    return count_piece(piece, options, NoProgress(), shipped, cwd)
+    return count_piece(piece, job.counting, NoProgress(), shipped, cwd)
 
 
 def assemble_task(
-    pieces: tuple[Piece, ...], results: list[PieceResult], options: CountOptions, size: int | None, cwd: str
+    pieces: tuple[Piece, ...], results: list[PieceResult], job: Job, size: int | None, cwd: str
 ) -> BatchResult | Recut:
     """Put the pieces of one file together (`plan.Assembly`): the file's result, or the
     tasks that count it again when its pieces found it is not UTF-8 after all."""
     sizes = {pieces[0].path: size} if size is not None else None
-    assembly = plan.Assembly(pieces, options.per_file, options.audit, options.file_words and options.frequencies,
-                             sizes, cwd)
+    assembly = plan.Assembly(pieces, job, sizes, cwd)
     outcome: BatchResult | Recut | None = None
     for result in sorted(results, key=_index):
         outcome = assembly.add(result)

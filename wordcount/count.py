@@ -20,12 +20,14 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import Any, BinaryIO, Protocol
+from dataclasses import replace
+from typing import Any, BinaryIO
 
 from wordcount import decode
-from wordcount.audit import Audit, Searcher
+from wordcount.audit import Searcher
+from wordcount.job import Counting
 from wordcount.pieces import piece_bounds
+from wordcount.progress import Progress
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.tally import new_tally, normalized, utf8_tail
 from wordcount.wcwords import WcTally
@@ -70,52 +72,6 @@ def to_utf8(text: str) -> tuple[str, bytes, int]:
     except UnicodeEncodeError:
         text, replaced = unmark(text)
         return text, text.encode("utf-8"), replaced
-
-
-@dataclass(frozen=True, slots=True)
-class CountOptions:
-    """The settings that change what is counted; given to every worker once.
-
-    `encoding_rules` are (glob, codec) pairs: the first whose glob matches a file's path says
-    how it is read; `encoding` reads the files no rule matches (None: detect).
-    """
-
-    frequencies: bool = True
-    ignore_case: bool = False
-    encoding: str | None = None
-    per_file: bool = False
-    words: str = "whitespace"  # one of WORD_MODES
-    nfkc: bool = False
-    min_length: int = 0
-    stopwords: frozenset[str] = frozenset()  # casefolded
-    audit: Audit | None = None  # None: no audit rule
-    file_words: bool = False  # also return each file's own frequencies, packed (for the cache)
-    encoding_rules: tuple[tuple[str, str], ...] = ()
-    wc: bool = False  # count raw bytes as GNU wc before 9.5 does (`--format wc`): see `WcTally`
-
-    @property
-    def normalizes(self) -> bool:
-        """Whether the frequencies are rewritten before they leave a worker (see `normalized`)."""
-        return self.ignore_case or self.nfkc or self.min_length > 1 or bool(self.stopwords)
-
-    def encoding_for(self, path: str) -> str | None:
-        """The codec `path` must be read with, or None to detect it."""
-        if not self.encoding_rules:
-            return self.encoding
-        return decode.forced_encoding(path, self.encoding_rules, self.encoding)
-
-
-class Progress(Protocol):
-    """Where a counter reports live progress: files finished, bytes read, words found."""
-
-    def add(self, files: int, nbytes: int, words: int) -> None: ...
-
-
-class NoProgress:
-    """A progress sink that ignores everything, for runs without a bar."""
-
-    def add(self, files: int, nbytes: int, words: int) -> None:
-        pass
 
 
 def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns = ()) -> FileCounts:
@@ -182,7 +138,7 @@ def _count_pass(
     path: str,
     head: bytes,
     plan: decode.Plan,
-    options: CountOptions,
+    counting: Counting,
     words: Counter[bytes] | None,
     progress: Progress,
     bom: bool = False,
@@ -194,7 +150,7 @@ def _count_pass(
     On the UTF-8 fast path (`plan.codec` None) a byte that is not UTF-8 raises _NotUtf8
     before anything of its block is counted.
     """
-    tally = new_tally(options.words)
+    tally = new_tally(counting.words)
     searcher = Searcher(path, forbid) if forbid else None
     decoder = None if plan.codec is None else codecs.getincrementaldecoder(plan.codec)(errors=_REPLACE)
     replaced = 0
@@ -266,7 +222,7 @@ def replan(plan: decode.Plan, sample: bytes) -> decode.Plan:
 def count_stream(
     stream: BinaryIO,
     path: str,
-    options: CountOptions,
+    counting: Counting,
     words: Counter[bytes] | None,
     progress: Progress,
     forbid: Patterns = (),
@@ -278,20 +234,20 @@ def count_stream(
     A regular file whose size, once read, is not the number of bytes read changed while it
     was read: its counts (of what was read) come back marked `changed`. Counts of a stream that
     is not a regular file (a pipe, standard input from one) come back marked not `regular`.
-    With `options.wc`, the stream is counted as GNU wc counts it (`count_wc`).
+    With `counting.wc`, the stream is counted as GNU wc counts it (`count_wc`).
     """
     counted: FileCounts | Skipped
-    if options.wc:
+    if counting.wc:
         counted = count_wc(stream, path, progress, forbid)
     elif not stream.seekable():
         with tempfile.SpooledTemporaryFile(max_size=8 * BLOCK_BYTES) as spool:
             while chunk := stream.read(BLOCK_BYTES):
                 spool.write(chunk)
             spool.seek(0)
-            counted = _count_seekable(spool, path, options, words, progress, forbid)  # type: ignore[arg-type]
+            counted = _count_seekable(spool, path, counting, words, progress, forbid)  # type: ignore[arg-type]
         return replace(counted, regular=False) if isinstance(counted, FileCounts) else counted
     else:
-        counted = _count_seekable(stream, path, options, words, progress, forbid)
+        counted = _count_seekable(stream, path, counting, words, progress, forbid)
     if not isinstance(counted, FileCounts):
         return counted
     try:
@@ -305,22 +261,22 @@ def count_stream(
     return counted
 
 
-def _count_seekable(stream: BinaryIO, path: str, options: CountOptions, words: Counter[bytes] | None,
+def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Counter[bytes] | None,
                     progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
     head = stream.read(max(BLOCK_BYTES, 4))  # a BOM is up to 4 bytes long
-    plan = decode.plan(head, options.encoding_for(path))
+    plan = decode.plan(head, counting.encoding_for(path))
     if plan.binary:
         return Skipped(path, "binary")
     bom = decode.starts_with_bom(head)
     if plan.codec is None:
         try:
-            return _count_pass(stream, path, head, plan, options, words, progress, bom, forbid)
+            return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
         except _NotUtf8 as not_utf8:
             plan = replan(plan, decode.sample_at(stream, not_utf8.offset))
             stream.seek(0)
             head = stream.read(max(BLOCK_BYTES, 4))
-    return _count_pass(stream, path, head, plan, options, words, progress, bom, forbid)
+    return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
 
 
 class _Window:
@@ -365,7 +321,7 @@ def _open(path: str, shipped: Shipped | None, cwd: str = "") -> BinaryIO:
 
 
 def count_piece(
-    piece: Piece, options: CountOptions, progress: Progress, shipped: Shipped | None = None, cwd: str = ""
+    piece: Piece, counting: Counting, progress: Progress, shipped: Shipped | None = None, cwd: str = ""
 ) -> PieceResult:
     """Count one byte range of a large file, cut so that pieces add up to the whole file.
 
@@ -374,7 +330,7 @@ def count_piece(
     the bytes (and the range, found by the client) come from the client instead of the file.
     A relative path is relative to `cwd` (see `batch.count_batch`).
     """
-    words: Counter[bytes] | None = Counter() if options.frequencies else None
+    words: Counter[bytes] | None = Counter() if counting.frequencies else None
     plan = piece.plan
     try:
         with _open(piece.path, shipped, cwd) as stream:
@@ -389,7 +345,7 @@ def count_piece(
             if begin:
                 plan = replace(plan, skip=0)
             try:
-                counted = _count_pass(window, piece.path, head, plan, options, words, progress, bom)  # type: ignore[arg-type]
+                counted = _count_pass(window, piece.path, head, plan, counting, words, progress, bom)  # type: ignore[arg-type]
             except _NotUtf8 as not_utf8:
                 sample = decode.sample_at(stream, begin + not_utf8.offset)
                 return PieceResult(piece.path, piece.index, sample=sample)
@@ -402,13 +358,13 @@ def count_piece(
         piece.index,
         replace(counted.totals, files=0),  # a piece is not a file
         counted.replaced,
-        normalized(words, options) if words is not None else {},
+        normalized(words, counting) if words is not None else {},
         bom=bom,
     )
 
 
 def count_file(
-    path: str, options: CountOptions, words: Counter[bytes] | None, progress: Progress, forbid: Patterns = (),
+    path: str, counting: Counting, words: Counter[bytes] | None, progress: Progress, forbid: Patterns = (),
     shipped: Shipped | None = None, cwd: str = "",
 ) -> Outcome:
     """Count the file at `path` (`-`: standard input; relative to `cwd`, see `batch.count_batch`), or
@@ -416,9 +372,9 @@ def count_file(
     `Failed` outcome."""
     try:
         if path == STDIN and shipped is None:
-            return count_stream(sys.stdin.buffer, path, options, words, progress, forbid)
+            return count_stream(sys.stdin.buffer, path, counting, words, progress, forbid)
         with _open(path, shipped, cwd) as stream:
-            outcome = count_stream(stream, path, options, words, progress, forbid)
+            outcome = count_stream(stream, path, counting, words, progress, forbid)
             if isinstance(outcome, Skipped):
                 progress.add(0, len(shipped.data) if shipped is not None else os.fstat(stream.fileno()).st_size, 0)
             elif shipped is not None and shipped.size is not None and shipped.size != outcome.bytes:

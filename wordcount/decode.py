@@ -12,10 +12,7 @@ import codecs
 import functools
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, BinaryIO
-
-if TYPE_CHECKING:
-    from pathspec import GitIgnoreSpec
+from typing import BinaryIO
 
 SAMPLE_BYTES = 64 * 1024
 WINDOW_BYTES = 4 * SAMPLE_BYTES  # how far past the first byte that is not UTF-8 a sample is taken from
@@ -64,16 +61,6 @@ _DETECTED_PREFERRED = {"shift_jis_2004": "cp932"}
 # Control bytes other than tab, newline and carriage return: kept out of chardet's sample,
 # since escape sequences (coloured logs) make it call a perfectly good text binary.
 _CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r") + b"\x7f"
-
-# Multibyte encodings in which tab, newline and space bytes only ever stand for themselves
-# (their trailing bytes are all 0x40 or above), so a file may be cut just after one of them.
-_CUTTABLE = frozenset(
-    {"utf-8", "gb18030", "gbk", "gb2312", "big5", "big5hkscs", "cp950", "shift_jis", "cp932",
-     "shift_jis_2004", "shift_jisx0213", "euc_jp", "euc_jis_2004", "euc_jisx0213", "euc_kr",
-     "cp949", "johab"}
-)
-_CUT_CHARACTERS = "\n \t"
-
 
 @dataclass(frozen=True, slots=True)
 class Plan:
@@ -277,34 +264,6 @@ def _escaped(sample: bytes) -> Plan | None:
     return Plan(encoding, 0, encoding, confidence)
 
 
-@functools.lru_cache(maxsize=None)
-def cut_marks(codec: str | None) -> tuple[int, tuple[bytes, ...]] | None:
-    """How text in `codec` may be cut into pieces that are counted apart.
-
-    Returns the code unit size and the encoded whitespace characters after which a cut may
-    fall (a whitespace character ends any word and is a character boundary), or None for an
-    encoding that cannot be cut safely (stateful ones such as ISO-2022-JP or UTF-7).
-    """
-    name = canonical(codec or "utf-8")
-    unit = {"utf-16-le": 2, "utf-16-be": 2, "utf-32-le": 4, "utf-32-be": 4}.get(name)
-    if unit is None:
-        if name not in _CUTTABLE and not _is_single_byte(name):
-            return None
-        unit = 1
-    return unit, tuple(char.encode(name) for char in _CUT_CHARACTERS)
-
-
-def _is_single_byte(name: str) -> bool:
-    """True for a stateless encoding that maps each byte to at most one character on its own."""
-    if any(stateful in name.replace("-", "_") for stateful in ("2022", "utf_7", "hz")):
-        return False  # escape sequences switch what the following bytes mean
-    try:
-        text = bytes(range(256)).decode(name, "replace")
-        return len(text) == 256 and all(char.encode(name, "ignore") in (b"", bytes([i])) for i, char in enumerate(text))
-    except (LookupError, UnicodeError):
-        return False
-
-
 def sample_around(data: bytes, offset: int) -> bytes:
     """A detection sample of `data` that holds `offset`, cut where no character is split.
 
@@ -412,30 +371,3 @@ def _chardet(sample: bytes) -> tuple[str | None, float]:
         return canonical(name), confidence
     except LookupError:
         return None, confidence
-
-
-@functools.lru_cache(maxsize=16)
-def _rule_specs(rules: tuple[tuple[str, str], ...]) -> tuple[tuple[GitIgnoreSpec, str], ...]:
-    if not rules:
-        return ()
-    from pathspec import GitIgnoreSpec  # imported here: only --encoding GLOB=NAME needs it
-
-    return tuple((GitIgnoreSpec.from_lines([unanchored(glob)]), encoding) for glob, encoding in rules)
-
-
-def unanchored(glob: str) -> str:
-    """A rule's glob as a gitignore pattern that matches at any depth unless it starts with '/'."""
-    return glob if glob.startswith(("/", "**/")) else "**/" + glob
-
-
-def check_rules(rules: tuple[tuple[str, str], ...]) -> None:
-    """Compile encoding rules once, so that a bad glob fails before anything is counted."""
-    _rule_specs(rules)
-
-
-def forced_encoding(path: str, rules: tuple[tuple[str, str], ...], fallback: str | None) -> str | None:
-    """The encoding of the first rule whose glob matches `path`, else `fallback` (None: detect)."""
-    for spec, encoding in _rule_specs(rules):
-        if spec.match_file(path):
-            return encoding
-    return fallback

@@ -1,6 +1,6 @@
 """A run, stage by stage: discover → cache lookup → backend → summary → cache commit → report.
 
-The backend is a `backend.Backend`: `run(entries, options, on_progress)` yields `BatchResult`s;
+The backend is a `backend.Backend`: `run(entries, job, on_progress)` yields `BatchResult`s;
 how it schedules the work (a local pool, a Dask cluster) is its own business.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from wordcount import pool, progress
 from wordcount.backend import Backend
-from wordcount.count import CountOptions
+from wordcount.job import Job
 from wordcount.discover import discover
 from wordcount.output import Records, write_report
 from wordcount.wording import say
@@ -75,7 +75,7 @@ def count_all(settings: Settings, counter: Backend, on_records: OnRecords | None
     store = open_cache(settings)
     if store is None:
         summary = new_summary(settings, found)
-        count(found.entries, summary, settings.count, counter, settings, on_records)
+        count(found.entries, summary, settings.job, counter, settings, on_records)
         return summary
     try:
         return _count_with_cache(settings, counter, found, store, on_records)
@@ -101,7 +101,7 @@ def new_summary(settings: Settings, found: Found, ranked: Sequence[tuple[bytes, 
 
     `ranked`: the top words as a cache kept them, when it has every file."""
     summary = Summary(top=settings.output.top, per_file=settings.output.file_rows,
-                      cjk=settings.count.words == "cjk", audit=settings.count.audit, ranked=ranked)
+                      cjk=settings.job.counting.words == "cjk", audit=settings.job.audit, ranked=ranked)
     for item in found.others:
         summary.add(item)
     return summary
@@ -114,7 +114,8 @@ def open_cache(settings: Settings) -> Any:
     from wordcount import cache  # sqlite3 only when a cache is asked for
 
     try:
-        store = cache.Cache(settings.how.cache_folder, settings.count, settings.cache_scope())
+        store = cache.Cache(settings.how.cache_folder, settings.cache_key(), settings.cache_scope(),
+                            settings.job.counting.frequencies)
     except cache.CacheError as error:
         if not settings.output.quiet:
             say(f"{error}; counting without it")
@@ -129,28 +130,28 @@ def _count_with_cache(settings: Settings, counter: Backend, found: Found, store:
     """Take the unchanged files' counts from the cache, count the rest, and store the run."""
     stored = Stored()
     lookup = store.split(found.entries)
-    ranked = store.ranked(lookup, settings.output.top) if settings.count.frequencies else None
+    ranked = store.ranked(lookup, settings.output.top) if settings.job.counting.frequencies else None
     summary = new_summary(settings, found, ranked)
     for row in lookup.hits:
         summary.add(row)  # a FileCounts brings its `uncertain` entry along
     summary.violations.extend(lookup.violations)
     if on_records is not None and lookup.hits:
         on_records(jsonl_records(sorted(lookup.hits, key=lambda row: row.path)))
-    if settings.count.frequencies and ranked is None:
+    if settings.job.counting.frequencies and ranked is None:
         summary.words.update(store.words(lookup))
-    count(list(lookup.misses), summary, settings.cache_counting(), counter, settings, on_records, stored)
+    count(list(lookup.misses), summary, settings.cache_job(), counter, settings, on_records, stored)
     store.save(lookup, stored.counted, stored.packed, stored.file_violations, summary.words)
     return summary
 
 
-def count(entries: list[FileEntry], summary: Summary, options: CountOptions, counter: Backend,
+def count(entries: list[FileEntry], summary: Summary, job: Job, counter: Backend,
           settings: Settings, on_records: OnRecords | None, stored: Stored | None = None) -> None:
     """Count `entries` into `summary`, with progress; into `stored`, what a cache keeps of each
     file (its row, packed frequencies and violations)."""
     bar = progress.start(settings.how.progress, len(entries), sum(entry.size for entry in entries),
                          settings.how.log_interval)
     try:
-        for batch in counter.run(entries, options, bar):
+        for batch in counter.run(entries, job, bar):
             summary.add_batch(batch)
             if on_records is not None and (batch.files or batch.problems):
                 on_records(jsonl_batch(batch))

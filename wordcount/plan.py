@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from enum import Enum
 
 from wordcount import count, decode
-from wordcount.audit import Audit
 from wordcount.batch import BatchParts
-from wordcount.count import CountOptions, replan
+from wordcount.count import replan
+from wordcount.job import Job
+from wordcount.pieces import cut_marks
 from wordcount.results import STDIN, BatchResult, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
 
 # A pool costs tens of milliseconds to start; below this much work it cannot pay for itself.
@@ -80,7 +81,7 @@ def make_batches(entries: Sequence[FileEntry], jobs: int) -> list[tuple[str, ...
 
 def plan_pieces(path: str, size: int, plan: decode.Plan, jobs: int) -> list[Piece] | None:
     """Nominal byte ranges of a large file in an encoding that can be cut, else None."""
-    if plan.binary or decode.cut_marks(plan.codec) is None:
+    if plan.binary or cut_marks(plan.codec) is None:
         return None
     piece = min(MAX_PIECE_BYTES, max(MIN_PIECE_BYTES, size // (jobs * 4)))
     starts = list(range(0, size, piece))
@@ -90,24 +91,24 @@ def plan_pieces(path: str, size: int, plan: decode.Plan, jobs: int) -> list[Piec
     ]
 
 
-def make_tasks(entries: Sequence[FileEntry], jobs: int, options: CountOptions) -> list[Task]:
+def make_tasks(entries: Sequence[FileEntry], jobs: int, job: Job) -> list[Task]:
     """Pieces of every large file (so that one big file cannot serialise the run), then batches.
 
     A file is planned from the same first block a worker counting it whole would read, so that
     it is read the same way whatever the number of jobs. A file searched for forbidden words is
     not cut: one reader gives exact line numbers. Nor is a file counted as GNU wc counts it
-    (`options.wc`): pieces are planned for the text the file decodes to.
+    (`--format wc`): pieces are planned for the text the file decodes to.
     """
-    audit = options.audit
+    audit = job.audit
     pieces: list[Task] = []
     whole: list[FileEntry] = []
     for entry in entries:
         cut = None
-        if jobs > 1 and entry.size >= SPLIT_BYTES and not options.wc and not (audit and audit.searches(entry.path)):
+        if jobs > 1 and entry.size >= SPLIT_BYTES and not job.counting.wc and not (audit and audit.searches(entry.path)):
             try:
                 with open(entry.path, "rb") as stream:
                     head = stream.read(max(count.BLOCK_BYTES, 4))
-                    plan = decode.plan(head, options.encoding_for(entry.path))
+                    plan = decode.plan(head, job.counting.encoding_for(entry.path))
                     cut = plan_pieces(entry.path, entry.size, plan, jobs)
             except OSError:
                 cut = None  # counted whole: the worker reports the error
@@ -142,13 +143,11 @@ def _index(piece: PieceResult) -> int:
 class Assembly:
     """Collects the pieces of cut files and gives each whole file's result once all are in."""
 
-    def __init__(self, tasks: Sequence[Task], per_file: bool, audit: Audit | None = None,
-                 file_words: bool = False, sizes: Mapping[str, int] | None = None, cwd: str = "") -> None:
-        self.per_file = per_file
+    def __init__(self, tasks: Sequence[Task], job: Job, sizes: Mapping[str, int] | None = None,
+                 cwd: str = "") -> None:
+        self.job = job
         self.sizes = sizes or {}  # files' sizes as whoever read them saw them; else the file is asked
         self.cwd = cwd  # what relative paths are relative to ("": here), as in count.count_batch
-        self.audit = audit
-        self.file_words = file_words
         self.waiting: dict[str, list[PieceResult]] = {}
         self.expected: dict[str, list[Piece]] = {}
         self.add_tasks(tasks)
@@ -189,7 +188,7 @@ class Assembly:
         """Every piece is void: cut the file again for the codec found, or count it whole."""
         plan = replan(pieces[0].plan, sample)
         again: list[Task] = [(pieces[0].path,)]
-        if decode.cut_marks(plan.codec) is not None:
+        if cut_marks(plan.codec) is not None:
             again = [dataclasses.replace(piece, plan=plan) for piece in pieces]
         self.add_tasks(again)
         return Recut(tuple(again))
@@ -213,8 +212,8 @@ class Assembly:
             plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed,
             cjk_chars=totals.cjk_chars, bom=any(piece.bom for piece in got), confidence=plan.confidence,
         )
-        parts = BatchParts(self.per_file, self.audit, self.cwd)
-        parts.add(row, words if self.file_words else None)
+        parts = BatchParts(self.job.per_file, self.job.audit, self.cwd)
+        parts.add(row, words if self.job.keeps_file_words else None)
         return parts.result(words)
 
 

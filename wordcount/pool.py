@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from wordcount import plan
-from wordcount.count import CountOptions
+from wordcount.job import Job
 from wordcount.plan import Recut, Task, Verdict
 from wordcount.progress import POLL_SECONDS, Accumulator, OnProgress, Snapshot
 from wordcount.results import STDIN, BatchResult, FileEntry, Piece, PieceResult
@@ -47,7 +47,7 @@ def default_jobs() -> int:
 
 def run(
     entries: Sequence[FileEntry],
-    options: CountOptions,
+    job: Job,
     jobs: int,
     on_progress: OnProgress | None = None,
     on_warning: OnWarning | None = None,
@@ -60,24 +60,24 @@ def run(
     """
     stdin, files = plan.split_stdin(entries)
     if stdin:
-        yield from run_serial([(STDIN,)], options, on_progress)
-    tasks = plan.make_tasks(files, jobs, options) if jobs > 1 and plan.work(files) >= plan.SERIAL_BELOW else []
+        yield from run_serial([(STDIN,)], job, on_progress)
+    tasks = plan.make_tasks(files, jobs, job) if jobs > 1 and plan.work(files) >= plan.SERIAL_BELOW else []
     if len(tasks) > 1:
         try:
-            yield from run_pool(tasks, options, min(jobs, len(tasks)), on_progress)
+            yield from run_pool(tasks, job, min(jobs, len(tasks)), on_progress)
             return
         except NoPool as error:  # raised before any result: counting here gives the same report
             if on_warning is not None:
                 on_warning(NO_POOL.format(error=error))
-    yield from run_serial(plan.make_batches(files, 1), options, on_progress)
+    yield from run_serial(plan.make_batches(files, 1), job, on_progress)
 
 
 def run_serial(
-    batches: Sequence[tuple[str, ...]], options: CountOptions, on_progress: OnProgress | None
+    batches: Sequence[tuple[str, ...]], job: Job, on_progress: OnProgress | None
 ) -> Iterator[BatchResult]:
     """The same counting as the pool's, in this process (whole files: nothing to cut for)."""
     progress = Accumulator(on_progress)
-    with serial_worker(options, progress) as worker:
+    with serial_worker(job, progress) as worker:
         for number, batch in enumerate(batches):
             yield worker.count(number, batch).result  # type: ignore[misc]
         yield worker.flush(len(batches)).result  # type: ignore[misc]
@@ -100,10 +100,10 @@ class _Todo:
     """Every task whose result is not merged yet (by number), the assembly of cut files, and the
     retry policy: what outlives one pool."""
 
-    def __init__(self, tasks: Sequence[Task], options: CountOptions) -> None:
+    def __init__(self, tasks: Sequence[Task], job: Job) -> None:
         self.tasks: dict[int, Task] = dict(enumerate(tasks))
         self.numbers = itertools.count(len(self.tasks))
-        self.assembly = plan.Assembly(tasks, options.per_file, options.audit, options.file_words and options.frequencies)
+        self.assembly = plan.Assembly(tasks, job)
         self.retries = plan.Retries()
 
     def add(self, tasks: Sequence[Task]) -> list[int]:
@@ -152,7 +152,7 @@ def done_snapshot(result: BatchResult) -> Snapshot:
 
 
 def run_pool(
-    tasks: Sequence[Task], options: CountOptions, jobs: int, on_progress: OnProgress | None
+    tasks: Sequence[Task], job: Job, jobs: int, on_progress: OnProgress | None
 ) -> Iterator[BatchResult]:
     """Count tasks on a pool of `jobs` workers, surviving workers that die.
 
@@ -162,12 +162,12 @@ def run_pool(
     found it not to be UTF-8 is cut again with the encoding detected. Raises NoPool, before any
     result, when no pool can be made here.
     """
-    todo = _Todo(tasks, options)
+    todo = _Todo(tasks, job)
     progress = Accumulator(on_progress)
     while todo.tasks:
         first = todo.retries.rounds == 0
         try:
-            yield from _Round(todo, options, jobs, progress, STALL_SECONDS * 2**todo.retries.rounds).results(first)
+            yield from _Round(todo, job, jobs, progress, STALL_SECONDS * 2**todo.retries.rounds).results(first)
         except _Lost as lost:
             for result in todo.lost(lost.tasks):
                 progress.total = progress.total.plus(done_snapshot(result))
@@ -207,10 +207,10 @@ class _Round:
     still in `todo`.
     """
 
-    def __init__(self, todo: _Todo, options: CountOptions, jobs: int, progress: Accumulator,
+    def __init__(self, todo: _Todo, job: Job, jobs: int, progress: Accumulator,
                  stall_seconds: float) -> None:
         self.todo = todo
-        self.options = options
+        self.job = job
         self.jobs = jobs
         self.progress = progress
         self.stall_seconds = stall_seconds
@@ -225,8 +225,8 @@ class _Round:
         context = multiprocessing.get_context()
         try:
             board = Board(context, self.jobs + SPARE_SLOTS)
-            barrier = context.Barrier(self.jobs) if self.options.frequencies else None
-            pool = context.Pool(self.jobs, initializer=init_worker, initargs=(self.options, board, barrier))
+            barrier = context.Barrier(self.jobs) if self.job.counting.frequencies else None
+            pool = context.Pool(self.jobs, initializer=init_worker, initargs=(self.job, board, barrier))
         except (OSError, ImportError) as error:  # PermissionError is an OSError
             if not first:
                 raise
@@ -319,9 +319,9 @@ class LocalBackend:
         self.on_warning = on_warning
 
     def run(
-        self, entries: Sequence[FileEntry], options: CountOptions, on_progress: OnProgress | None = None
+        self, entries: Sequence[FileEntry], job: Job, on_progress: OnProgress | None = None
     ) -> Iterator[BatchResult]:
-        return run(entries, options, self.jobs, on_progress, self.on_warning)
+        return run(entries, job, self.jobs, on_progress, self.on_warning)
 
     def threads(self) -> int:
         return self.jobs

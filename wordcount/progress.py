@@ -1,6 +1,7 @@
 """Live progress: the one snapshot type every backend reports, and what shows it on stderr.
 
-A backend reports progress as a `Snapshot` (files done, bytes read, words found) to an
+A counter reports what it reads, as it reads, to a `Progress` sink (a worker's slot of the shared
+board). A backend reports progress as a `Snapshot` (files done, bytes read, words found) to an
 `OnProgress` callback: a live bar, or heartbeat lines for logs, both closed when counting ends.
 The numbers only drive what people see while the run goes on; the merged results are the truth.
 Workers import this module for `Snapshot`: it imports only the standard library and
@@ -14,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from wordcount.wording import plural, say
 
@@ -37,10 +38,23 @@ class Snapshot(NamedTuple):
 OnProgress = Callable[[Snapshot], None]
 
 
+class Progress(Protocol):
+    """Where a counter reports live progress: files finished, bytes read, words found."""
+
+    def add(self, files: int, nbytes: int, words: int) -> None: ...
+
+
+class NoProgress:
+    """A progress sink that ignores everything, for runs without a bar."""
+
+    def add(self, files: int, nbytes: int, words: int) -> None:
+        pass
+
+
 class Accumulator:
     """Running totals that are passed on to `on_progress` at most every `interval` seconds.
 
-    It is a `count.Progress` (its `add` is what counting calls), so the serial path counts into
+    It is a `Progress` (its `add` is what counting calls), so the serial path counts into
     it directly; the pool adds what it merged, under the live totals of its workers; the
     cluster adds the statuses of its tasks.
     """

@@ -1,14 +1,15 @@
 """Every setting of a run, derived once from the flags: what is counted, which files take part,
 what the report looks like, and how the run goes.
 
-Counting settings (`CountOptions`, given to every worker) stay apart from the report's shape
-(`OutputShape`) and the run's (`RunShape`). Checks that can fail are made here, before anything
+What is counted (`job.Counting`, inside the `job.Job` every worker is given) stays apart from the
+report's shape (`OutputShape`) and the run's (`RunShape`); the cache key is made of the first. Checks that can fail are made here, before anything
 is counted: each failure is a usage error naming the option.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -19,11 +20,11 @@ from typing import Any
 
 import typer
 
-from wordcount import atomic, decode, pool
+from wordcount import __version__, atomic, decode, pool
 from wordcount import stopwords as stopword_lists
 from wordcount.audit import Audit, Rules, check_glob, compile_forbidden
 from wordcount.config import Config
-from wordcount.count import CountOptions
+from wordcount.job import Counting, Job, check_encoding_rules
 from wordcount.tally import fold, jieba_available
 from wordcount.discover import WalkOptions
 from wordcount.progress import ProgressMode
@@ -137,7 +138,7 @@ class Settings:
     """Everything a run needs, each value derived once."""
 
     roots: tuple[str, ...]
-    count: CountOptions
+    job: Job
     walk: WalkOptions
     output: OutputShape
     how: RunShape
@@ -147,9 +148,29 @@ class Settings:
         folder, the paths and the walk's settings."""
         return json.dumps([os.getcwd(), list(self.roots), dataclasses.asdict(self.walk)], default=repr)
 
-    def cache_counting(self) -> CountOptions:
-        """The counting settings when a cache stores the counts: each file's row and words."""
-        return dataclasses.replace(self.count, per_file=True, file_words=True)
+    def cache_key(self) -> str:
+        """What a cache's stored counts depend on: the tool's version, the counting settings, and
+        the audit rules (the violations found in a file are stored with it)."""
+        audit = dataclasses.asdict(self.job.audit) if self.job.audit is not None else None
+        fields = [__version__, _canonical(dataclasses.asdict(self.job.counting)), _canonical(audit)]
+        return hashlib.sha256(json.dumps(fields, sort_keys=True, default=repr).encode()).hexdigest()
+
+    def cache_job(self) -> Job:
+        """The job when a cache stores the counts: each file's row and words come back too."""
+        return dataclasses.replace(self.job, per_file=True, file_words=True)
+
+
+def _canonical(value: object) -> object:
+    """`value` with sets sorted and tuples as lists, so that equal settings give equal text."""
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(item) for item in value), key=repr)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
 
 
 def from_flags(flags: Flags, loaded: Config | None) -> Settings:
@@ -171,20 +192,19 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         usage_error("--words jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
     audit = _audit(flags, loaded)
     file_rows = flags.per_file or flags.output_format is Format.wc
-    count = CountOptions(
+    counting = Counting(
         frequencies=flags.top > 0 and flags.output_format not in (Format.wc, Format.github, Format.sarif),
-        ignore_case=flags.ignore_case,
-        encoding=fallback,
-        encoding_rules=encoding_rules,
-        # Rows for the report, or for the jsonl records streamed as files are merged.
-        per_file=file_rows or flags.output_format is Format.jsonl,
         words=flags.words.value,
+        ignore_case=flags.ignore_case,
         nfkc=flags.nfkc,
         min_length=flags.min_length,
         stopwords=read_stopwords(flags.stopwords or [], flags.nfkc),
-        audit=audit if audit else None,
+        encoding=fallback,
+        encoding_rules=encoding_rules,
         wc=flags.output_format is Format.wc and flags.words is WordMode.whitespace,  # wc's own word rule, on raw bytes
     )
+    # Rows for the report, or for the jsonl records streamed as files are merged.
+    job = Job(counting, per_file=file_rows or flags.output_format is Format.jsonl, audit=audit if audit else None)
     walk = WalkOptions(
         hidden=flags.hidden,
         use_ignore_files=not flags.no_ignore,
@@ -195,7 +215,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         require_git=not flags.no_require_git,
     )
     shape = OutputShape(flags.output_format, output, flags.top, file_rows, flags.quiet)
-    return Settings(roots, count, walk, shape, _run_shape(flags, cluster))
+    return Settings(roots, job, walk, shape, _run_shape(flags, cluster))
 
 
 def _audit(flags: Flags, loaded: Config | None) -> Audit:
@@ -288,7 +308,7 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
         else:
             rules.append((glob, codec))
     try:
-        decode.check_rules(tuple(rules))
+        check_encoding_rules(tuple(rules))
     except (ValueError, re.error) as error:
         usage_error(f"--encoding: bad glob: {error}")
     return tuple(rules), fallback

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from wordcount.batch import count_batch
-from wordcount.count import CountOptions, NoProgress, Progress, count_piece
+from wordcount.count import count_piece
+from wordcount.job import Job
 from wordcount.plan import Task
-from wordcount.progress import Snapshot
+from wordcount.progress import NoProgress, Progress, Snapshot
 from wordcount.results import BatchResult, Piece, PieceResult, Totals
 from wordcount.tally import normalized
 
@@ -88,7 +89,7 @@ class Board:
 
 
 class Slot:
-    """A worker's own slot of the board: a `count.Progress`, and the task it is on."""
+    """A worker's own slot of the board: a `progress.Progress`, and the task it is on."""
 
     def __init__(self, array: Any, index: int) -> None:
         self.array = array
@@ -125,20 +126,20 @@ class Worker:
     board slot (None in the serial path), where it reports progress, the word frequencies it has
     not yet handed over and how much text they came from, and the barrier of the final flush."""
 
-    def __init__(self, options: CountOptions, progress: Progress, slot: Slot | None = None,
+    def __init__(self, job: Job, progress: Progress, slot: Slot | None = None,
                  barrier: Any = None) -> None:
-        self.options = options
+        self.job = job
         self.progress = progress
         self.slot = slot
         self.barrier = barrier
-        self.words: Counter[bytes] | None = Counter() if options.frequencies else None
+        self.words: Counter[bytes] | None = Counter() if job.counting.frequencies else None
         self.unflushed_bytes = 0
 
     def count(self, number: int, task: Task) -> Done:
         """Count one batch, or one piece."""
         if isinstance(task, Piece):
-            return Done(number, os.getpid(), count_piece(task, self.options, self.progress), True)
-        result = count_batch(task, self.options, self.progress, self.words)
+            return Done(number, os.getpid(), count_piece(task, self.job.counting, self.progress), True)
+        result = count_batch(task, self.job, self.progress, self.words)
         if self.words is None:
             return Done(number, os.getpid(), result, True)
         self.unflushed_bytes += result.totals.bytes
@@ -162,7 +163,7 @@ class Worker:
     def hand_over(self) -> Counter[bytes]:
         """The words this worker holds, as the user asked for them (`normalized`); it starts afresh."""
         words, self.words, self.unflushed_bytes = self.words, Counter(), 0
-        return normalized(words, self.options)  # type: ignore[arg-type]
+        return normalized(words, self.job.counting)  # type: ignore[arg-type]
 
 
 # The worker of this process, set only by the pool's initializer (or, on the serial path, for
@@ -170,29 +171,29 @@ class Worker:
 _worker: Worker | None = None
 
 
-def init_worker(options: CountOptions, board: Board, barrier: Any) -> None:
+def init_worker(job: Job, board: Board, barrier: Any) -> None:
     """Pool initializer: receive the settings and a board slot once, ignore Ctrl-C."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent alone decides about Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker must not run the parent's handler
     slot = board.claim()
-    _worker = Worker(options, slot or NoProgress(), slot, barrier)
+    _worker = Worker(job, slot or NoProgress(), slot, barrier)
 
 
 @contextlib.contextmanager
-def serial_worker(options: CountOptions, progress: Progress) -> Iterator[Worker]:
+def serial_worker(job: Job, progress: Progress) -> Iterator[Worker]:
     """This process as the worker, for as long as the serial path counts."""
     global _worker
-    _worker = Worker(options, progress)
+    _worker = Worker(job, progress)
     try:
         yield _worker
     finally:
         _worker = None
 
 
-def work(job: tuple[int, Task | None]) -> Done:
+def work(item: tuple[int, Task | None]) -> Done:
     """The function the pool runs: count a task (None: flush the words), marked on the board."""
-    number, task = job
+    number, task = item
     worker = _worker
     assert worker is not None, "the pool's initializer sets the worker"
     if worker.slot is not None:

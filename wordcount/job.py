@@ -1,0 +1,91 @@
+"""What every worker is told once: what is counted (`Counting`) and what a batch gives back (`Job`).
+
+`Counting` alone decides a file's counts and frequencies, so it, with the audit rules, is what
+a cache's stored counts depend on (`settings.Settings.cache_key`). `Job` adds what each batch
+returns beside its totals (the per-file rows, each file's own frequencies for the cache) and
+the audit rules checked as files are counted. Both are small frozen values: a pool hands them
+to its initializer, a cluster to each task.
+
+Workers load this module: it stays cheap to import (pathspec only for `--encoding GLOB=NAME`).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wordcount.audit import Audit
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
+
+EncodingRules = tuple[tuple[str, str], ...]  # (glob, codec) pairs, the first that matches wins
+
+
+@dataclass(frozen=True, slots=True)
+class Counting:
+    """The settings that change what is counted.
+
+    `encoding_rules` say how the files their glob matches are read; `encoding` reads the files no
+    rule matches (None: detect). `wc` counts raw bytes as GNU wc before 9.5 does (`--format wc`).
+    The four word rules (`ignore_case`, `nfkc`, `min_length`, `stopwords`) rewrite the
+    frequencies before they leave a worker (`tally.normalized`).
+    """
+
+    frequencies: bool = True
+    words: str = "whitespace"  # one of tally.WORD_MODES
+    ignore_case: bool = False
+    nfkc: bool = False
+    min_length: int = 0
+    stopwords: frozenset[str] = frozenset()  # casefolded
+    encoding: str | None = None
+    encoding_rules: EncodingRules = ()
+    wc: bool = False
+
+    @property
+    def normalizes(self) -> bool:
+        """Whether the frequencies are rewritten before they leave a worker."""
+        return self.ignore_case or self.nfkc or self.min_length > 1 or bool(self.stopwords)
+
+    def encoding_for(self, path: str) -> str | None:
+        """The codec `path` must be read with, or None to detect it."""
+        for spec, encoding in _rule_specs(self.encoding_rules):
+            if spec.match_file(path):
+                return encoding
+        return self.encoding
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A run's counting settings and what each batch gives back: its files' rows (`per_file`), each
+    file's own frequencies packed for the cache (`file_words`), the audit rules' violations."""
+
+    counting: Counting = Counting()
+    per_file: bool = False
+    file_words: bool = False
+    audit: Audit | None = None  # None: no audit rule
+
+    @property
+    def keeps_file_words(self) -> bool:
+        """Whether each file's own frequencies come back (only when there are frequencies)."""
+        return self.file_words and self.counting.frequencies
+
+
+@functools.lru_cache(maxsize=16)
+def _rule_specs(rules: EncodingRules) -> tuple[tuple[GitIgnoreSpec, str], ...]:
+    if not rules:
+        return ()
+    from pathspec import GitIgnoreSpec  # imported here: only --encoding GLOB=NAME needs it
+
+    return tuple((GitIgnoreSpec.from_lines([unanchored(glob)]), encoding) for glob, encoding in rules)
+
+
+def unanchored(glob: str) -> str:
+    """A rule's glob as a gitignore pattern that matches at any depth unless it starts with '/'."""
+    return glob if glob.startswith(("/", "**/")) else "**/" + glob
+
+
+def check_encoding_rules(rules: EncodingRules) -> None:
+    """Compile encoding rules once, so that a bad glob fails before anything is counted."""
+    _rule_specs(rules)

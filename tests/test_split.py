@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conftest import invoke, reference_counts, reference_words
 from wordcount import count, decode, plan
 from wordcount.count import count_piece
-from wordcount.job import Counting
+from wordcount.job import Counting, Job
 from wordcount.progress import NoProgress
 from wordcount.results import CHANGED_WHILE_READ, BatchResult, Changed, Piece, PieceResult, Totals
 

@@ -9,7 +9,6 @@ Each decision carries a confidence: 1.0 when the bytes leave no doubt, chardet's
 from __future__ import annotations
 
 import codecs
-import functools
 import unicodedata
 from dataclasses import dataclass
 from typing import BinaryIO

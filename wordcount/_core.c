@@ -400,7 +400,7 @@ static PyObject *Table_update(TableObject *t, PyObject *other)
                 return NULL;
         Py_RETURN_NONE;
     }
-    if (!PyMapping_Check(other)) {
+    if (!PyObject_HasAttrString(other, "items")) {
         PyErr_Format(PyExc_TypeError, "Table.update() takes a Table or a mapping, not %.100s",
                      Py_TYPE(other)->tp_name);
         return NULL;

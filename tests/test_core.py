@@ -121,6 +121,26 @@ def test_long_blocks_match() -> None:
         ref.check(_core, raw, [len(raw) // 3, len(raw) // 3 + 1, 2 * len(raw) // 3])
 
 
+def test_threads_count_alike() -> None:
+    """Long blocks are validated without the GIL: scanners in several threads agree."""
+    import threading
+
+    raw = ref.random_data(random.Random(11), 100_000, 0.0) * 4
+    blocks = ref.blocks_of(raw, list(range(0, len(raw), 1 << 17)))
+    expected = ref.scanned(_core, blocks)
+    results: list[object] = []
+
+    def work() -> None:
+        results.append(ref.scanned(_core, blocks))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [expected] * 4
+
+
 def test_long_tokens_count_but_stay_out_of_the_table() -> None:
     table = _core.Table()
     scanner = _core.Scanner(table)

@@ -1,7 +1,8 @@
 /* wordcount._core: the counting core of the "whitespace" word mode, in C.
  *
- * Table   a word-frequency table keyed by bytes: open addressing over a dense array of
- *         entries, the words' bytes in one arena, int64 counts; no Python object per word.
+ * Table   a word-frequency table keyed by bytes: open addressing with linear probing, the
+ *         entries in the slots themselves, words of up to 12 bytes inside their slot and longer
+ *         ones in an arena; int64 counts; no Python object per word.
  * Scanner the twin of tally.Tally (with count._utf8_block's validation): fed blocks of bytes
  *         that must be UTF-8, it counts lines, words and characters and, given a Table, adds
  *         every word to it.
@@ -19,6 +20,12 @@
 
 #define MAX_WORD_BYTES 1024       /* == tally.MAX_WORD_BYTES (a test says so) */
 #define RELEASE_GIL_BYTES 65536   /* blocks at least this long are validated without the GIL */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)(p))
+#endif
 
 static PyObject *NotUtf8;         /* class NotUtf8(ValueError), with .offset */
 static uint64_t hash_seed;        /* per process, from Python's own hash secret */
@@ -46,211 +53,179 @@ static inline uint32_t get_le32(const uint8_t *p)
 
 static inline uint64_t get_le64(const uint8_t *p) { return get_le32(p) | (uint64_t)get_le32(p + 4) << 32; }
 
-static inline void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int k = 0; k < 4; k++)
-        p[k] = (uint8_t)(v >> (8 * k));
-}
-
-static inline void put_le64(uint8_t *p, uint64_t v)
-{
-    put_le32(p, (uint32_t)v);
-    put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static inline int same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
-{
-    return n == 0 || memcmp(a, b, n) == 0;
-}
+static inline void put_le32(uint8_t *p, uint32_t v) { for (int k = 0; k < 4; k++) p[k] = (uint8_t)(v >> (8 * k)); }
+static inline void put_le64(uint8_t *p, uint64_t v) { put_le32(p, (uint32_t)v), put_le32(p + 4, (uint32_t)(v >> 32)); }
 
 static inline uint64_t fmix64(uint64_t h)   /* MurmurHash3's finalizer */
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
+    h = (h ^ h >> 33) * 0xff51afd7ed558ccdULL;
+    h = (h ^ h >> 33) * 0xc4ceb9fe1a85ec53ULL;
+    return h ^ h >> 33;
 }
 
-/* A fast 64-bit hash, 8 bytes a step; seeded per process, so never stored outside it. */
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t h = hash_seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
-    for (; n >= 8; p += 8, n -= 8) {
-        h = (h ^ load_le64(p)) * 0x87c37b91114253d5ULL;
-        h = (h << 29) | (h >> 35);
-    }
-    if (n) {
-        uint64_t v = 0;
-        memcpy(&v, p, n);
-        h = (h ^ v) * 0x4cf5ad432745937fULL;
-    }
-    return fmix64(h);
-}
+static inline uint64_t rotl(uint64_t h, int k) { return h << k | h >> (64 - k); }
 
 /* ------------------------------------------------------------------------------------------ */
 /* Table */
 
+#define INLINE_BYTES 12
+
 typedef struct {
-    uint64_t hash;
+    uint64_t hash;               /* 0: the slot is empty (a word's hash is never 0) */
     int64_t count;
-    size_t off;          /* the word's bytes: arena[off : off + len] */
     uint32_t len;
-} Entry;
+    uint8_t key[INLINE_BYTES];   /* the word, zero-padded, if len <= INLINE_BYTES; else its arena offset */
+} Slot;                          /* 32 bytes: two to a cache line */
 
 typedef struct {
     PyObject_HEAD
-    uint64_t *slots;     /* 0: empty; else (hash >> 32) << 32 | (entry index + 1) */
-    size_t mask;         /* number of slots - 1, a power of two */
-    Entry *entries;      /* dense, in insertion order */
-    size_t n, cap;
-    uint8_t *arena;
+    Slot *slots;
+    size_t mask;                 /* number of slots - 1, a power of two */
+    size_t n;                    /* words */
+    uint8_t *arena;              /* the bytes of the words longer than INLINE_BYTES */
     size_t used, room;
 } TableObject;
 
+/* A word about to be looked up. A short word is also read as two integers (k0, k1: its
+ * bytes, zero-padded), compared with a slot's key without a call to memcmp. */
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+    uint64_t h, k0, k1;
+} Probe;
+
 static PyTypeObject TableType;
 
-#define TABLE_MAX_ENTRIES ((size_t)UINT32_MAX - 1)
+static inline const uint8_t *slot_word(const TableObject *t, const Slot *s)
+{
+    size_t off;
+    if (s->len <= INLINE_BYTES) return s->key;
+    memcpy(&off, s->key, sizeof off);
+    return t->arena + off;
+}
+
+/* A 64-bit hash (seeded per process, never stored outside it): short words in one step. */
+static inline uint64_t hash_long(const uint8_t *p, size_t n)
+{
+    uint64_t h = hash_seed ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
+    for (; n >= 8; p += 8, n -= 8) h = rotl((h ^ load_le64(p)) * 0x87c37b91114253d5ULL, 29);
+    if (n) { uint8_t rest[8] = {0}; memcpy(rest, p, n); h = (h ^ load_le64(rest)) * 0x4cf5ad432745937fULL; }
+    return fmix64(h);
+}
+
+/* Make the probe for p[0:n]; bytes up to `end` may be read (never used beyond n). */
+static inline void probe_make(Probe *q, const uint8_t *p, size_t n, const uint8_t *end)
+{
+    uint64_t h;
+    q->p = p, q->n = n;
+    if (n <= INLINE_BYTES) {
+        uint64_t a, b;
+        if ((size_t)(end - p) >= 16) {   /* two loads, then the bytes past n masked off */
+            a = load_le64(p), b = load_le64(p + 8);
+        } else {
+            uint8_t tmp[16] = {0};
+            if (n) memcpy(tmp, p, n);
+            a = load_le64(tmp), b = load_le64(tmp + 8);
+        }
+        q->k0 = a &= n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
+        q->k1 = b &= n <= 8 ? 0 : (1ULL << (8 * (n - 8))) - 1;
+        h = fmix64(rotl((a ^ hash_seed) * 0x87c37b91114253d5ULL, 31) ^ (b | (uint64_t)n << 56) * 0x4cf5ad432745937fULL);
+    } else {
+        h = hash_long(p, n);
+    }
+    q->h = h ? h : 1;
+}
+
+/* The probe of a word already in a slot (its hash is kept there). */
+static inline void probe_of_slot(Probe *q, const TableObject *t, const Slot *s)
+{
+    q->p = slot_word(t, s), q->n = s->len, q->h = s->hash;
+    q->k0 = load_le64(s->key), q->k1 = get_le32(s->key + 8);
+}
+
+/* The slot that holds q's word, or the empty slot where it would go. */
+static inline Slot *table_find(const TableObject *t, const Probe *q)
+{
+    for (size_t i = q->h & t->mask;; i = (i + 1) & t->mask) {
+        Slot *s = &t->slots[i];
+        if (s->hash == q->h && s->len == q->n) {
+            if (q->n <= INLINE_BYTES ? load_le64(s->key) == q->k0 && get_le32(s->key + 8) == q->k1
+                                     : memcmp(slot_word(t, s), q->p, q->n) == 0)
+                return s;
+        } else if (s->hash == 0) {
+            return s;
+        }
+    }
+}
 
 static void table_free(TableObject *t)
 {
     free(t->slots);
-    free(t->entries);
     free(t->arena);
-    t->slots = NULL;
-    t->entries = NULL;
-    t->arena = NULL;
-    t->n = t->cap = t->used = t->room = t->mask = 0;
+    t->slots = NULL, t->arena = NULL;
+    t->n = t->used = t->room = t->mask = 0;
 }
 
 static int table_alloc(TableObject *t)
 {
-    t->mask = 15;
-    t->cap = 8;
-    t->room = 64;
-    t->n = t->used = 0;
+    t->mask = 15, t->room = 256, t->n = t->used = 0;
     t->slots = calloc(t->mask + 1, sizeof *t->slots);
-    t->entries = malloc(t->cap * sizeof *t->entries);
     t->arena = malloc(t->room);
-    if (!t->slots || !t->entries || !t->arena) {
-        table_free(t);
-        PyErr_NoMemory();
-        return -1;
-    }
+    if (!t->slots || !t->arena) { table_free(t); PyErr_NoMemory(); return -1; }
     return 0;
 }
 
-/* Index of the entry for word p[0:n] with hash h, or -1 (then *slot is where it would go). */
-static inline Py_ssize_t table_find(const TableObject *t, const uint8_t *p, size_t n, uint64_t h, size_t *slot)
+/* Room for `want` words: slots doubled until the load is at most 0.7. */
+static int table_grow(TableObject *t, size_t want)
 {
-    uint32_t tag = (uint32_t)(h >> 32);
-    size_t i = (size_t)h & t->mask;
-    for (;;) {
-        uint64_t s = t->slots[i];
-        if (s == 0) {
-            *slot = i;
-            return -1;
-        }
-        if ((uint32_t)(s >> 32) == tag) {
-            const Entry *e = &t->entries[(uint32_t)s - 1];
-            if (e->hash == h && e->len == n && same_bytes(t->arena + e->off, p, n))
-                return (Py_ssize_t)((uint32_t)s - 1);
-        }
-        i = (i + 1) & t->mask;
+    size_t slots = t->mask + 1;
+    while (want > slots / 10 * 7) {
+        if (slots > SIZE_MAX / 2 / sizeof(Slot)) { PyErr_NoMemory(); return -1; }
+        slots *= 2;
     }
-}
-
-static int table_resize(TableObject *t, size_t slots)
-{
-    uint64_t *fresh = calloc(slots, sizeof *fresh);
-    if (!fresh) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (size_t k = 0; k < t->n; k++) {
-        uint64_t h = t->entries[k].hash;
-        size_t i = (size_t)h & (slots - 1);
-        while (fresh[i])
-            i = (i + 1) & (slots - 1);
-        fresh[i] = (h >> 32) << 32 | (uint64_t)(k + 1);
+    if (slots == t->mask + 1) return 0;
+    Slot *fresh = calloc(slots, sizeof *fresh);
+    if (!fresh) { PyErr_NoMemory(); return -1; }
+    for (size_t k = 0; k <= t->mask; k++) {
+        if (!t->slots[k].hash) continue;
+        size_t i = t->slots[k].hash & (slots - 1);
+        while (fresh[i].hash) i = (i + 1) & (slots - 1);
+        fresh[i] = t->slots[k];
     }
     free(t->slots);
-    t->slots = fresh;
-    t->mask = slots - 1;
+    t->slots = fresh, t->mask = slots - 1;
     return 0;
 }
 
-/* Make room for `more` new entries and `bytes` more bytes of words, growing by doubling
- * (slots at a load of 0.7). */
-static int table_reserve(TableObject *t, size_t more, size_t bytes)
+static int arena_reserve(TableObject *t, size_t bytes)
 {
-    if (more > TABLE_MAX_ENTRIES - t->n) {
-        PyErr_SetString(PyExc_MemoryError, "a Table holds at most 2**32 - 2 words");
-        return -1;
+    size_t room = t->room;
+    while (bytes > room - t->used) {
+        if (room > SIZE_MAX / 2) { PyErr_NoMemory(); return -1; }
+        room *= 2;
     }
-    size_t want = t->n + more, slots = t->mask + 1;
-    while (want * 10 > slots * 7)
-        slots *= 2;
-    if (slots != t->mask + 1 && table_resize(t, slots) < 0)
-        return -1;
-    if (want > t->cap) {
-        size_t cap = t->cap;
-        while (cap < want)
-            cap *= 2;
-        Entry *grown = realloc(t->entries, cap * sizeof *grown);
-        if (!grown) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        t->entries = grown;
-        t->cap = cap;
-    }
-    if (bytes > t->room - t->used) {
-        size_t room = t->room;
-        while (bytes > room - t->used) {
-            if (room > SIZE_MAX / 2) {
-                PyErr_NoMemory();
-                return -1;
-            }
-            room *= 2;
-        }
+    if (room != t->room) {
         uint8_t *grown = realloc(t->arena, room);
-        if (!grown) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        t->arena = grown;
-        t->room = room;
+        if (!grown) { PyErr_NoMemory(); return -1; }
+        t->arena = grown, t->room = room;
     }
     return 0;
 }
 
-/* A new entry (the word is known to be absent); `slot` from table_find, or SIZE_MAX. */
-static int table_insert(TableObject *t, const uint8_t *p, size_t n, uint64_t h, int64_t count, size_t slot)
+/* Put q's word into the empty slot s (found with the current slots). */
+static int table_fill(TableObject *t, Slot *s, const Probe *q, int64_t count)
 {
-    if (n > UINT32_MAX) {
-        PyErr_SetString(PyExc_ValueError, "a word longer than 4 GiB");
-        return -1;
+    if (q->n > UINT32_MAX) { PyErr_SetString(PyExc_ValueError, "a word longer than 4 GiB"); return -1; }
+    if (q->n > INLINE_BYTES) {
+        if (arena_reserve(t, q->n) < 0) return -1;
+        memcpy(t->arena + t->used, q->p, q->n);
+        memset(s->key, 0, sizeof s->key);
+        memcpy(s->key, &t->used, sizeof t->used);
+        t->used += q->n;
+    } else {
+        put_le64(s->key, q->k0), put_le32(s->key + 8, (uint32_t)q->k1);
     }
-    size_t before = t->mask;
-    if (t->n + 1 > t->cap || (t->n + 1) * 10 > (t->mask + 1) * 7 || n > t->room - t->used) {
-        if (table_reserve(t, 1, n) < 0)
-            return -1;
-    }
-    if (slot == SIZE_MAX || t->mask != before) {   /* look for the empty slot (again) */
-        slot = (size_t)h & t->mask;
-        while (t->slots[slot])
-            slot = (slot + 1) & t->mask;
-    }
-    Entry *e = &t->entries[t->n];
-    e->hash = h;
-    e->count = count;
-    e->off = t->used;
-    e->len = (uint32_t)n;
-    if (n)
-        memcpy(t->arena + t->used, p, n);
-    t->used += n;
-    t->slots[slot] = (h >> 32) << 32 | (uint64_t)(t->n + 1);
+    s->len = (uint32_t)q->n, s->count = count, s->hash = q->h;
     t->n++;
     return 0;
 }
@@ -258,41 +233,45 @@ static int table_insert(TableObject *t, const uint8_t *p, size_t n, uint64_t h, 
 /* Counts add as unsigned numbers: wrapping, never undefined behaviour. */
 static inline int64_t add_counts(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
 
-static inline int table_add_hashed(TableObject *t, const uint8_t *p, size_t n, uint64_t h, int64_t count)
+static inline int table_add_probe(TableObject *t, const Probe *q, int64_t count)
 {
-    size_t slot;
-    Py_ssize_t found = table_find(t, p, n, h, &slot);
-    if (found >= 0) {
-        t->entries[found].count = add_counts(t->entries[found].count, count);
-        return 0;
+    Slot *s = table_find(t, q);
+    if (s->hash) { s->count = add_counts(s->count, count); return 0; }
+    if (t->n + 1 > (t->mask + 1) / 10 * 7) {
+        if (table_grow(t, t->n + 1) < 0) return -1;
+        s = table_find(t, q);
     }
-    return table_insert(t, p, n, h, count, slot);
+    return table_fill(t, s, q, count);
 }
 
-static inline int table_add(TableObject *t, const uint8_t *p, size_t n, int64_t count)
+static int table_add(TableObject *t, const uint8_t *p, size_t n, int64_t count)
 {
-    return table_add_hashed(t, p, n, hash_bytes(p, n), count);
+    Probe q;
+    probe_make(&q, p, n, p + n);
+    return table_add_probe(t, &q, count);
 }
 
-/* Whether entry a ranks before entry b in top(): count descending, then the bytes ascending. */
-static inline int ranks_before(const TableObject *t, const Entry *a, const Entry *b)
+static const Slot *table_get(const TableObject *t, const uint8_t *p, size_t n)
 {
-    if (a->count != b->count)
-        return a->count > b->count;
+    Probe q;
+    probe_make(&q, p, n, p + n);
+    const Slot *s = table_find(t, &q);
+    return s->hash ? s : NULL;
+}
+
+/* Whether slot a ranks before slot b in top(): count descending, then the bytes ascending. */
+static inline int ranks_before(const TableObject *t, const Slot *a, const Slot *b)
+{
+    if (a->count != b->count) return a->count > b->count;
     size_t m = a->len < b->len ? a->len : b->len;
-    int c = m ? memcmp(t->arena + a->off, t->arena + b->off, m) : 0;
+    int c = m ? memcmp(slot_word(t, a), slot_word(t, b), m) : 0;
     return c ? c < 0 : a->len < b->len;
 }
 
-static PyObject *Table_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+static PyObject *Table_new(PyTypeObject *type, PyObject *Py_UNUSED(args), PyObject *Py_UNUSED(kwds))
 {
-    (void)args;
-    (void)kwds;
     TableObject *t = (TableObject *)type->tp_alloc(type, 0);
-    if (t && table_alloc(t) < 0) {
-        Py_DECREF(t);
-        return NULL;
-    }
+    if (t && table_alloc(t) < 0) Py_CLEAR(t);
     return (PyObject *)t;
 }
 
@@ -308,10 +287,8 @@ static int Table_init(TableObject *t, PyObject *args, PyObject *kwds)
 {
     static char *names[] = {"words", NULL};
     PyObject *words = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Table", names, &words))
-        return -1;
-    if (words == Py_None)
-        return 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Table", names, &words)) return -1;
+    if (words == Py_None) return 0;
     PyObject *done = Table_update(t, words);
     Py_XDECREF(done);
     return done ? 0 : -1;
@@ -324,12 +301,10 @@ static PyObject *Table_add(TableObject *t, PyObject *args, PyObject *kwds)
     static char *names[] = {"word", "count", NULL};
     Py_buffer word;
     long long count = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|L:add", names, &word, &count))
-        return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|L:add", names, &word, &count)) return NULL;
     int r = table_add(t, word.buf, (size_t)word.len, count);
     PyBuffer_Release(&word);
-    if (r < 0)
-        return NULL;
+    if (r < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -337,17 +312,11 @@ static PyObject *Table_get(TableObject *t, PyObject *args)
 {
     Py_buffer word;
     PyObject *fallback = NULL;
-    if (!PyArg_ParseTuple(args, "y*|O:get", &word, &fallback))
-        return NULL;
-    size_t slot;
-    Py_ssize_t found = table_find(t, word.buf, (size_t)word.len, hash_bytes(word.buf, (size_t)word.len), &slot);
+    if (!PyArg_ParseTuple(args, "y*|O:get", &word, &fallback)) return NULL;
+    const Slot *s = table_get(t, word.buf, (size_t)word.len);
     PyBuffer_Release(&word);
-    if (found >= 0)
-        return PyLong_FromLongLong(t->entries[found].count);
-    if (fallback) {
-        Py_INCREF(fallback);
-        return fallback;
-    }
+    if (s) return PyLong_FromLongLong(s->count);
+    if (fallback) return Py_NewRef(fallback);
     return PyLong_FromLong(0);
 }
 
@@ -355,24 +324,21 @@ static int Table_contains(TableObject *t, PyObject *key)
 {
     Py_buffer word;
     if (PyObject_GetBuffer(key, &word, PyBUF_SIMPLE) < 0) {
-        PyErr_Clear();
+        PyErr_Clear();   /* as `1 in Counter()`: not a word, so not in the table */
         return 0;
     }
-    size_t slot;
-    Py_ssize_t found = table_find(t, word.buf, (size_t)word.len, hash_bytes(word.buf, (size_t)word.len), &slot);
+    const Slot *s = table_get(t, word.buf, (size_t)word.len);
     PyBuffer_Release(&word);
-    return found >= 0;
+    return s != NULL;
 }
 
 /* Add one (key, value) pair of a mapping. */
 static int add_pair(TableObject *t, PyObject *key, PyObject *value)
 {
     long long count = PyLong_AsLongLong(value);
-    if (count == -1 && PyErr_Occurred())
-        return -1;
+    if (count == -1 && PyErr_Occurred()) return -1;
     Py_buffer word;
-    if (PyObject_GetBuffer(key, &word, PyBUF_SIMPLE) < 0)
-        return -1;
+    if (PyObject_GetBuffer(key, &word, PyBUF_SIMPLE) < 0) return -1;
     int r = table_add(t, word.buf, (size_t)word.len, count);
     PyBuffer_Release(&word);
     return r;
@@ -380,15 +346,15 @@ static int add_pair(TableObject *t, PyObject *key, PyObject *value)
 
 static PyObject *Table_update(TableObject *t, PyObject *other)
 {
-    if (PyObject_TypeCheck(other, &TableType)) {
+    if (PyObject_TypeCheck(other, &TableType)) {   /* merged slot by slot, hashes reused */
         TableObject *o = (TableObject *)other;
-        size_t n = o->n;   /* o may be t: then every word is found and nothing moves */
-        if (o != t && table_reserve(t, n > t->n ? n - t->n : 0, 0) < 0)
-            return NULL;
-        for (size_t k = 0; k < n; k++) {
-            const Entry *e = &o->entries[k];
-            if (table_add_hashed(t, o->arena + e->off, e->len, e->hash, e->count) < 0)
-                return NULL;
+        if (t->n == 0 && table_grow(t, o->n) < 0) return NULL;
+        /* o may be t: then every word is found and the slots do not move */
+        for (size_t k = 0; k <= o->mask; k++) {
+            if (!o->slots[k].hash) continue;
+            Probe q;
+            probe_of_slot(&q, o, &o->slots[k]);
+            if (table_add_probe(t, &q, o->slots[k].count) < 0) return NULL;
         }
         Py_RETURN_NONE;
     }
@@ -396,8 +362,7 @@ static PyObject *Table_update(TableObject *t, PyObject *other)
         PyObject *key, *value;
         Py_ssize_t pos = 0;
         while (PyDict_Next(other, &pos, &key, &value))
-            if (add_pair(t, key, value) < 0)
-                return NULL;
+            if (add_pair(t, key, value) < 0) return NULL;
         Py_RETURN_NONE;
     }
     if (!PyObject_HasAttrString(other, "items")) {
@@ -405,77 +370,61 @@ static PyObject *Table_update(TableObject *t, PyObject *other)
                      Py_TYPE(other)->tp_name);
         return NULL;
     }
-    PyObject *items = PyObject_CallMethod(other, "items", NULL);
-    PyObject *iter = items ? PyObject_GetIter(items) : NULL;
-    Py_XDECREF(items);
-    if (!iter)
-        return NULL;
-    PyObject *pair;
-    while ((pair = PyIter_Next(iter))) {
-        int r = -1;
-        if (PyTuple_Check(pair) && PyTuple_GET_SIZE(pair) == 2)
-            r = add_pair(t, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1));
-        else
+    PyObject *items = PyMapping_Items(other);   /* a list of (key, value) */
+    for (Py_ssize_t k = 0; items && k < PyList_GET_SIZE(items); k++) {
+        PyObject *pair = PyList_GET_ITEM(items, k);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
             PyErr_SetString(PyExc_TypeError, "items() must give (word, count) pairs");
-        Py_DECREF(pair);
-        if (r < 0) {
-            Py_DECREF(iter);
-            return NULL;
+            Py_CLEAR(items);
+        } else if (add_pair(t, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0) {
+            Py_CLEAR(items);
         }
     }
-    Py_DECREF(iter);
-    if (PyErr_Occurred())
-        return NULL;
+    if (!items) return NULL;
+    Py_DECREF(items);
     Py_RETURN_NONE;
 }
 
-static PyObject *Table_to_dict(TableObject *t, PyObject *unused)
+static PyObject *Table_to_dict(TableObject *t, PyObject *Py_UNUSED(unused))
 {
-    (void)unused;
     PyObject *d = PyDict_New();
-    if (!d)
-        return NULL;
-    for (size_t k = 0; k < t->n; k++) {
-        const Entry *e = &t->entries[k];
-        PyObject *word = PyBytes_FromStringAndSize((const char *)t->arena + e->off, e->len);
-        PyObject *count = word ? PyLong_FromLongLong(e->count) : NULL;
-        int r = count ? PyDict_SetItem(d, word, count) : -1;
+    for (size_t k = 0; d && k <= t->mask; k++) {
+        const Slot *s = &t->slots[k];
+        if (!s->hash) continue;
+        PyObject *word = PyBytes_FromStringAndSize((const char *)slot_word(t, s), s->len);
+        PyObject *count = word ? PyLong_FromLongLong(s->count) : NULL;
+        if (!count || PyDict_SetItem(d, word, count) < 0) Py_CLEAR(d);
         Py_XDECREF(word);
         Py_XDECREF(count);
-        if (r < 0) {
-            Py_DECREF(d);
-            return NULL;
-        }
     }
     return d;
 }
 
-static PyObject *Table_items(TableObject *t, PyObject *unused)
+static PyObject *Table_items(TableObject *t, PyObject *Py_UNUSED(unused))
 {
-    PyObject *d = Table_to_dict(t, unused);
-    if (!d)
-        return NULL;
+    PyObject *d = Table_to_dict(t, NULL);
+    if (!d) return NULL;
     PyObject *items = PyObject_CallMethod(d, "items", NULL);
     Py_DECREF(d);
     return items;
 }
 
-/* top(n) keeps a heap of the n best entries seen so far, the one that ranks last at its root:
- * O(len * log n), no sort of the whole table. */
-static void heap_down(const TableObject *t, uint32_t *heap, size_t size, size_t i)
+static inline void swap(const Slot **heap, size_t i, size_t j)
 {
-    const Entry *e = t->entries;
+    const Slot *tmp = heap[i];
+    heap[i] = heap[j], heap[j] = tmp;
+}
+
+/* top(n) keeps a heap of the n best slots seen so far, the one that ranks last at its root:
+ * O(len * log n), no sort of the whole table. */
+static void heap_down(const TableObject *t, const Slot **heap, size_t size, size_t i)
+{
     for (;;) {
         size_t worst = i, l = 2 * i + 1, r = l + 1;
-        if (l < size && ranks_before(t, &e[heap[worst]], &e[heap[l]]))
-            worst = l;
-        if (r < size && ranks_before(t, &e[heap[worst]], &e[heap[r]]))
-            worst = r;
-        if (worst == i)
-            return;
-        uint32_t tmp = heap[i];
-        heap[i] = heap[worst];
-        heap[worst] = tmp;
+        if (l < size && ranks_before(t, heap[worst], heap[l])) worst = l;
+        if (r < size && ranks_before(t, heap[worst], heap[r])) worst = r;
+        if (worst == i) return;
+        swap(heap, i, worst);
         i = worst;
     }
 }
@@ -483,195 +432,149 @@ static void heap_down(const TableObject *t, uint32_t *heap, size_t size, size_t 
 static PyObject *Table_top(TableObject *t, PyObject *arg)
 {
     Py_ssize_t want = PyLong_AsSsize_t(arg);
-    if (want == -1 && PyErr_Occurred())
-        return NULL;
-    if (want <= 0 || t->n == 0)
-        return PyList_New(0);
+    if (want == -1 && PyErr_Occurred()) return NULL;
+    if (want <= 0 || t->n == 0) return PyList_New(0);
     size_t k = (size_t)want < t->n ? (size_t)want : t->n, size = 0;
-    uint32_t *heap = malloc(k * sizeof *heap);
-    if (!heap)
-        return PyErr_NoMemory();
-    const Entry *e = t->entries;
-    for (size_t i = 0; i < t->n; i++) {
-        if (e[i].len > MAX_WORD_BYTES)
-            continue;
+    const Slot **heap = malloc(k * sizeof *heap);
+    if (!heap) return PyErr_NoMemory();
+    for (size_t i = 0; i <= t->mask; i++) {
+        const Slot *s = &t->slots[i];
+        if (!s->hash || s->len > MAX_WORD_BYTES) continue;
         if (size < k) {   /* sift up */
             size_t c = size++;
-            heap[c] = (uint32_t)i;
-            while (c > 0 && ranks_before(t, &e[heap[(c - 1) / 2]], &e[heap[c]])) {
-                uint32_t tmp = heap[c];
-                heap[c] = heap[(c - 1) / 2];
-                heap[(c - 1) / 2] = tmp;
-                c = (c - 1) / 2;
-            }
-        } else if (ranks_before(t, &e[i], &e[heap[0]])) {
-            heap[0] = (uint32_t)i;
+            for (heap[c] = s; c > 0 && ranks_before(t, heap[(c - 1) / 2], heap[c]); c = (c - 1) / 2)
+                swap(heap, c, (c - 1) / 2);
+        } else if (ranks_before(t, s, heap[0])) {
+            heap[0] = s;
             heap_down(t, heap, size, 0);
         }
     }
     for (size_t m = size; m > 1; m--) {   /* heap sort: the last-ranked go to the end */
-        uint32_t tmp = heap[0];
-        heap[0] = heap[m - 1];
-        heap[m - 1] = tmp;
+        swap(heap, 0, m - 1);
         heap_down(t, heap, m - 1, 0);
     }
     PyObject *list = PyList_New((Py_ssize_t)size);
     for (size_t i = 0; list && i < size; i++) {
-        const Entry *x = &e[heap[i]];
-        PyObject *pair = Py_BuildValue("(y#L)", (const char *)t->arena + x->off, (Py_ssize_t)x->len,
-                                       (long long)x->count);
-        if (!pair)
-            Py_CLEAR(list);
-        else
-            PyList_SET_ITEM(list, (Py_ssize_t)i, pair);
+        PyObject *pair = Py_BuildValue("(y#L)", (const char *)slot_word(t, heap[i]), (Py_ssize_t)heap[i]->len,
+                                       (long long)heap[i]->count);
+        if (!pair) Py_CLEAR(list);
+        else PyList_SET_ITEM(list, (Py_ssize_t)i, pair);
     }
     free(heap);
     return list;
 }
 
-static PyObject *Table_total(TableObject *t, PyObject *unused)
+static PyObject *Table_total(TableObject *t, PyObject *Py_UNUSED(unused))
 {
-    (void)unused;
     int64_t sum = 0;
-    for (size_t k = 0; k < t->n; k++)
-        sum = add_counts(sum, t->entries[k].count);
+    for (size_t k = 0; k <= t->mask; k++)
+        sum = add_counts(sum, t->slots[k].count);   /* an empty slot counts 0 */
     return PyLong_FromLongLong(sum);
 }
 
-static PyObject *Table_clear(TableObject *t, PyObject *unused)
+static PyObject *Table_clear(TableObject *t, PyObject *Py_UNUSED(unused))
 {
-    (void)unused;
     table_free(t);
-    if (table_alloc(t) < 0)
-        return NULL;
+    if (table_alloc(t) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
-/* The byte form: "WCT" 1 (format version), u64 number of entries, then per entry
- * u32 length, the word's bytes, i64 count; little-endian, in insertion order. */
+/* The byte form: "WCT" 1 (format version), u64 number of words, then per word u32 length,
+ * its bytes, i64 count; little-endian, in no particular order. */
 static const uint8_t MAGIC[4] = {'W', 'C', 'T', 1};
 #define HEADER_BYTES 12
 #define ENTRY_BYTES 12   /* besides the word */
 
-static PyObject *Table_dumps(TableObject *t, PyObject *unused)
+static PyObject *Table_dumps(TableObject *t, PyObject *Py_UNUSED(unused))
 {
-    (void)unused;
-    size_t size = HEADER_BYTES + t->n * ENTRY_BYTES + t->used;
-    if (size > PY_SSIZE_T_MAX)
-        return PyErr_NoMemory();
+    size_t size = HEADER_BYTES + t->n * ENTRY_BYTES;
+    for (size_t k = 0; k <= t->mask; k++) size += t->slots[k].hash ? t->slots[k].len : 0;
     PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
-    if (!out)
-        return NULL;
+    if (!out) return NULL;
     uint8_t *p = (uint8_t *)PyBytes_AS_STRING(out);
     memcpy(p, MAGIC, 4);
     put_le64(p + 4, t->n);
     p += HEADER_BYTES;
-    for (size_t k = 0; k < t->n; k++) {
-        const Entry *e = &t->entries[k];
-        put_le32(p, e->len);
-        if (e->len)
-            memcpy(p + 4, t->arena + e->off, e->len);
-        p += 4 + e->len;
-        put_le64(p, (uint64_t)e->count);
-        p += 8;
+    for (size_t k = 0; k <= t->mask; k++) {
+        const Slot *s = &t->slots[k];
+        if (!s->hash) continue;
+        put_le32(p, s->len);
+        if (s->len) memcpy(p + 4, slot_word(t, s), s->len);
+        put_le64(p + 4 + s->len, (uint64_t)s->count);
+        p += ENTRY_BYTES + s->len;
     }
     return out;
 }
 
-static PyObject *corrupt(const char *why)
+static PyObject *Table_loads(PyObject *Py_UNUSED(cls), PyObject *data)
 {
-    PyErr_Format(PyExc_ValueError, "not a Table's bytes: %s", why);
-    return NULL;
-}
-
-static PyObject *Table_loads(PyObject *cls, PyObject *data)
-{
-    (void)cls;
     Py_buffer view;
-    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    const uint8_t *p = view.buf;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) return NULL;
+    const uint8_t *p = view.buf, *end = p + view.len;
     size_t len = (size_t)view.len, pos = HEADER_BYTES;
     TableObject *t = NULL;
+    const char *why = NULL;
     if (len < HEADER_BYTES || memcmp(p, MAGIC, 4) != 0) {
-        corrupt(len < HEADER_BYTES ? "too short" : "wrong header or version");
+        why = len < HEADER_BYTES ? "too short" : "wrong header or version";
         goto fail;
     }
     uint64_t n = get_le64(p + 4);
     if (n > (len - HEADER_BYTES) / ENTRY_BYTES) {   /* checked before anything is allocated */
-        corrupt("truncated");
+        why = "truncated";
         goto fail;
     }
     t = (TableObject *)Table_new(&TableType, NULL, NULL);
-    if (!t || table_reserve(t, (size_t)n, len - HEADER_BYTES - (size_t)n * ENTRY_BYTES) < 0)
+    if (!t || table_grow(t, (size_t)n) < 0 || arena_reserve(t, len - HEADER_BYTES - (size_t)n * ENTRY_BYTES) < 0)
         goto fail;
     for (uint64_t k = 0; k < n; k++) {
-        if (len - pos < 4) {
-            corrupt("truncated");
-            goto fail;
-        }
-        size_t wl = get_le32(p + pos);
-        pos += 4;
-        if (len - pos < 8 || wl > len - pos - 8) {
-            corrupt("truncated");
-            goto fail;
-        }
-        const uint8_t *word = p + pos;
-        int64_t count = (int64_t)get_le64(p + pos + wl);
-        pos += wl + 8;
-        uint64_t h = hash_bytes(word, wl);
-        size_t slot;
-        if (table_find(t, word, wl, h, &slot) >= 0) {
-            corrupt("a word twice");
-            goto fail;
-        }
-        if (table_insert(t, word, wl, h, count, slot) < 0)
-            goto fail;
+        size_t wl = len - pos >= 4 ? get_le32(p + pos) : SIZE_MAX;
+        if (wl == SIZE_MAX || len - pos - 4 < 8 || wl > len - pos - 12) { why = "truncated"; goto fail; }
+        Probe q;
+        probe_make(&q, p + pos + 4, wl, end);
+        int64_t count = (int64_t)get_le64(p + pos + 4 + wl);
+        pos += 12 + wl;
+        Slot *s = table_find(t, &q);
+        if (s->hash) { why = "a word twice"; goto fail; }
+        if (table_fill(t, s, &q, count) < 0) goto fail;
     }
-    if (pos != len) {
-        corrupt("bytes after the last word");
-        goto fail;
-    }
+    if (pos != len) { why = "bytes after the last word"; goto fail; }
     PyBuffer_Release(&view);
     return (PyObject *)t;
 fail:
+    if (why) PyErr_Format(PyExc_ValueError, "not a Table's bytes: %s", why);
     Py_XDECREF(t);
     PyBuffer_Release(&view);
     return NULL;
 }
 
-static PyObject *Table_reduce(TableObject *t, PyObject *unused)
+static PyObject *Table_reduce(TableObject *t, PyObject *Py_UNUSED(unused))
 {
     PyObject *loads = PyObject_GetAttrString((PyObject *)&TableType, "loads");
-    PyObject *data = loads ? Table_dumps(t, unused) : NULL;
+    PyObject *data = loads ? Table_dumps(t, NULL) : NULL;
     PyObject *result = data ? Py_BuildValue("(O(O))", loads, data) : NULL;
     Py_XDECREF(loads);
     Py_XDECREF(data);
     return result;
 }
 
-static PyObject *Table_sizeof(TableObject *t, PyObject *unused)
+static PyObject *Table_sizeof(TableObject *t, PyObject *Py_UNUSED(unused))
 {
-    (void)unused;
-    size_t size = sizeof *t + (t->mask + 1) * sizeof *t->slots + t->cap * sizeof(Entry) + t->room;
-    return PyLong_FromSize_t(size);
+    return PyLong_FromSize_t(sizeof *t + (t->mask + 1) * sizeof(Slot) + t->room);
 }
 
 static PyObject *Table_richcompare(PyObject *a, PyObject *b, int op)
 {
-    if (!PyObject_TypeCheck(b, &TableType) || (op != Py_EQ && op != Py_NE))
-        Py_RETURN_NOTIMPLEMENTED;
+    if (!PyObject_TypeCheck(b, &TableType) || (op != Py_EQ && op != Py_NE)) Py_RETURN_NOTIMPLEMENTED;
     TableObject *x = (TableObject *)a, *y = (TableObject *)b;
     int equal = x->n == y->n;
-    for (size_t k = 0; equal && k < x->n; k++) {
-        const Entry *e = &x->entries[k];
-        size_t slot;
-        Py_ssize_t found = table_find(y, x->arena + e->off, e->len, e->hash, &slot);
-        equal = found >= 0 && y->entries[found].count == e->count;
+    for (size_t k = 0; equal && k <= x->mask; k++) {
+        if (!x->slots[k].hash) continue;
+        Probe q;
+        probe_of_slot(&q, x, &x->slots[k]);
+        const Slot *s = table_find(y, &q);
+        equal = s->hash && s->count == x->slots[k].count;
     }
-    if (equal == (op == Py_EQ))
-        Py_RETURN_TRUE;
-    Py_RETURN_FALSE;
+    return PyBool_FromLong(equal == (op == Py_EQ));
 }
 
 static PyObject *Table_repr(TableObject *t)
@@ -685,7 +588,7 @@ static PyMethodDef Table_methods[] = {
     {"get", (PyCFunction)Table_get, METH_VARARGS, "get(word, default=0): word's count, or default."},
     {"update", (PyCFunction)Table_update, METH_O,
      "update(other): add the counts of a Table (merged in C) or of a mapping bytes -> int."},
-    {"to_dict", (PyCFunction)Table_to_dict, METH_NOARGS, "to_dict() -> dict[bytes, int]"},
+    {"to_dict", (PyCFunction)Table_to_dict, METH_NOARGS, "to_dict() -> dict[bytes, int], in no particular order"},
     {"items", (PyCFunction)Table_items, METH_NOARGS, "items(): to_dict().items()"},
     {"top", (PyCFunction)Table_top, METH_O,
      "top(n) -> list[(word, count)]: the n most frequent words, count descending, ties by the word's\n"
@@ -736,36 +639,24 @@ static inline int utf8_decode(const uint8_t *p, size_t avail, size_t *len, uint3
     if (b < 0xC2)
         return U_BAD;   /* a continuation byte, or C0/C1 (always overlong) */
     if (b < 0xE0) {
-        need = 2;
-        c = b & 0x1F;
+        need = 2, c = b & 0x1F;
     } else if (b < 0xF0) {
-        need = 3;
-        c = b & 0x0F;
-        if (b == 0xE0)
-            lo = 0xA0;   /* overlong */
-        else if (b == 0xED)
-            hi = 0x9F;   /* surrogates */
+        need = 3, c = b & 0x0F;
+        lo = b == 0xE0 ? 0xA0 : 0x80;   /* overlong */
+        hi = b == 0xED ? 0x9F : 0xBF;   /* surrogates */
     } else if (b < 0xF5) {
-        need = 4;
-        c = b & 0x07;
-        if (b == 0xF0)
-            lo = 0x90;   /* overlong */
-        else if (b == 0xF4)
-            hi = 0x8F;   /* above U+10FFFF */
+        need = 4, c = b & 0x07;
+        lo = b == 0xF0 ? 0x90 : 0x80;   /* overlong */
+        hi = b == 0xF4 ? 0x8F : 0xBF;   /* above U+10FFFF */
     } else {
         return U_BAD;
     }
-    for (size_t k = 1; k < need; k++) {
-        if (k >= avail)
-            return U_SHORT;
-        if (p[k] < lo || p[k] > hi)
-            return U_BAD;
-        lo = 0x80;
-        hi = 0xBF;
+    for (size_t k = 1; k < need; k++, lo = 0x80, hi = 0xBF) {
+        if (k >= avail) return U_SHORT;
+        if (p[k] < lo || p[k] > hi) return U_BAD;
         c = c << 6 | (p[k] & 0x3F);
     }
-    *len = need;
-    *cp = c;
+    *len = need, *cp = c;
     return U_OK;
 }
 
@@ -784,16 +675,13 @@ static uint8_t byte_class[256];
 static inline size_t wide_space_at(const uint8_t *p, const uint8_t *end)
 {
     size_t avail = (size_t)(end - p);
-    if (p[0] == 0xC2)
-        return avail >= 2 && p[1] == 0xA0 ? 2 : 0;
-    if (avail < 3)
-        return 0;
+    if (p[0] == 0xC2) return avail >= 2 && p[1] == 0xA0 ? 2 : 0;
+    if (avail < 3) return 0;
     switch (p[0]) {
     case 0xE1:
         return p[1] == 0x9A && p[2] == 0x80 ? 3 : 0;
     case 0xE2:
-        if (p[1] == 0x80)
-            return p[2] <= 0x8A || p[2] == 0xA8 || p[2] == 0xA9 || p[2] == 0xAF ? 3 : 0;
+        if (p[1] == 0x80) return p[2] <= 0x8A || p[2] == 0xA8 || p[2] == 0xA9 || p[2] == 0xAF ? 3 : 0;
         return p[1] == 0x81 && (p[2] == 0x9F || p[2] == 0xA0) ? 3 : 0;
     case 0xE3:
         return p[1] == 0x80 && p[2] == 0x80 ? 3 : 0;
@@ -817,10 +705,7 @@ static inline uint64_t ascii_spaces(uint64_t x)
 
 static inline uint64_t count_marks(uint64_t m) { return ((m >> 7) * ONES) >> 56; }
 
-typedef struct {
-    uint64_t lines, words, chars;
-    int in_word;
-} Counts;
+typedef struct { uint64_t lines, words, chars; int in_word; } Counts;
 
 /* Validate p[0:n] and count its complete characters into *c. Returns -1 when it is UTF-8, with
  * *tail the bytes of a character cut off at the end (only when !last), or the index of the
@@ -833,8 +718,7 @@ static Py_ssize_t scan(const uint8_t *p, size_t n, int last, Counts *c, size_t *
     for (;;) {
         for (; i + 8 <= n; i += 8) {   /* ASCII, 8 bytes a step */
             uint64_t x = load_le64(p + i);
-            if (x & HIGH)
-                break;
+            if (x & HIGH) break;
             uint64_t spaces = ascii_spaces(x);
             /* a word starts at a non-space byte after a space (the byte before the first is
              * the previous step's last) */
@@ -844,38 +728,26 @@ static Py_ssize_t scan(const uint8_t *p, size_t n, int last, Counts *c, size_t *
             in_word = (spaces >> 63) ^ 1;
             chars += 8;
         }
-        if (i >= n)
-            break;
+        if (i >= n) break;
         size_t stop = i + 8 < n ? i + 8 : n;   /* one character at a time over the next 8 bytes */
         while (i < stop) {
             int space;
             if (p[i] < 0x80) {
-                space = byte_class[p[i]] == 1;
-                lines += p[i] == '\n';
-                i++;
+                space = byte_class[p[i]] == 1, lines += p[i] == '\n', i++;
             } else {
                 size_t len;
                 uint32_t cp;
                 int r = utf8_decode(p + i, n - i, &len, &cp);
-                if (r == U_BAD || (r == U_SHORT && last))
-                    return (Py_ssize_t)i;
-                if (r == U_SHORT) {
-                    *tail = n - i;
-                    goto done;
-                }
+                if (r == U_BAD || (r == U_SHORT && last)) return (Py_ssize_t)i;
+                if (r == U_SHORT) { *tail = n - i; goto done; }
                 space = wide_space(cp);
                 i += len;
             }
-            chars++;
-            words += !space & !in_word;
-            in_word = !space;
+            chars++, words += !space & !in_word, in_word = !space;
         }
     }
 done:
-    c->lines = lines;
-    c->words = words;
-    c->chars = chars;
-    c->in_word = (int)in_word;
+    c->lines = lines, c->words = words, c->chars = chars, c->in_word = (int)in_word;
     return -1;
 }
 
@@ -890,25 +762,21 @@ typedef struct {
     int busy;                     /* a feed() is under way (it may have let go of the GIL) */
     uint8_t pending[4];           /* a character the last block cut off */
     size_t npending;
-    size_t carry_len;             /* the word in progress (tokens), when it began in an earlier block */
-    int in_token, carry_long;     /* carry_long: longer than MAX_WORD_BYTES, never added */
-    uint8_t carry[MAX_WORD_BYTES];
+    int in_token, carry_long;     /* a word runs on from the last block; it is too long to keep */
+    size_t carry_len;
+    uint8_t carry[MAX_WORD_BYTES];   /* its bytes so far */
 } ScannerObject;
 
 static int Scanner_init(ScannerObject *s, PyObject *args, PyObject *kwds)
 {
     static char *names[] = {"table", NULL};
     PyObject *table = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Scanner", names, &table))
-        return -1;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "|O:Scanner", names, &table)) return -1;
     if (table != Py_None && !PyObject_TypeCheck(table, &TableType)) {
         PyErr_Format(PyExc_TypeError, "Scanner() takes a Table or None, not %.100s", Py_TYPE(table)->tp_name);
         return -1;
     }
-    if (s->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "Scanner is in use");
-        return -1;
-    }
+    if (s->busy) { PyErr_SetString(PyExc_RuntimeError, "Scanner is in use"); return -1; }
     Py_XSETREF(s->table, table == Py_None ? NULL : (TableObject *)Py_NewRef(table));
     s->lines = s->words = s->chars = s->fed = 0;
     s->in_word = s->in_token = s->carry_long = 0;
@@ -926,8 +794,7 @@ static void raise_not_utf8(unsigned long long offset)
 {
     PyObject *exc = PyObject_CallFunction(NotUtf8, "N", PyUnicode_FromFormat("not UTF-8 at byte %llu", offset));
     PyObject *value = exc ? PyLong_FromUnsignedLongLong(offset) : NULL;
-    if (value && PyObject_SetAttrString(exc, "offset", value) == 0)
-        PyErr_SetObject(NotUtf8, exc);
+    if (value && PyObject_SetAttrString(exc, "offset", value) == 0) PyErr_SetObject(NotUtf8, exc);
     Py_XDECREF(value);
     Py_XDECREF(exc);
 }
@@ -937,8 +804,7 @@ static inline size_t word_end(const uint8_t *p, size_t i, size_t n)
 {
     for (; i < n; i++) {
         uint8_t k = byte_class[p[i]];
-        if (k == 1 || (k == 2 && wide_space_at(p + i, p + n)))
-            return i;
+        if (k == 1 || (k == 2 && wide_space_at(p + i, p + n))) return i;
     }
     return n;
 }
@@ -949,66 +815,81 @@ static inline size_t space_end(const uint8_t *p, size_t i, size_t n)
     while (i < n) {
         uint8_t k = byte_class[p[i]];
         size_t w;
-        if (k == 1)
-            i++;
-        else if (k == 2 && (w = wide_space_at(p + i, p + n)))
-            i += w;
-        else
-            return i;
+        if (k == 1) i++;
+        else if (k == 2 && (w = wide_space_at(p + i, p + n))) i += w;
+        else return i;
     }
     return n;
 }
 
 static inline void carry_append(ScannerObject *s, const uint8_t *p, size_t n)
 {
-    if (s->carry_long)
-        return;
-    if (n > MAX_WORD_BYTES - s->carry_len) {
+    if (s->carry_long) return;
+    if (n > MAX_WORD_BYTES - s->carry_len)
         s->carry_long = 1;   /* a word, but never one of the frequencies: nothing more to keep */
-        return;
-    }
-    if (n)
-        memcpy(s->carry + s->carry_len, p, n);
-    s->carry_len += n;
+    else if (n)
+        memcpy(s->carry + s->carry_len, p, n), s->carry_len += n;
 }
 
 static int end_token(ScannerObject *s)
 {
     int r = 0;
-    if (s->in_token && !s->carry_long)
-        r = table_add(s->table, s->carry, s->carry_len, 1);
-    s->in_token = s->carry_long = 0;
-    s->carry_len = 0;
+    if (s->in_token && !s->carry_long) {
+        Probe q;
+        probe_make(&q, s->carry, s->carry_len, s->carry + sizeof s->carry);
+        r = table_add_probe(s->table, &q, 1);
+    }
+    s->in_token = s->carry_long = 0, s->carry_len = 0;
     return r;
 }
 
-/* Add the words of p[0:n] (valid UTF-8, whole characters) to the table; a word that runs on
- * past n is carried. */
-static int tokens(ScannerObject *s, const uint8_t *p, size_t n)
+/* Words are looked up a few behind where they are found: their slots are fetched from memory
+ * meanwhile (a large table misses the cache on most rare words). */
+#define AHEAD 16
+
+typedef struct { Probe q[AHEAD]; unsigned first, size; } Ahead;
+
+static inline int ahead_push(TableObject *t, Ahead *a, const uint8_t *p, size_t n, const uint8_t *end)
 {
+    if (a->size == AHEAD) {
+        if (table_add_probe(t, &a->q[a->first], 1) < 0) return -1;
+        a->first = (a->first + 1) % AHEAD, a->size--;
+    }
+    Probe *q = &a->q[(a->first + a->size++) % AHEAD];
+    probe_make(q, p, n, end);
+    PREFETCH(&t->slots[q->h & t->mask]);
+    return 0;
+}
+
+static int ahead_flush(TableObject *t, Ahead *a)
+{
+    for (; a->size; a->size--, a->first = (a->first + 1) % AHEAD)
+        if (table_add_probe(t, &a->q[a->first], 1) < 0) return -1;
+    return 0;
+}
+
+/* Add the words of p[0:n] (valid UTF-8, whole characters; bytes up to `end` readable) to the
+ * table; a word that runs on past n is carried. */
+static int tokens(ScannerObject *s, const uint8_t *p, size_t n, const uint8_t *end)
+{
+    TableObject *t = s->table;
+    Ahead ahead = {.first = 0, .size = 0};
     size_t i = 0;
     if (s->in_token) {
         i = word_end(p, 0, n);
         carry_append(s, p, i);
-        if (i == n)
-            return 0;
-        if (end_token(s) < 0)
-            return -1;
+        if (i == n) return 0;
+        if (end_token(s) < 0) return -1;
     }
     for (;;) {
         i = space_end(p, i, n);
-        if (i == n)
-            return 0;
+        if (i == n) break;
         size_t j = word_end(p, i, n);
-        if (j == n) {
-            s->in_token = 1;
-            carry_append(s, p + i, n - i);
-            return 0;
-        }
-        if (j - i <= MAX_WORD_BYTES && table_add(s->table, p + i, j - i, 1) < 0)
-            return -1;
+        if (j == n) { s->in_token = 1; carry_append(s, p + i, n - i); break; }
+        if (j - i <= MAX_WORD_BYTES && ahead_push(t, &ahead, p + i, j - i, end) < 0) return -1;
         i = j;
     }
+    return ahead_flush(t, &ahead);
 }
 
 static PyObject *Scanner_feed(ScannerObject *s, PyObject *args, PyObject *kwds)
@@ -1016,8 +897,7 @@ static PyObject *Scanner_feed(ScannerObject *s, PyObject *args, PyObject *kwds)
     static char *names[] = {"data", "last", NULL};
     Py_buffer view;
     int last = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|p:feed", names, &view, &last))
-        return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|p:feed", names, &view, &last)) return NULL;
     if (s->busy) {
         PyBuffer_Release(&view);
         PyErr_SetString(PyExc_RuntimeError, "Scanner.feed() called while another is under way");
@@ -1034,29 +914,18 @@ static PyObject *Scanner_feed(ScannerObject *s, PyObject *args, PyObject *kwds)
         size_t np = s->npending, take = n < 4 - np ? n : 4 - np;
         uint32_t cp;
         memcpy(head, s->pending, np);
-        if (take)
-            memcpy(head + np, p, take);
+        if (take) memcpy(head + np, p, take);
         int r = utf8_decode(head, np + take, &head_len, &cp);
-        if (r == U_BAD || (r == U_SHORT && last)) {
-            raise_not_utf8(s->fed - np);
-            goto out;
-        }
+        if (r == U_BAD || (r == U_SHORT && last)) { raise_not_utf8(s->fed - np); goto out; }
         if (r == U_SHORT) {   /* still not whole: all of this block (take == n) joins it */
-            if (n)
-                memcpy(s->pending + np, p, n);
-            s->npending += n;
-            s->fed += n;
+            if (n) memcpy(s->pending + np, p, n);
+            s->npending += n, s->fed += n;
             result = PyLong_FromLong(0);
             goto out;
         }
-        start = head_len - np;
-        c.chars++;
-        if (wide_space(cp)) {
-            c.in_word = 0;
-        } else {
-            c.words += !c.in_word;
-            c.in_word = 1;
-        }
+        start = head_len - np, c.chars++;
+        c.words += !wide_space(cp) & !c.in_word;
+        c.in_word = !wide_space(cp);
     }
 
     Py_ssize_t bad;
@@ -1069,41 +938,29 @@ static PyObject *Scanner_feed(ScannerObject *s, PyObject *args, PyObject *kwds)
         bad = scan(p + start, n - start, last, &c, &tail);
     }
     s->busy = 0;
-    if (bad >= 0) {   /* nothing of this block is counted */
-        raise_not_utf8(s->fed + start + (size_t)bad);
-        goto out;
-    }
+    if (bad >= 0) { raise_not_utf8(s->fed + start + (size_t)bad); goto out; }   /* nothing counted */
     if (s->table) {
-        if ((head_len && tokens(s, head, head_len) < 0) || tokens(s, p + start, n - start - tail) < 0)
+        if ((head_len && tokens(s, head, head_len, head + head_len) < 0) ||
+            tokens(s, p + start, n - start - tail, p + n) < 0)
             goto out;   /* MemoryError: the scanner is not to be used any more */
     }
     result = PyLong_FromUnsignedLongLong(c.words - s->words);
-    s->lines = c.lines;
-    s->words = c.words;
-    s->chars = c.chars;
-    s->in_word = c.in_word;
-    s->fed += n;
-    s->npending = tail;
-    if (tail)
-        memcpy(s->pending, p + n - tail, tail);
+    s->lines = c.lines, s->words = c.words, s->chars = c.chars, s->in_word = c.in_word;
+    s->fed += n, s->npending = tail;
+    if (tail) memcpy(s->pending, p + n - tail, tail);
 out:
     PyBuffer_Release(&view);
     return result;
 }
 
-static PyObject *Scanner_finish(ScannerObject *s, PyObject *unused)
+static PyObject *Scanner_finish(ScannerObject *s, PyObject *Py_UNUSED(unused))
 {
-    (void)unused;
-    if (s->busy) {
-        PyErr_SetString(PyExc_RuntimeError, "Scanner.finish() called while a feed() is under way");
-        return NULL;
-    }
+    if (s->busy) return PyErr_Format(PyExc_RuntimeError, "Scanner.finish() called while a feed() is under way");
     if (s->npending) {   /* the input ended inside a character: no last=True block came */
         raise_not_utf8(s->fed - s->npending);
         return NULL;
     }
-    if (s->table && end_token(s) < 0)
-        return NULL;
+    if (s->table && end_token(s) < 0) return NULL;
     s->in_word = 0;
     return PyLong_FromLong(0);
 }
@@ -1156,26 +1013,21 @@ PyMODINIT_FUNC PyInit__core(void)
     for (int b = 0; b < 256; b++)
         byte_class[b] = (b >= 9 && b <= 13) || b == ' ' ? 1 : (b == 0xC2 || (b >= 0xE1 && b <= 0xE3)) ? 2 : 0;
     PyObject *secret = PyBytes_FromString("wordcount._core");   /* hashed with Python's secret */
-    if (!secret)
-        return NULL;
+    if (!secret) return NULL;
     Py_hash_t h = PyObject_Hash(secret);
     Py_DECREF(secret);
-    if (h == -1 && PyErr_Occurred())
-        return NULL;
+    if (h == -1 && PyErr_Occurred()) return NULL;
     hash_seed = fmix64((uint64_t)h ^ 0x2545f4914f6cdd1dULL);
 
-    if (PyType_Ready(&TableType) < 0 || PyType_Ready(&ScannerType) < 0)
-        return NULL;
+    if (PyType_Ready(&TableType) < 0 || PyType_Ready(&ScannerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&core_module);
-    if (!m)
-        return NULL;
+    if (!m) return NULL;
     if (!NotUtf8) {
         NotUtf8 = PyErr_NewExceptionWithDoc(
             "wordcount._core.NotUtf8",
             "A block is not UTF-8; .offset is the first bad byte's, from the first byte ever fed.",
             PyExc_ValueError, NULL);
-        if (!NotUtf8)
-            goto fail;
+        if (!NotUtf8) goto fail;
     }
     if (PyModule_AddIntConstant(m, "MAX_WORD_BYTES", MAX_WORD_BYTES) < 0 ||
         PyModule_AddObjectRef(m, "NotUtf8", NotUtf8) < 0 ||

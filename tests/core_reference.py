@@ -4,8 +4,8 @@ Shared by tests/test_core.py and the sanitizer run of tests/test_core_sanitizers
 imports its own build of the module: every function here takes the module as `core`.
 
 Two references: `reference` decodes the whole input and splits it one character at a time
-(independent of wordcount); `tally_reference` feeds the same blocks to tally.Tally as
-count._count_pass does on its UTF-8 fast path. Results are (lines, words, chars, frequencies
+(independent of wordcount); `tally_reference` feeds the same blocks to the pure core's
+scanner (tally.PyScanner) as count._count_pass does. Results are (lines, words, chars, frequencies
 without the words longer than MAX_WORD_BYTES), or the offset where the input is not UTF-8.
 """
 
@@ -17,8 +17,8 @@ from collections import Counter
 from types import ModuleType
 from typing import Union
 
-from wordcount.count import _utf8_block
-from wordcount.tally import MAX_WORD_BYTES, Tally
+from wordcount.freq import PyTable
+from wordcount.tally import MAX_WORD_BYTES, NotUtf8, PyScanner
 
 # Whitespace, written out here rather than taken from tally.py.
 SPACES = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u2060\u3000"
@@ -78,23 +78,18 @@ def blocks_of(data: bytes, cuts: list[int]) -> list[bytes]:
 
 
 def tally_reference(blocks: list[bytes]) -> tuple[Result, list[int]]:
-    """tally.Tally fed as count._count_pass feeds it; also the words each block started."""
-    tally = Tally(Counter())
-    pending = b""
-    size = 0
+    """tally.PyScanner, the pure core, fed as count._count_pass feeds a scanner; also the words
+    each block started."""
+    table = PyTable()
+    scanner = PyScanner("whitespace", table)
     started: list[int] = []
     for index, block in enumerate(blocks):
-        size += len(block)
-        joined = pending + block
         try:
-            data, pending, text = _utf8_block(joined, index == len(blocks) - 1)
-        except UnicodeDecodeError as error:
-            return size - len(joined) + error.start, started
-        tally.chars += len(data) if text is None else len(text)
-        started.append(tally.feed(data, text is None, text))
-    tally.finish()
-    assert tally.freq is not None
-    return (tally.lines, tally.words, tally.chars, frequencies(list(tally.freq.elements()))), started
+            started.append(scanner.feed(block, index == len(blocks) - 1))
+        except NotUtf8 as error:
+            return error.offset, started
+    scanner.finish()
+    return (scanner.lines, scanner.words, scanner.chars, frequencies(list(table.elements()))), started
 
 
 def scanned(core: ModuleType, blocks: list[bytes], table: bool = True) -> tuple[Result, list[int]]:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import core_reference as ref
 from conftest import REPO
-from wordcount import summary, tally
+from wordcount import freq, tally
 
 _core = pytest.importorskip(
     "wordcount._core",
@@ -242,7 +242,7 @@ def test_table_is_a_counter(ops: list[tuple], n: int) -> None:
     assert dict(table.items()) == counter
     assert table.top(n) == expected_top(counter, n)
     if all(count > 0 for count in counter.values()):
-        assert table.top(n) == summary.ranking(counter, n)
+        assert table.top(n) == freq.ranking(counter, n)
     for word in (b"a", b"zz", b""):
         assert table.get(word) == counter.get(word, 0) and table.get(word, None) == counter.get(word)
         assert (word in table) == (word in counter)
@@ -262,7 +262,7 @@ def test_table_top_on_many_words() -> None:
     counter = Counter({f"w{i}".encode(): rng.randrange(1, 50) for i in range(50_000)})
     table = _core.Table(counter)
     for n in (1, 10, 1000):
-        assert table.top(n) == summary.ranking(counter, n)
+        assert table.top(n) == freq.ranking(counter, n)
 
 
 def test_table_misc() -> None:

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import WC_SPACES, reference_counts, reference_words
-from wordcount import count, decode, tally
+from wordcount import count, decode, freq, tally
 from wordcount.batch import count_batch
 from wordcount.count import count_stream
 from wordcount.job import Counting, Job
@@ -33,7 +33,7 @@ ALPHABET = st.sampled_from(
 TEXTS = st.text(alphabet=ALPHABET, max_size=300)
 
 
-def count_bytes(data: bytes, options: Counting = Counting(), words: Counter[bytes] | None = None):
+def count_bytes(data: bytes, options: Counting = Counting(), words: freq.Words | None = None):
     """Count an in-memory file."""
     return count_stream(io.BytesIO(data), "mem", options, words, NoProgress())
 
@@ -77,7 +77,7 @@ def test_utf8_any_block_size(text: str, block: int, frequencies: bool) -> None:
     original = count.BLOCK_BYTES
     count.BLOCK_BYTES = block
     try:
-        words: Counter[bytes] | None = Counter() if frequencies else None
+        words = freq.new_table() if frequencies else None
         counted = count_bytes(text.encode("utf-8"), Counting(frequencies=frequencies), words)
     finally:
         count.BLOCK_BYTES = original
@@ -86,7 +86,7 @@ def test_utf8_any_block_size(text: str, block: int, frequencies: bool) -> None:
     body = text[1:] if text.startswith("\ufeff") else text
     assert {"lines": counted.lines, "words": counted.words, "chars": counted.chars} == reference_counts(body)
     if frequencies:
-        assert words == Counter(word.encode("utf-8") for word in reference_words(body))
+        assert freq.as_dict(words) == Counter(word.encode("utf-8") for word in reference_words(body))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-16-le", "utf-32", "shift_jis", "big5"])
@@ -99,13 +99,13 @@ def test_forced_codec_any_block_size(encoding: str, block: int, data: st.DataObj
     original = count.BLOCK_BYTES
     count.BLOCK_BYTES = block
     try:
-        words: Counter[bytes] = Counter()
+        words = freq.new_table()
         counted = count_bytes(text.encode(encoding), Counting(encoding=decode.canonical(encoding)), words)
     finally:
         count.BLOCK_BYTES = original
     assert isinstance(counted, FileCounts)
     assert {"lines": counted.lines, "words": counted.words, "chars": counted.chars} == reference_counts(text)
-    assert words == Counter(word.encode("utf-8") for word in reference_words(text))
+    assert freq.as_dict(words) == Counter(word.encode("utf-8") for word in reference_words(text))
     assert counted.replaced == 0
 
 
@@ -227,13 +227,13 @@ def test_long_tokens_count_as_words_but_not_frequencies(tiny_blocks) -> None:
     """A token longer than MAX_WORD_BYTES is a word, carried with bounded memory, never in top."""
     tiny_blocks(100)
     long_token = b"x" * (tally.MAX_WORD_BYTES * 3)
-    words: Counter[bytes] = Counter()
+    words = freq.new_table()
     counted = count_bytes(b"short " + long_token + b" short\n", Counting(), words)
     assert isinstance(counted, FileCounts)
     assert counted.words == 3
-    assert words[b"short"] == 2
+    assert freq.as_dict(words)[b"short"] == 2
     # What is kept of a token running over many blocks stays bounded by the limit and a block.
-    assert max(len(word) for word in words) <= tally.MAX_WORD_BYTES + 1 + 100
+    assert max(len(word) for word in freq.as_dict(words)) <= tally.MAX_WORD_BYTES + 1 + 100
     summary = Summary(top=10)
     summary.add_batch(BatchResult(Totals(), words=words))
     assert summary.top() == [("short", 2)]
@@ -241,12 +241,12 @@ def test_long_tokens_count_as_words_but_not_frequencies(tiny_blocks) -> None:
 
 def test_ignore_case_folds_frequencies_not_totals() -> None:
     """--ignore-case casefolds words (ß → ss) for frequencies only, when a worker hands them over."""
-    words: Counter[bytes] = Counter()
+    words = freq.new_table()
     options = Counting(ignore_case=True)
     counted = count_bytes("The the THE Straße STRASSE\n".encode(), options, words)
     assert isinstance(counted, FileCounts)
     assert counted.words == 5
-    assert tally.normalized(words, options) == Counter({b"the": 3, b"strasse": 2})
+    assert freq.as_dict(tally.normalized(words, options)) == {b"the": 3, b"strasse": 2}
 
 
 def test_count_batch_reports_missing_files(tmp_path) -> None:
@@ -319,7 +319,7 @@ def test_file_changed_while_read_is_counted_as_read_and_marked(
     path = tmp_path / "t.txt"
     path.write_bytes(b"one two three\n")
     with ChangingFile(str(path), change) as stream:
-        counted = count_stream(stream, str(path), Counting(), Counter(), NoProgress())
+        counted = count_stream(stream, str(path), Counting(), freq.new_table(), NoProgress())
     assert stream.calls == 2
     assert counted == FileCounts(str(path), 1, 3, 14, 14, "utf-8", changed=True)
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, invoke, invoke_json, repo_env
-from wordcount import audit, count, pipeline, plan, pool
+from wordcount import audit, count, freq, pipeline, plan, pool
 from wordcount.job import Job
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import CHANGED_WHILE_READ, Failed, FileEntry
@@ -104,7 +104,7 @@ def test_file_deleted_between_walk_and_count(tmp_path: pathlib.Path, jobs: int) 
     ]
     words: Counter[bytes] = Counter()
     for result in results:
-        words.update(result.words)
+        words.update(freq.as_dict(result.words))
     assert words == Counter(word for data in kept.values() for word in data.split())
 
 

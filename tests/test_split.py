@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke, reference_counts, reference_words
-from wordcount import count, decode, plan
+from wordcount import count, decode, freq, plan
 from wordcount.count import count_piece
 from wordcount.job import Counting, Job
 from wordcount.progress import NoProgress
@@ -28,7 +28,7 @@ ENCODINGS = {
 }
 
 
-def count_in_pieces(path: pathlib.Path, offsets: list[int], plan: decode.Plan) -> tuple[Totals, Counter[bytes], int]:
+def count_in_pieces(path: pathlib.Path, offsets: list[int], plan: decode.Plan) -> tuple[Totals, dict[bytes, int], int]:
     """Count a file as pieces cut at nominal `offsets`, and add the pieces up."""
     starts = [0, *sorted(set(offset for offset in offsets if offset > 0))]
     totals, words, replaced = Totals(), Counter(), 0
@@ -37,9 +37,9 @@ def count_in_pieces(path: pathlib.Path, offsets: list[int], plan: decode.Plan) -
         result = count_piece(Piece(str(path), index, start, stop, plan), Counting(), NoProgress())
         assert result.error is None and result.sample is None
         totals += result.totals
-        words.update(result.words)
+        words.update(freq.as_dict(result.words))
         replaced += result.replaced
-    return totals, words, replaced
+    return totals, dict(words), replaced
 
 
 @pytest.mark.parametrize("encoding", sorted(ENCODINGS))

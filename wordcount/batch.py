@@ -11,12 +11,12 @@ Workers run this module: it stays cheap to import, like `count.py`.
 from __future__ import annotations
 
 import os
-from collections import Counter
 from dataclasses import replace
 from collections.abc import Mapping, Sequence
 
 from wordcount import count
 from wordcount.audit import Audit, Rules
+from wordcount.freq import Words, new_table
 from wordcount.job import Job
 from wordcount.packing import pack_words
 from wordcount.progress import Progress
@@ -55,7 +55,7 @@ class BatchParts:
         self.uncertain: list[Uncertain] = []
         self.packed: list[tuple[str, bytes]] = []
 
-    def add(self, outcome: Outcome, words: Mapping[bytes, int] | None = None, rules: Rules | None = None) -> None:
+    def add(self, outcome: Outcome, words: Words | None = None, rules: Rules | None = None) -> None:
         """Add one file's share. `words`, its own frequencies as shown (normalized), are packed
         for the cache unless the file changed while it was read; `rules` are those that apply to
         it when the caller already has them (else they are looked up)."""
@@ -80,7 +80,7 @@ class BatchParts:
         if outcome.uncertain:
             self.uncertain.append(outcome.doubt())
 
-    def result(self, words: dict[bytes, int] | None = None) -> BatchResult:
+    def result(self, words: Words | None = None) -> BatchResult:
         """The batch's result; `words`: its frequencies, when they travel with it."""
         return BatchResult(
             self.totals, tuple(self.rows), tuple(self.problems), {} if words is None else words, tuple(self.warnings),
@@ -89,7 +89,7 @@ class BatchParts:
 
 
 def count_batch(
-    paths: Sequence[str], job: Job, progress: Progress, words: Counter[bytes] | None,
+    paths: Sequence[str], job: Job, progress: Progress, words: Words | None,
     shipped: Mapping[str, Shipped] | None = None, cwd: str = "",
 ) -> BatchResult:
     """Count a batch of files into one small result for the parent.
@@ -105,7 +105,7 @@ def count_batch(
     parts = BatchParts(job.per_file, job.audit, cwd)
     audit = job.audit
     for path in paths:
-        own: Counter[bytes] | None = Counter() if job.file_words and words is not None else None
+        own: Words | None = new_table() if job.file_words and words is not None else None
         rules = None if audit is None else audit.rules_for(os.path.join(cwd, path))
         forbid = () if audit is None or rules is None else audit.patterns(rules)
         # Through the module, so that a test can make `count_file` fail in a worker.

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from wordcount.packing import pack_table, unpack_table, unpack_words
-from wordcount.summary import ranking
+from wordcount.freq import Words
 from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
 
 FILENAME = "wordcount-cache.sqlite3"
@@ -235,7 +235,7 @@ class Cache:
         counted: Sequence[FileCounts | Skipped],
         packed: dict[str, bytes],
         violations: dict[str, list[Violation]],
-        words: Counter[bytes],
+        words: Words,
     ) -> None:
         """Store what this run counted (and the binary files it found) and, when its frequencies
         are all accounted for by stored files, its merged frequency table; in one transaction."""
@@ -262,8 +262,8 @@ class Cache:
                 manifest = {row.path: stamps[row.path] for row in [*hits, *counted]}
                 self.db.execute(
                     "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)",
-                    (self.key, self.scope, json.dumps(manifest, sort_keys=True), pack_table(words),
-                     pack_table(dict(ranking(words, RANKED)))),
+                    (self.key, self.scope, json.dumps(manifest, sort_keys=True), pack_table(words.to_dict()),
+                     pack_table(dict(words.top(RANKED)))),
                 )
             self.db.execute("COMMIT")
         except BaseException:

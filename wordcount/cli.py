@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from wordcount import __version__, config, pipeline, settings
+from wordcount import __version__, config, core, pipeline, settings
 from wordcount.backend import Unavailable
 from wordcount.output import WriteFailed, tell
 from wordcount.wording import say
@@ -74,7 +74,7 @@ def exit_codes() -> Iterator[None]:
 
 def _version(value: bool) -> None:
     if value:
-        print(f"wordcount {__version__}")
+        print(f"wordcount {__version__} ({core.describe()})")
         raise typer.Exit()
 
 
@@ -268,7 +268,7 @@ def wordcount(
         ),
     ] = None,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version, and which counting core runs (compiled or pure Python), and exit.")
     ] = False,
 ) -> None:
     """Count lines, words, characters and bytes, and the most frequent words, in files and trees."""

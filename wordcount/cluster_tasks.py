@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import stat
-from collections import Counter
+from typing import Any
 
 from wordcount import decode, plan
 from wordcount.batch import count_batch
 from wordcount.count import count_piece
+from wordcount.freq import Words, new_table
 from wordcount.job import Job
 from wordcount.progress import NoProgress
 from wordcount.plan import Recut, Task
@@ -32,7 +33,7 @@ def count_task(
     paths: tuple[str, ...], job: Job, shipped: tuple[Shipped, ...] | None, cwd: str
 ) -> BatchResult:
     """Count a batch of files (or the bytes shipped for them) into one result, frequencies included."""
-    words: Counter[bytes] | None = Counter() if job.counting.frequencies else None
+    words: Words | None = new_table() if job.counting.frequencies else None
     by_path = {item.path: item for item in shipped} if shipped is not None else None
     result = count_batch(paths, job, NoProgress(), words, by_path, cwd)
     if words is None:
@@ -68,13 +69,13 @@ def merge_task(*results: BatchResult) -> BatchResult:
     """One step of the reduction on the cluster: the largest frequency table is copied once
     and the others added to it."""
     largest, *others = sorted(results, key=lambda result: len(result.words), reverse=True)
-    words: dict[bytes, int] = largest.words
+    words: Any = largest.words
     merged = dataclasses.replace(largest, words={})
     for result in others:
         if result.words:
             if words is largest.words:
-                words = Counter(words)  # a copy: the inputs may still be needed, unchanged
-            words.update(result.words)  # type: ignore[attr-defined]
+                words = new_table(words)  # a copy: the inputs may still be needed, unchanged
+            words.update(result.words)
         merged = merge_batches(merged, dataclasses.replace(result, words={}))
     return dataclasses.replace(merged, words=words)
 

@@ -23,3 +23,12 @@ CORE = "c" if _compiled is not None and os.environ.get("WORDCOUNT_PURE_PYTHON") 
 def compiled() -> ModuleType | None:
     """The compiled core when it is the one to use (CORE == "c"), else None."""
     return _compiled if CORE == "c" else None
+
+
+def describe() -> str:
+    """Which core runs, in words, for `--version`."""
+    if CORE == "c":
+        return "compiled counting core"
+    if _compiled is None:
+        return "pure-Python counting core: the compiled one was not built"
+    return "pure-Python counting core: WORDCOUNT_PURE_PYTHON=1"

@@ -18,7 +18,6 @@ import re
 import stat
 import sys
 import tempfile
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, BinaryIO
@@ -29,11 +28,13 @@ from wordcount.job import Counting
 from wordcount.pieces import piece_bounds
 from wordcount.progress import Progress
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
-from wordcount.tally import new_tally, normalized, utf8_tail
+from wordcount.freq import Words, new_table
+from wordcount.tally import new_scanner, normalized, rejects, utf8_tail
 from wordcount.wcwords import WcTally
 from wordcount.wording import os_message
 
 BLOCK_BYTES = 1 << 20
+SMALL_READ_BYTES = 64 * 1024  # what a file's first read asks for: most files are smaller
 
 # Undecodable bytes are replaced by U+FFFD, and counted, without any state outside the decoding
 # call (a Dask worker counts files in several threads at once): the error handler, registered
@@ -79,7 +80,7 @@ def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns =
     UTF-8, for the `forbid` patterns. A binary file is counted too; its encoding is `binary`."""
     tally = WcTally()
     searcher = Searcher(path, forbid) if forbid else None
-    head = stream.read(max(BLOCK_BYTES, 4))
+    head = read_head(stream)
     bom = decode.starts_with_bom(head)
     binary = b"\0" in head and not bom and decode.wide(head) is None
     size = 0
@@ -92,6 +93,17 @@ def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns =
         path, tally.lines, tally.words, tally.chars, size, "binary" if binary else "utf-8",
         0 if binary else tally.invalid, bom=bom, hits=searcher.violations() if searcher is not None else (),
     )
+
+
+def read_head(stream: BinaryIO) -> bytes:
+    """A file's first block: `BLOCK_BYTES` (at least 4, the longest BOM), or all of a smaller
+    file. A small file takes one small read: asking for a megabyte costs it as much as counting."""
+    wanted = max(BLOCK_BYTES, 4)
+    first = min(wanted, SMALL_READ_BYTES)
+    head = stream.read(first)
+    if len(head) == first < wanted:
+        head += stream.read(wanted - first)
+    return head
 
 
 class _NotUtf8(Exception):
@@ -122,15 +134,18 @@ def _blocks(stream: BinaryIO, head: bytes) -> Iterator[tuple[bytes, bool]]:
 Patterns = tuple[tuple[str, Any], ...]  # forbidden patterns: (as given, compiled)
 
 
-def _utf8_block(data: bytes, last: bool) -> tuple[bytes, bytes, str | None]:
-    """A block on the UTF-8 fast path (after what the one before left pending): its whole
-    characters, the incomplete one it ends with (carried to the next block), and its text
-    (None: ASCII, which needs no decoding). A byte that is not UTF-8 raises UnicodeDecodeError."""
-    if data.isascii():
-        return data, b"", None
-    cut = len(data) if last else len(data) - utf8_tail(data)
-    whole, rest = data[:cut], data[cut:]
-    return whole, rest, whole.decode("utf-8")
+class _SearchText:
+    """The text of a UTF-8 file's blocks, for the forbidden-words search (`--forbid`): whole
+    characters only, an incomplete one carried to the next block."""
+
+    def __init__(self) -> None:
+        self.pending = b""
+
+    def of(self, block: bytes, last: bool) -> str:
+        joined = self.pending + block
+        cut = len(joined) if last else len(joined) - utf8_tail(joined)
+        self.pending = joined[cut:]
+        return joined[:cut].decode("utf-8", "replace")  # checked by the scanner first
 
 
 def _count_pass(
@@ -139,7 +154,7 @@ def _count_pass(
     head: bytes,
     plan: decode.Plan,
     counting: Counting,
-    words: Counter[bytes] | None,
+    words: Words | None,
     progress: Progress,
     bom: bool = False,
     forbid: Patterns = (),
@@ -148,48 +163,44 @@ def _count_pass(
     search its text for the `forbid` patterns as it goes.
 
     On the UTF-8 fast path (`plan.codec` None) a byte that is not UTF-8 raises _NotUtf8
-    before anything of its block is counted.
+    before anything of its block is counted. Other encodings are decoded block by block and
+    fed to the scanner as UTF-8.
     """
-    tally = new_tally(counting.words)
     searcher = Searcher(path, forbid) if forbid else None
+    search_text = _SearchText()
     decoder = None if plan.codec is None else codecs.getincrementaldecoder(plan.codec)(errors=_REPLACE)
-    replaced = 0
-    size = 0
-    pending = b""
+    # A file read in one block (a short one: see `_blocks`) feeds the batch's frequencies
+    # directly; a longer one gets its own, merged only once it has been read to the end.
+    table = words if words is None or len(head) < BLOCK_BYTES else new_table()
+    scanner = new_scanner(counting.words, table)
+    replaced = size = 0
     first = True
     for block, last in _blocks(stream, head):
         read = len(block)
         size += read
         if first:
             first = False
-            # A file read in one block feeds the batch's frequencies directly; a longer one
-            # gets its own, merged only once it has been read to the end without an error.
-            if words is not None:
-                tally.freq = words if last else Counter()
             block = block[plan.skip :]
         if decoder is None:
-            joined = pending + block if pending else block
             try:
-                data, pending, text = _utf8_block(joined, last)
-            except UnicodeDecodeError as error:
-                progress.add(0, -(size - read), -tally.words)  # that pass is void
-                raise _NotUtf8(size - len(joined) + error.start) from None  # `joined` ends at `size`
-            ascii = text is None
-            tally.chars += len(data) if text is None else len(text)
+                started = scanner.feed(block, last)
+            except rejects() as error:
+                progress.add(0, -(size - read), -scanner.words)  # that pass is void
+                raise _NotUtf8(plan.skip + error.offset) from None  # type: ignore[attr-defined]
+            text = search_text.of(block, last) if searcher is not None else ""
         else:
             text, data, bad = to_utf8(_decoded(decoder, block, last, plan.codec))
             replaced += bad
-            ascii = len(data) == len(text)
-            tally.chars += len(text)
+            started = scanner.feed(data, last)
         if searcher is not None:
-            searcher.feed(text if text is not None else data.decode("ascii"), last)
-        progress.add(0, read, tally.feed(data, ascii, text))
-    progress.add(0, 0, tally.finish())
-    if tally.freq is not None and tally.freq is not words:
-        words.update(tally.freq)  # type: ignore[union-attr]
+            searcher.feed(text, last)
+        progress.add(0, read, started)
+    progress.add(0, 0, scanner.finish())
+    if table is not words:
+        words.update(table)  # type: ignore[union-attr]
     return FileCounts(
-        path, tally.lines, tally.words, tally.chars, size, plan.encoding or "utf-8", replaced,
-        cjk_chars=tally.cjk, bom=bom, hits=searcher.violations() if searcher is not None else (),
+        path, scanner.lines, scanner.words, scanner.chars, size, plan.encoding or "utf-8", replaced,
+        cjk_chars=getattr(scanner, "cjk", 0), bom=bom, hits=searcher.violations() if searcher is not None else (),
         confidence=plan.confidence,
     )
 
@@ -223,7 +234,7 @@ def count_stream(
     stream: BinaryIO,
     path: str,
     counting: Counting,
-    words: Counter[bytes] | None,
+    words: Words | None,
     progress: Progress,
     forbid: Patterns = (),
 ) -> FileCounts | Skipped:
@@ -261,10 +272,10 @@ def count_stream(
     return counted
 
 
-def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Counter[bytes] | None,
+def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Words | None,
                     progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
-    head = stream.read(max(BLOCK_BYTES, 4))  # a BOM is up to 4 bytes long
+    head = read_head(stream)
     plan = decode.plan(head, counting.encoding_for(path))
     if plan.binary:
         return Skipped(path, "binary")
@@ -275,7 +286,7 @@ def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Coun
         except _NotUtf8 as not_utf8:
             plan = replan(plan, decode.sample_at(stream, not_utf8.offset))
             stream.seek(0)
-            head = stream.read(max(BLOCK_BYTES, 4))
+            head = read_head(stream)
     return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
 
 
@@ -330,7 +341,7 @@ def count_piece(
     the bytes (and the range, found by the client) come from the client instead of the file.
     A relative path is relative to `cwd` (see `batch.count_batch`).
     """
-    words: Counter[bytes] | None = Counter() if counting.frequencies else None
+    words: Words | None = new_table() if counting.frequencies else None
     plan = piece.plan
     try:
         with _open(piece.path, shipped, cwd) as stream:
@@ -364,7 +375,7 @@ def count_piece(
 
 
 def count_file(
-    path: str, counting: Counting, words: Counter[bytes] | None, progress: Progress, forbid: Patterns = (),
+    path: str, counting: Counting, words: Words | None, progress: Progress, forbid: Patterns = (),
     shipped: Shipped | None = None, cwd: str = "",
 ) -> Outcome:
     """Count the file at `path` (`-`: standard input; relative to `cwd`, see `batch.count_batch`), or

@@ -130,9 +130,24 @@ def plan(head: bytes, forced: str | None = None) -> Plan:
                 return Plan(encoding, len(bom), codec)
     if b"\0" in head:
         return wide(head) or BINARY
-    if (b"\x1b$" in head or b"~{" in head) and head.isascii():
+    if _may_shift(head) and head.isascii():
         return _escaped(head[:SAMPLE_BYTES]) or UTF8
     return UTF8
+
+
+def _may_shift(head: bytes) -> bool:
+    """Whether `head` holds an ISO-2022 escape (ESC $) or an HZ shift (~{).
+
+    Looked for one byte at a time (memchr), as a two-byte search runs at a tenth of the speed
+    and this is asked of every file."""
+    if b"\x1b" in head and b"\x1b$" in head:
+        return True
+    tilde = head.find(b"~")
+    while tilde >= 0:
+        if head[tilde + 1 : tilde + 2] == b"{":
+            return True
+        tilde = head.find(b"~", tilde + 1)
+    return False
 
 
 # The forced encodings whose byte order a BOM gives: Python's incremental decoders for these

@@ -12,11 +12,13 @@ import marshal
 import zlib
 from collections.abc import Mapping
 
+from wordcount.freq import Words
 
-def pack_words(words: Mapping[bytes, int]) -> bytes:
+
+def pack_words(words: Words) -> bytes:
     """One file's frequencies as compact bytes: marshal (fast, read only by this same version),
     compressed, as there are as many of these as files."""
-    return zlib.compress(marshal.dumps(dict(words)), 1)
+    return zlib.compress(marshal.dumps(words.to_dict()), 1)
 
 
 def unpack_words(data: bytes) -> dict[bytes, int]:

@@ -20,6 +20,7 @@ from enum import Enum
 from wordcount import count, decode
 from wordcount.batch import BatchParts
 from wordcount.count import replan
+from wordcount.freq import new_table
 from wordcount.job import Job
 from wordcount.pieces import cut_marks
 from wordcount.results import STDIN, BatchResult, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
@@ -196,7 +197,7 @@ class Assembly:
     def _whole(self, path: str, plan: decode.Plan, got: list[PieceResult]) -> BatchResult:
         """The result of a file all of whose pieces are in."""
         totals = Totals()
-        words: Counter[bytes] = Counter()
+        words = new_table()
         for piece in got:
             totals += piece.totals
             words.update(piece.words)

@@ -6,10 +6,10 @@ plain values that pickle cheaply and a renderer never needs to know how they wer
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
 from wordcount.decode import UNCERTAIN_BELOW, Plan
+from wordcount.freq import Words, new_table
 
 STDIN = "-"  # the path that means standard input
 
@@ -169,13 +169,13 @@ class BatchResult:
     `warnings` the files counted with a warning, and `uncertain` those whose encoding is
     uncertain (they are in the totals too); `violations` the per-file audit rules its files
     failed. `words` maps UTF-8 encoded words to their frequency
-    in the batch (empty when off).
+    in the batch (a `freq` table; empty when off).
     """
 
     totals: Totals
     files: tuple[FileCounts, ...] = ()
     problems: tuple[Skipped | Failed, ...] = ()
-    words: dict[bytes, int] = field(default_factory=dict)
+    words: Words | dict[bytes, int] = field(default_factory=dict)
     warnings: tuple[Changed, ...] = ()
     violations: tuple[Violation, ...] = ()
     uncertain: tuple[Uncertain, ...] = ()
@@ -189,9 +189,9 @@ def merge_batches(first: BatchResult, second: BatchResult) -> BatchResult:
     sorts what it renders, so the order of the joined lists does not matter.
     """
     big, small = (first.words, second.words) if len(first.words) >= len(second.words) else (second.words, first.words)
-    words: dict[bytes, int] = big
+    words = big
     if small:
-        words = Counter(big)
+        words = new_table(big)
         words.update(small)
     return BatchResult(
         first.totals + second.totals,
@@ -245,7 +245,7 @@ class PieceResult:
     index: int
     totals: Totals = Totals()
     replaced: int = 0
-    words: dict[bytes, int] = field(default_factory=dict)
+    words: Words | dict[bytes, int] = field(default_factory=dict)
     sample: bytes | None = None
     error: str | None = None
     bom: bool = False

@@ -6,13 +6,11 @@ the report does not depend on the number of workers. Rendering it is `render`'s 
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from enum import IntEnum
 
 from wordcount.audit import Audit
-from wordcount.tally import MAX_WORD_BYTES
+from wordcount.freq import Words, new_table
 from wordcount.results import BatchResult, Changed, Failed, FileCounts, LeftOut, Skipped, Totals, Uncertain, Violation
 
 
@@ -45,7 +43,7 @@ class Summary:
         self.errors: dict[str, Failed] = {}
         self.warnings: dict[str, Changed] = {}
         self.uncertain: dict[str, Uncertain] = {}
-        self.words: Counter[bytes] = Counter()
+        self.words: Words = new_table()
         self.ranked = list(ranked) if ranked is not None else None
         self.left_out = LeftOut()  # what the walk left out at the user's word (hidden, ignored, …)
 
@@ -100,7 +98,7 @@ class Summary:
         if self.ranked is not None and not self.words:
             ranked = self.ranked[: self.top_n]
         else:
-            ranked = ranking(self.words, self.top_n)
+            ranked = self.words.top(self.top_n)
         return [(word.decode("utf-8"), count) for word, count in ranked]
 
     def sorted_files(self) -> list[FileCounts]:
@@ -131,28 +129,3 @@ class Summary:
                 found.append(violation)
         found.sort(key=Violation.sort_key)
         return found
-
-
-def ranking(words: Mapping[bytes, int], wanted: int) -> list[tuple[bytes, int]]:
-    """The `wanted` most frequent words (too long ones left out), ties broken by the word.
-
-    Only the words whose count reaches the N-th largest count are looked at closely, so
-    a vocabulary of millions costs one pass, not a sort.
-    """
-    if wanted <= 0 or not words:
-        return []
-    reach = wanted
-    while True:
-        cutoff = heapq.nlargest(reach, words.values())[-1] if reach < len(words) else 0
-        eligible = [
-            (word, count)
-            for word, count in words.items()
-            if count >= cutoff and len(word) <= MAX_WORD_BYTES
-        ]
-        if len(eligible) >= wanted or cutoff == 0:
-            break
-        reach *= 4  # too many of the most frequent were too long to be words
-    # UTF-8 byte order is code point order, so sorting the bytes sorts the words.
-    eligible.sort(key=lambda pair: (-pair[1], pair[0]))
-    return eligible[:wanted]
-

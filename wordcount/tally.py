@@ -22,9 +22,8 @@ import unicodedata
 from collections import Counter
 from typing import Any, Protocol
 
-# Tokens longer than this count as words but are left out of the frequencies (base64 blobs,
-# minified code); it also bounds what a file without whitespace keeps in memory.
-MAX_WORD_BYTES = 1024
+from wordcount import core
+from wordcount.freq import MAX_WORD_BYTES, Words, new_table
 
 _ASCII_SPACE = b"\t\n\v\f\r "
 # Every byte → b" " if it is ASCII whitespace, else b"x": a word starts at each b" x".
@@ -83,9 +82,10 @@ def utf8_tail(data: bytes) -> int:
 class Tally:
     """Counts of a stream of UTF-8 blocks, fed in order; a word may span two blocks.
 
-    With `freq` set, words are also added to that mapping (a token that runs on into the next
-    block is carried until it ends); without, words are counted from where they start, which
-    creates no object per word.
+    The pure-Python twin of the compiled core's `Scanner`, which `count.py` runs instead when that
+    core is in use. With `freq` set (a `freq.PyTable`), words are also added to it (a token that
+    runs on into the next block is carried until it ends); without, words are counted from where
+    they start, which creates no object per word.
     """
 
     __slots__ = ("lines", "words", "chars", "cjk", "in_word", "carry", "freq")
@@ -213,7 +213,7 @@ class TextTally:
 
     __slots__ = ("lines", "words", "chars", "cjk", "carry", "freq", "mode", "patterns")
 
-    def __init__(self, mode: str, freq: Counter[bytes] | None = None) -> None:
+    def __init__(self, mode: str, freq: Words | None = None) -> None:
         self.lines = 0
         self.words = 0
         self.chars = 0
@@ -254,14 +254,95 @@ class TextTally:
             if special is not None:
                 self.cjk += len(special.findall(text))
         if self.freq is not None:
-            self.freq.update(token.encode("utf-8") for token in tokens)
+            self.freq.update(Counter(token.encode("utf-8") for token in tokens))
         self.words += len(tokens)
         return len(tokens)
 
 
-def new_tally(mode: str, freq: Counter[bytes] | None = None) -> Tally | TextTally:
+def new_tally(mode: str, freq: Words | None = None) -> Tally | TextTally:
     """The tally for a word mode (one of WORD_MODES)."""
-    return Tally(freq) if mode == "whitespace" else TextTally(mode, freq)
+    return Tally(freq) if mode == "whitespace" else TextTally(mode, freq)  # type: ignore[arg-type]
+
+
+class NotUtf8(ValueError):
+    """A scanner met a byte that is not UTF-8, `offset` bytes after the first byte it was fed."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"not UTF-8 at byte {offset}")
+        self.offset = offset
+
+
+def utf8_block(data: bytes, last: bool) -> tuple[bytes, bytes, str | None]:
+    """A block of UTF-8 (after what the one before left pending): its whole characters, the
+    incomplete one it ends with (carried to the next block), and its text (None: ASCII, which
+    needs no decoding). A byte that is not UTF-8 raises UnicodeDecodeError."""
+    if data.isascii():
+        return data, b"", None
+    cut = len(data) if last else len(data) - utf8_tail(data)
+    whole, rest = data[:cut], data[cut:]
+    return whole, rest, whole.decode("utf-8")
+
+
+class PyScanner:
+    """The pure-Python twin of the compiled core's `Scanner`, for every word mode: it checks
+    that the blocks it is fed are UTF-8 (a character may span two), counts them with a tally,
+    and adds their words to `table`. A block that is not UTF-8 raises `NotUtf8` before anything
+    of it is counted."""
+
+    __slots__ = ("tally", "pending", "fed")
+
+    def __init__(self, mode: str, table: Words | None = None) -> None:
+        self.tally = new_tally(mode, table)
+        self.pending = b""
+        self.fed = 0
+
+    @property
+    def lines(self) -> int:
+        return self.tally.lines
+
+    @property
+    def words(self) -> int:
+        return self.tally.words
+
+    @property
+    def chars(self) -> int:
+        return self.tally.chars
+
+    @property
+    def cjk(self) -> int:
+        return self.tally.cjk
+
+    def feed(self, data: bytes, last: bool = False) -> int:
+        """Count one block; returns the number of words that start in it (or end, in the word
+        modes that see a word only once it is whole)."""
+        joined = self.pending + data if self.pending else data
+        try:
+            whole, pending, text = utf8_block(joined, last)
+        except UnicodeDecodeError as error:
+            raise NotUtf8(self.fed - len(self.pending) + error.start) from None
+        self.pending = pending
+        self.fed += len(data)
+        self.tally.chars += len(whole) if text is None else len(text)
+        return self.tally.feed(whole, text is None, text)
+
+    def finish(self) -> int:
+        """End the word in progress; returns the words found only now."""
+        return self.tally.finish()
+
+
+def new_scanner(mode: str, table: Words | None = None) -> Any:
+    """The scanner for a word mode: the compiled core's for whitespace words when it is in use
+    (`core.py`), else a `PyScanner`. Both count the same."""
+    compiled = core.compiled()
+    if compiled is not None and mode == "whitespace":
+        return compiled.Scanner(table)
+    return PyScanner(mode, table)
+
+
+def rejects() -> tuple[type[Exception], ...]:
+    """The exceptions a scanner raises for a byte that is not UTF-8."""
+    compiled = core.compiled()
+    return (NotUtf8,) if compiled is None else (NotUtf8, compiled.NotUtf8)
 
 
 def fold(word: str, nfkc: bool, ignore_case: bool) -> str:
@@ -275,7 +356,7 @@ def fold(word: str, nfkc: bool, ignore_case: bool) -> str:
     return word
 
 
-def normalized(words: Counter[bytes], options: WordRule) -> Counter[bytes]:
+def normalized(words: Words, options: WordRule) -> Words:
     """The frequencies as the user asked for them: folded (`fold`), without words shorter
     than `min_length` characters, and without stopwords (whatever their case).
 
@@ -284,13 +365,13 @@ def normalized(words: Counter[bytes], options: WordRule) -> Counter[bytes]:
     """
     if not options.normalizes:
         return words
-    result: Counter[bytes] = Counter()
+    result = new_table()
     for word, count in words.items():
         if len(word) > MAX_WORD_BYTES:  # never shown, and may be cut inside a character (Tally.carry)
-            result[word] += count
+            result.add(word, count)
             continue
         text = fold(word.decode("utf-8"), options.nfkc, options.ignore_case)
         if len(text) < options.min_length or (options.stopwords and text.casefold() in options.stopwords):
             continue
-        result[text.encode("utf-8")] += count
+        result.add(text.encode("utf-8"), count)
     return result

@@ -12,13 +12,13 @@ import contextlib
 import dataclasses
 import os
 import signal
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from wordcount.batch import count_batch
 from wordcount.count import count_piece
+from wordcount.freq import Words, new_table
 from wordcount.job import Job
 from wordcount.plan import Task
 from wordcount.progress import NoProgress, Progress, Snapshot
@@ -132,7 +132,7 @@ class Worker:
         self.progress = progress
         self.slot = slot
         self.barrier = barrier
-        self.words: Counter[bytes] | None = Counter() if job.counting.frequencies else None
+        self.words: Words | None = new_table() if job.counting.frequencies else None
         self.unflushed_bytes = 0
 
     def count(self, number: int, task: Task) -> Done:
@@ -157,12 +157,12 @@ class Worker:
         """
         if self.barrier is not None:
             self.barrier.wait(FLUSH_TIMEOUT_SECONDS)
-        words = self.hand_over() if self.words is not None else {}
+        words = self.hand_over() if self.words is not None else new_table()
         return Done(number, os.getpid(), BatchResult(Totals(), words=words), True)
 
-    def hand_over(self) -> Counter[bytes]:
+    def hand_over(self) -> Words:
         """The words this worker holds, as the user asked for them (`normalized`); it starts afresh."""
-        words, self.words, self.unflushed_bytes = self.words, Counter(), 0
+        words, self.words, self.unflushed_bytes = self.words, new_table(), 0
         return normalized(words, self.job.counting)  # type: ignore[arg-type]
 
 

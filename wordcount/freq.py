@@ -1,0 +1,94 @@
+"""Word-frequency tables: the compiled core's `Table`, or its pure-Python twin, behind one interface.
+
+A table maps a word's UTF-8 bytes to how often it was found. Workers fill one per process (the
+compiled scanner adds each token without making a Python object of it), hand it over whole (a
+compiled table crosses processes as one compact buffer, not a pickled dict of millions of
+`bytes`), and the parent merges them (in C). Only the few words shown, normalising, the cache and
+each file's own words see them as a `dict`. Both kinds give the same words, counts and ranking.
+
+Workers load this module: it stays cheap to import.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import ItemsView, Mapping
+from typing import Any, Protocol
+
+from wordcount import core
+
+# Tokens longer than this count as words but are left out of the frequencies (base64 blobs,
+# minified code); it also bounds what a file without whitespace keeps in memory.
+MAX_WORD_BYTES = 1024
+
+
+class Words(Protocol):
+    """What the rest of the code asks of a frequency table, whichever core made it."""
+
+    def __len__(self) -> int: ...
+
+    def add(self, word: bytes, count: int = 1) -> None: ...
+
+    def update(self, other: Any) -> None: ...  # another table, or a mapping of word → count
+
+    def items(self) -> ItemsView[bytes, int]: ...
+
+    def top(self, n: int) -> list[tuple[bytes, int]]: ...
+
+    def to_dict(self) -> dict[bytes, int]: ...
+
+
+class PyTable(Counter):  # type: ignore[type-arg]
+    """The pure-Python table: a `Counter` of bytes with the compiled `Table`'s methods."""
+
+    def add(self, word: bytes, count: int = 1) -> None:
+        """Count `word` `count` more times."""
+        self[word] += count
+
+    def top(self, n: int) -> list[tuple[bytes, int]]:
+        """The `n` most frequent words (see `ranking`)."""
+        return ranking(self, n)
+
+    def to_dict(self) -> dict[bytes, int]:
+        """The table as a plain dict."""
+        return dict(self)
+
+
+def new_table(words: Words | Mapping[bytes, int] | None = None) -> Words:
+    """An empty table of the core in use (or a copy of `words`, a table or a mapping)."""
+    compiled = core.compiled()
+    table: Words = compiled.Table() if compiled is not None else PyTable()
+    if words:
+        table.update(words)
+    return table
+
+
+def as_dict(words: Words | Mapping[bytes, int]) -> dict[bytes, int]:
+    """A table, or a mapping, as a plain dict of word → count."""
+    return dict(words) if isinstance(words, Mapping) else words.to_dict()
+
+
+def ranking(words: Mapping[bytes, int], wanted: int) -> list[tuple[bytes, int]]:
+    """The `wanted` most frequent words (too long ones left out), ties broken by the word.
+
+    Only the words whose count reaches the N-th largest count are looked at closely, so
+    a vocabulary of millions costs one pass, not a sort. (The compiled table's `top` does the
+    same in C.)
+    """
+    if wanted <= 0 or not words:
+        return []
+    reach = wanted
+    while True:
+        cutoff = heapq.nlargest(reach, words.values())[-1] if reach < len(words) else 0
+        eligible = [
+            (word, count)
+            for word, count in words.items()
+            if count >= cutoff and len(word) <= MAX_WORD_BYTES
+        ]
+        if len(eligible) >= wanted or cutoff == 0:
+            break
+        reach *= 4  # too many of the most frequent were too long to be words
+    # UTF-8 byte order is code point order, so sorting the bytes sorts the words.
+    eligible.sort(key=lambda pair: (-pair[1], pair[0]))
+    return eligible[:wanted]

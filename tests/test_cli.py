@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import json
+import importlib.util
 import os
 import pathlib
 import random
@@ -13,7 +14,7 @@ import random
 import pytest
 
 from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, run_process
-from wordcount import __version__, atomic, cli, pool
+from wordcount import __version__, atomic, cli, core, pool
 
 # The true encoding of every text file in the sample corpus, and the name the report gives it.
 SAMPLE_TEXTS = {
@@ -282,10 +283,16 @@ def test_replaced_bytes_are_reported(tmp_path: pathlib.Path) -> None:
 
 
 def test_version() -> None:
-    """--version prints the version; `python -m wordcount` works too."""
-    assert invoke("--version").stdout == f"wordcount {__version__}\n"
+    """--version prints the version and the core in use; `python -m wordcount` works too, and
+    WORDCOUNT_PURE_PYTHON=1 forces the pure-Python core."""
+    expected = f"wordcount {__version__} ({core.describe()})\n"
+    assert invoke("--version").stdout == expected
     completed = run_process(["--version"])
-    assert completed.returncode == 0 and completed.stdout.decode() == f"wordcount {__version__}\n"
+    assert completed.returncode == 0 and completed.stdout.decode() == expected
+    pure = run_process(["--version"], env={**os.environ, "WORDCOUNT_PURE_PYTHON": "1"})
+    built = importlib.util.find_spec("wordcount._core") is not None
+    why = "WORDCOUNT_PURE_PYTHON=1" if built else "the compiled one was not built"
+    assert pure.stdout.decode() == f"wordcount {__version__} (pure-Python counting core: {why})\n"
 
 
 def test_unreadable_file_is_an_error_and_exits_3(tmp_path: pathlib.Path) -> None:

@@ -446,3 +446,40 @@ def test_fuzz_loop() -> None:
     """The loop the sanitizer build runs, on this build."""
     ref.fuzz(_core, rounds=300, seed=1)
 
+
+
+def test_a_table_merges_another_tables_bytes_as_it_would_the_table() -> None:
+    """update(bytes of dumps) adds what update(Table) adds, without a Table made of the bytes;
+    bytes that are not a whole table's add nothing and say so."""
+    rng = random.Random(7)
+    for _ in range(50):
+        words = [rng.randbytes(rng.randrange(0, 20)) for _ in range(rng.randrange(0, 300))]
+        into, other = _core.Table(), _core.Table()
+        for word in words[: len(words) // 2]:
+            into.add(word, rng.randrange(1, 5))
+        for word in words[len(words) // 3 :]:
+            other.add(word, rng.randrange(1, 5))
+        by_table = _core.Table(into)
+        by_table.update(other)
+        into.update(other.dumps())
+        assert into == by_table
+        data = other.dumps()
+        if len(data) > 12:
+            before = into.dumps()
+            with pytest.raises(ValueError):
+                into.update(data[: rng.randrange(12, len(data))])
+            assert into.dumps() == before
+    with pytest.raises(ValueError):
+        _core.Table().update(b"not a table")
+
+
+def test_a_pure_table_takes_what_a_compiled_core_hands_over() -> None:
+    """A pure-Python parent (WORDCOUNT_PURE_PYTHON=1 here, a Dask worker built with the compiled
+    core) adds a compiled table, or its bytes, as the same counts."""
+    compiled = _core.Table({b"a": 2, b"b": 1})
+    pure = freq.PyTable({b"a": 1})
+    freq.merge(pure, compiled)
+    freq.merge(pure, compiled.dumps())
+    freq.merge(pure, freq.packed(compiled))  # type: ignore[arg-type]
+    assert pure == {b"a": 7, b"b": 3}
+    assert freq.packed(_core.Table()) == b"" and freq.packed(pure) is pure

@@ -333,6 +333,93 @@ static int Table_contains(TableObject *t, PyObject *key)
 }
 
 /* Add one (key, value) pair of a mapping. */
+/* Entries of another table, or of a table's bytes, are added a few behind where they are read:
+ * their slots are fetched from memory meanwhile, as the scanner does with words (a merge into a
+ * table of millions of words misses the cache on nearly every entry). */
+#define AHEAD 16
+
+typedef struct { Probe q[AHEAD]; int64_t count[AHEAD]; unsigned first, size; } MergeAhead;
+
+static inline int merge_push(TableObject *t, MergeAhead *a, const Probe *q, int64_t count)
+{
+    if (a->size == AHEAD) {
+        if (table_add_probe(t, &a->q[a->first], a->count[a->first]) < 0) return -1;
+        a->first = (a->first + 1) % AHEAD, a->size--;
+    }
+    unsigned k = (a->first + a->size++) % AHEAD;
+    a->q[k] = *q, a->count[k] = count;
+    PREFETCH(&t->slots[q->h & t->mask]);
+    return 0;
+}
+
+static int merge_flush(TableObject *t, MergeAhead *a)
+{
+    for (; a->size; a->size--, a->first = (a->first + 1) % AHEAD)
+        if (table_add_probe(t, &a->q[a->first], a->count[a->first]) < 0) return -1;
+    return 0;
+}
+
+static int merge_table(TableObject *t, TableObject *o)
+{
+    if (o == t) {   /* every word is found: the slots do not move */
+        for (size_t k = 0; k <= t->mask; k++) t->slots[k].count = add_counts(t->slots[k].count, t->slots[k].count);
+        return 0;
+    }
+    if (table_grow(t, t->n + o->n) < 0) return -1;   /* no growing, so no moving, while prefetched */
+    MergeAhead ahead = {.first = 0, .size = 0};
+    for (size_t k = 0; k <= o->mask; k++) {
+        if (!o->slots[k].hash) continue;
+        Probe q;
+        probe_of_slot(&q, o, &o->slots[k]);
+        if (merge_push(t, &ahead, &q, o->slots[k].count) < 0) return -1;
+    }
+    return merge_flush(t, &ahead);
+}
+
+static const uint8_t MAGIC[4] = {'W', 'C', 'T', 1};
+#define HEADER_BYTES 12
+#define ENTRY_BYTES 12   /* besides the word */
+
+/* The number of entries of a table's bytes (see dumps), or -1 with ValueError set when they
+ * are not a whole table's bytes. Only lengths are checked: words may repeat. */
+static Py_ssize_t buffer_entries(const uint8_t *p, size_t len)
+{
+    const char *why = NULL;
+    if (len < HEADER_BYTES || memcmp(p, MAGIC, 4) != 0) {
+        why = len < HEADER_BYTES ? "too short" : "wrong header or version";
+    } else {
+        uint64_t n = get_le64(p + 4);
+        size_t pos = HEADER_BYTES;
+        if (n > (len - HEADER_BYTES) / ENTRY_BYTES) why = "truncated";
+        for (uint64_t k = 0; !why && k < n; k++) {
+            size_t wl = len - pos >= 4 ? get_le32(p + pos) : SIZE_MAX;
+            if (wl == SIZE_MAX || len - pos - 4 < 8 || wl > len - pos - 12) why = "truncated";
+            else pos += 12 + wl;
+        }
+        if (!why && pos != len) why = "bytes after the last word";
+        if (!why) return (Py_ssize_t)n;
+    }
+    PyErr_Format(PyExc_ValueError, "not a Table's bytes: %s", why);
+    return -1;
+}
+
+/* Add the entries of a table's bytes, checked first, so that bad bytes add nothing. */
+static int merge_buffer(TableObject *t, const uint8_t *p, size_t len)
+{
+    Py_ssize_t n = buffer_entries(p, len);
+    if (n < 0 || table_grow(t, t->n + (size_t)n) < 0) return -1;
+    MergeAhead ahead = {.first = 0, .size = 0};
+    size_t pos = HEADER_BYTES;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        size_t wl = get_le32(p + pos);
+        Probe q;
+        probe_make(&q, p + pos + 4, wl, p + len);
+        if (merge_push(t, &ahead, &q, (int64_t)get_le64(p + pos + 4 + wl)) < 0) return -1;
+        pos += 12 + wl;
+    }
+    return merge_flush(t, &ahead);
+}
+
 static int add_pair(TableObject *t, PyObject *key, PyObject *value)
 {
     long long count = PyLong_AsLongLong(value);
@@ -347,15 +434,15 @@ static int add_pair(TableObject *t, PyObject *key, PyObject *value)
 static PyObject *Table_update(TableObject *t, PyObject *other)
 {
     if (PyObject_TypeCheck(other, &TableType)) {   /* merged slot by slot, hashes reused */
-        TableObject *o = (TableObject *)other;
-        if (t->n == 0 && table_grow(t, o->n) < 0) return NULL;
-        /* o may be t: then every word is found and the slots do not move */
-        for (size_t k = 0; k <= o->mask; k++) {
-            if (!o->slots[k].hash) continue;
-            Probe q;
-            probe_of_slot(&q, o, &o->slots[k]);
-            if (table_add_probe(t, &q, o->slots[k].count) < 0) return NULL;
-        }
+        if (merge_table(t, (TableObject *)other) < 0) return NULL;
+        Py_RETURN_NONE;
+    }
+    if (PyObject_CheckBuffer(other)) {   /* a table's bytes (dumps): merged without a Table made of them */
+        Py_buffer view;
+        if (PyObject_GetBuffer(other, &view, PyBUF_SIMPLE) < 0) return NULL;
+        int r = merge_buffer(t, view.buf, (size_t)view.len);
+        PyBuffer_Release(&view);
+        if (r < 0) return NULL;
         Py_RETURN_NONE;
     }
     if (PyDict_Check(other)) {
@@ -481,10 +568,6 @@ static PyObject *Table_clear(TableObject *t, PyObject *Py_UNUSED(unused))
 
 /* The byte form: "WCT" 1 (format version), u64 number of words, then per word u32 length,
  * its bytes, i64 count; little-endian, in no particular order. */
-static const uint8_t MAGIC[4] = {'W', 'C', 'T', 1};
-#define HEADER_BYTES 12
-#define ENTRY_BYTES 12   /* besides the word */
-
 static PyObject *Table_dumps(TableObject *t, PyObject *Py_UNUSED(unused))
 {
     size_t size = HEADER_BYTES + t->n * ENTRY_BYTES;
@@ -587,7 +670,7 @@ static PyMethodDef Table_methods[] = {
      "add(word, count=1): add count to word's count."},
     {"get", (PyCFunction)Table_get, METH_VARARGS, "get(word, default=0): word's count, or default."},
     {"update", (PyCFunction)Table_update, METH_O,
-     "update(other): add the counts of a Table (merged in C) or of a mapping bytes -> int."},
+     "update(other): add the counts of a Table or of a Table's bytes (dumps), merged in C, or of a mapping bytes -> int."},
     {"to_dict", (PyCFunction)Table_to_dict, METH_NOARGS, "to_dict() -> dict[bytes, int], in no particular order"},
     {"items", (PyCFunction)Table_items, METH_NOARGS, "items(): to_dict().items()"},
     {"top", (PyCFunction)Table_top, METH_O,
@@ -845,7 +928,6 @@ static int end_token(ScannerObject *s)
 
 /* Words are looked up a few behind where they are found: their slots are fetched from memory
  * meanwhile (a large table misses the cache on most rare words). */
-#define AHEAD 16
 
 typedef struct { Probe q[AHEAD]; unsigned first, size; } Ahead;
 

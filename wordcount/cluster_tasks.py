@@ -15,7 +15,7 @@ from typing import Any
 from wordcount import decode, plan
 from wordcount.batch import count_batch
 from wordcount.count import count_piece
-from wordcount.freq import Words, new_table
+from wordcount.freq import Words, merge, new_table
 from wordcount.job import Job
 from wordcount.progress import NoProgress
 from wordcount.plan import Recut, Task
@@ -75,7 +75,7 @@ def merge_task(*results: BatchResult) -> BatchResult:
         if result.words:
             if words is largest.words:
                 words = new_table(words)  # a copy: the inputs may still be needed, unchanged
-            words.update(result.words)
+            merge(words, result.words)
         merged = merge_batches(merged, dataclasses.replace(result, words={}))
     return dataclasses.replace(merged, words=words)
 

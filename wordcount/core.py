@@ -25,6 +25,11 @@ def compiled() -> ModuleType | None:
     return _compiled if CORE == "c" else None
 
 
+def loaded() -> ModuleType | None:
+    """The compiled core when it was built, whether or not it is the one in use."""
+    return _compiled
+
+
 def describe() -> str:
     """Which core runs, in words, for `--version`."""
     if CORE == "c":

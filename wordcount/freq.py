@@ -14,7 +14,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import ItemsView, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, Union
 
 from wordcount import core
 
@@ -55,18 +55,44 @@ class PyTable(Counter):  # type: ignore[type-arg]
         return dict(self)
 
 
-def new_table(words: Words | Mapping[bytes, int] | None = None) -> Words:
-    """An empty table of the core in use (or a copy of `words`, a table or a mapping)."""
+# What a batch carries: a table, a mapping, or a compiled table's bytes (see `packed`).
+Carried = Union[Words, Mapping[bytes, int], bytes]
+
+
+def new_table(words: Carried | None = None) -> Words:
+    """An empty table of the core in use (or one holding a copy of `words`)."""
     compiled = core.compiled()
     table: Words = compiled.Table() if compiled is not None else PyTable()
     if words:
-        table.update(words)
+        merge(table, words)
     return table
 
 
-def as_dict(words: Words | Mapping[bytes, int]) -> dict[bytes, int]:
-    """A table, or a mapping, as a plain dict of word → count."""
-    return dict(words) if isinstance(words, Mapping) else words.to_dict()
+def packed(words: Words) -> Words | bytes:
+    """A table as a worker hands it over: a compiled one as its bytes, which the parent adds up
+    straight from the buffer (no table is built of them first), b"" when empty; a pure one as
+    it is (pickled as a Counter)."""
+    if isinstance(words, PyTable):
+        return words
+    return words.dumps() if len(words) else b""  # type: ignore[attr-defined,no-any-return]
+
+
+def merge(table: Words, words: Carried) -> None:
+    """Add `words` to `table`: a table of either core, a mapping, or a compiled table's bytes."""
+    if isinstance(table, PyTable) and not isinstance(words, Mapping):
+        words = as_dict(words)  # a pure parent given a compiled table (a Dask worker of another build)
+    table.update(words)
+
+
+def as_dict(words: Carried) -> dict[bytes, int]:
+    """A table, a mapping or a compiled table's bytes as a plain dict of word → count."""
+    if isinstance(words, Mapping):
+        return dict(words)
+    if isinstance(words, bytes):
+        if core.loaded() is None:
+            raise ValueError("a compiled table's bytes, but the compiled core is not built here")
+        return core.loaded().Table.loads(words).to_dict()  # type: ignore[union-attr,no-any-return]
+    return words.to_dict()
 
 
 def ranking(words: Mapping[bytes, int], wanted: int) -> list[tuple[bytes, int]]:

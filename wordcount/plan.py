@@ -20,7 +20,7 @@ from enum import Enum
 from wordcount import count, decode
 from wordcount.batch import BatchParts
 from wordcount.count import replan
-from wordcount.freq import new_table
+from wordcount.freq import merge, new_table
 from wordcount.job import Job
 from wordcount.pieces import cut_marks
 from wordcount.results import STDIN, BatchResult, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
@@ -200,7 +200,7 @@ class Assembly:
         words = new_table()
         for piece in got:
             totals += piece.totals
-            words.update(piece.words)
+            merge(words, piece.words)
         try:
             size = self.sizes.get(path)
             if size is None:

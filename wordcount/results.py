@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wordcount.decode import UNCERTAIN_BELOW, Plan
-from wordcount.freq import Words, new_table
+from wordcount.freq import Carried, Words, merge, new_table
 
 STDIN = "-"  # the path that means standard input
 
@@ -169,13 +169,13 @@ class BatchResult:
     `warnings` the files counted with a warning, and `uncertain` those whose encoding is
     uncertain (they are in the totals too); `violations` the per-file audit rules its files
     failed. `words` maps UTF-8 encoded words to their frequency
-    in the batch (a `freq` table; empty when off).
+    in the batch: a `freq` table, or a compiled one's bytes (`freq.packed`); empty when off.
     """
 
     totals: Totals
     files: tuple[FileCounts, ...] = ()
     problems: tuple[Skipped | Failed, ...] = ()
-    words: Words | dict[bytes, int] = field(default_factory=dict)
+    words: Carried = field(default_factory=dict)
     warnings: tuple[Changed, ...] = ()
     violations: tuple[Violation, ...] = ()
     uncertain: tuple[Uncertain, ...] = ()
@@ -192,7 +192,7 @@ def merge_batches(first: BatchResult, second: BatchResult) -> BatchResult:
     words = big
     if small:
         words = new_table(big)
-        words.update(small)
+        merge(words, small)
     return BatchResult(
         first.totals + second.totals,
         first.files + second.files,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 from wordcount.audit import Audit
-from wordcount.freq import Words, new_table
+from wordcount.freq import Words, merge, new_table
 from wordcount.results import BatchResult, Changed, Failed, FileCounts, LeftOut, Skipped, Totals, Uncertain, Violation
 
 
@@ -80,7 +80,7 @@ class Summary:
         for doubt in batch.uncertain:
             self.add(doubt)
         if batch.words:
-            self.words.update(batch.words)
+            merge(self.words, batch.words)
 
     @property
     def exit_code(self) -> ExitCode:

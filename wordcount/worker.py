@@ -18,7 +18,7 @@ from typing import Any
 
 from wordcount.batch import count_batch
 from wordcount.count import count_piece
-from wordcount.freq import Words, new_table
+from wordcount.freq import Words, new_table, packed
 from wordcount.job import Job
 from wordcount.plan import Task
 from wordcount.progress import NoProgress, Progress, Snapshot
@@ -157,13 +157,13 @@ class Worker:
         """
         if self.barrier is not None:
             self.barrier.wait(FLUSH_TIMEOUT_SECONDS)
-        words = self.hand_over() if self.words is not None else new_table()
+        words = self.hand_over() if self.words is not None else b""
         return Done(number, os.getpid(), BatchResult(Totals(), words=words), True)
 
-    def hand_over(self) -> Words:
+    def hand_over(self) -> Words | bytes:
         """The words this worker holds, as the user asked for them (`normalized`); it starts afresh."""
         words, self.words, self.unflushed_bytes = self.words, new_table(), 0
-        return normalized(words, self.job.counting)  # type: ignore[arg-type]
+        return packed(normalized(words, self.job.counting))  # type: ignore[arg-type]
 
 
 # The worker of this process, set only by the pool's initializer (or, on the serial path, for

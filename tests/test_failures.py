@@ -261,7 +261,8 @@ def test_count_nouns_agree_with_their_numbers(tmp_path: pathlib.Path) -> None:
 def test_the_log_line_says_file_and_word_as_the_numbers_need(tmp_path: pathlib.Path) -> None:
     from wordcount.progress import ProgressLog
 
-    log = ProgressLog(1, 2048, 30, clock=lambda: 10.0)
+    log = ProgressLog(30, clock=lambda: 10.0)
+    log.expect(1, 2048, done=True)
     log((1, 1024, 1))
     assert log.line(12.0).startswith("1/1 file, 1.0 KiB/2.0 KiB, 1 word, 512 B/s")
 
@@ -274,7 +275,8 @@ def test_the_bar_says_kib_mib_gib_as_the_log_does(monkeypatch: pytest.MonkeyPatc
 
     screen = io.StringIO()
     monkeypatch.setattr("sys.stderr", screen)
-    bar = ProgressBar(2, 3 << 20)
+    bar = ProgressBar()
+    bar.expect(2, 3 << 20, done=True)
     bar((1, 2 << 20, 5))
     bar.close()
     shown = screen.getvalue()

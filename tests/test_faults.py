@@ -48,9 +48,12 @@ def expected(root: pathlib.Path, paths: list[str] | None = None) -> dict[str, An
 
 
 def start(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-    """wordcount as a real process in its own process group."""
+    """wordcount as a real process in its own process group. The pure core counts, so that a run
+    lasts long enough for a fault to hit it mid-count (the compiled core reads the corpus in a
+    fraction of a second); what is tested, the pool's handling of faults, is the same for both."""
+    env = {**os.environ, "WORDCOUNT_PURE_PYTHON": "1", **kwargs.pop("env", {})}
     return subprocess.Popen([sys.executable, "-m", "wordcount", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True, cwd=REPO, **kwargs)
+                            stderr=subprocess.PIPE, start_new_session=True, cwd=REPO, env=env, **kwargs)
 
 
 def wait_for_workers(process: subprocess.Popen[bytes], count: int = 2) -> list[int]:

@@ -20,7 +20,9 @@ LINE = re.compile(
 def test_heartbeat_every_interval(capsys: pytest.CaptureFixture[str]) -> None:
     """A line when the interval has passed, none before, with rate and time left from the clock."""
     now = [100.0]
-    log = ProgressLog(10, 4096 * 1024, interval=30, clock=lambda: now[0])
+    log = ProgressLog(interval=30, clock=lambda: now[0])
+    log.expect(9, 4000 * 1024)
+    log.expect(1, 96 * 1024, done=True)
     now[0] = 110.0
     log((2, 1024 * 1024, 500))
     assert capsys.readouterr().err == ""  # not yet 30 s
@@ -34,6 +36,18 @@ def test_heartbeat_every_interval(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err == ""  # the next one is due at 160
     log.close()
     assert capsys.readouterr().err.endswith("76.8 KiB/s, elapsed 0:00:40, ETA 0:00:13 (done)\n")
+
+
+def test_no_time_left_is_told_while_the_walk_still_finds_files() -> None:
+    """Files are counted as the walk finds them: until it ends, the totals grow and the log
+    says ETA ?; then it tells the time left."""
+    log = ProgressLog(interval=30, clock=lambda: 110.0)
+    log.expect(2, 1024 * 1024)
+    log((1, 512 * 1024, 10))
+    assert log.line(110.0).startswith("1/2 files, 512.0 KiB/1.0 MiB") and log.line(110.0).endswith("ETA ?")
+    log.expect(2, 1024 * 1024)
+    log.expect(0, 0, done=True)
+    assert log.line(110.0).startswith("1/4 files, 512.0 KiB/2.0 MiB") and not log.line(110.0).endswith("ETA ?")
 
 
 def test_cli_log_lines_on_stderr_report_on_stdout(tmp_path: pathlib.Path) -> None:

@@ -7,7 +7,7 @@ files and the retry policy they share live in plan.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from wordcount.job import Job
@@ -24,9 +24,10 @@ class Backend(Protocol):
     """Counts files somewhere, yielding batch results as they are ready."""
 
     def run(
-        self, entries: Sequence[FileEntry], job: Job, on_progress: OnProgress | None = None
+        self, entries: Iterable[FileEntry], job: Job, on_progress: OnProgress | None = None
     ) -> Iterator[BatchResult]:
-        """Count `entries`, yielding results (whose totals add up to the whole run) as they come."""
+        """Count `entries`, yielding results (whose totals add up to the whole run) as they come.
+        `entries` may still be being found (the walk goes on as it is read)."""
         ...
 
     def threads(self) -> int:

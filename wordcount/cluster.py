@@ -23,7 +23,7 @@ import dataclasses
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,13 +114,14 @@ class Session:
         return max(1, sum(self.client.nthreads().values()))
 
     def run(
-        self, entries: Sequence[FileEntry], job: Job, on_progress: OnProgress | None = None
+        self, entries: Iterable[FileEntry], job: Job, on_progress: OnProgress | None = None
     ) -> Iterator[BatchResult]:
         """Count `entries` on the cluster, yielding the merged result (and files given up on).
 
-        Standard input is read here, since workers cannot read it.
+        The walk is let finish first: the tasks are planned over all the files. Standard input
+        is read here, since workers cannot read it.
         """
-        stdin, files = plan.split_stdin(entries)
+        stdin, files = plan.split_stdin(list(entries))
         if stdin:
             yield from pool.run_serial([(STDIN,)], job, on_progress)
         if not files:

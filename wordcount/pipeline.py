@@ -7,7 +7,7 @@ how it schedules the work (a local pool, a Dask cluster) is its own business.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,16 +71,28 @@ def run(settings: Settings) -> Summary:
 def count_all(settings: Settings, counter: Backend, on_records: OnRecords | None = None) -> Summary:
     """Discover, count and merge: the whole run short of rendering. With a cache, the files
     unchanged since the last run take their counts from it, and the rest are counted and stored."""
-    found = walk(settings, on_records)
     store = open_cache(settings)
-    if store is None:
-        summary = new_summary(settings, found)
-        count(found.entries, summary, settings.job, counter, settings, on_records)
+    if store is None:  # the files are counted as the walk finds them
+        summary = new_summary(settings, Found())
+        count(walking(settings, summary, on_records), summary, settings.job, counter, settings, on_records)
         return summary
+    found = walk(settings, on_records)
     try:
         return _count_with_cache(settings, counter, found, store, on_records)
     finally:
         store.close()
+
+
+def walking(settings: Settings, summary: Summary, on_records: OnRecords | None) -> Iterator[FileEntry]:
+    """The files to count, as the walk finds them; its other outcomes go into `summary` (and
+    their records are streamed) as they come."""
+    for item in discover(settings.roots, settings.walk):
+        if isinstance(item, FileEntry):
+            yield item
+            continue
+        summary.add(item)
+        if not isinstance(item, LeftOut) and on_records is not None:
+            on_records(jsonl_records([item]))
 
 
 def walk(settings: Settings, on_records: OnRecords | None) -> Found:
@@ -144,12 +156,15 @@ def _count_with_cache(settings: Settings, counter: Backend, found: Found, store:
     return summary
 
 
-def count(entries: list[FileEntry], summary: Summary, job: Job, counter: Backend,
+def count(entries: Iterable[FileEntry], summary: Summary, job: Job, counter: Backend,
           settings: Settings, on_records: OnRecords | None, stored: Stored | None = None) -> None:
-    """Count `entries` into `summary`, with progress; into `stored`, what a cache keeps of each
-    file (its row, packed frequencies and violations)."""
-    bar = progress.start(settings.how.progress, len(entries), sum(entry.size for entry in entries),
-                         settings.how.log_interval)
+    """Count `entries` (a list, or files still being found) into `summary`, with progress; into
+    `stored`, what a cache keeps of each file (its row, packed frequencies and violations)."""
+    bar = progress.start(settings.how.progress, settings.how.log_interval)
+    if bar is not None and isinstance(entries, list):
+        bar.expect(len(entries), sum(entry.size for entry in entries), done=True)
+    elif bar is not None:
+        entries = _measured(entries, bar)
     try:
         for batch in counter.run(entries, job, bar):
             summary.add_batch(batch)
@@ -160,6 +175,14 @@ def count(entries: list[FileEntry], summary: Summary, job: Job, counter: Backend
     finally:
         if bar is not None:
             bar.close()
+
+
+def _measured(entries: Iterable[FileEntry], bar: Any) -> Iterator[FileEntry]:
+    """`entries`, each added to the progress's totals as it is read (before it is counted)."""
+    for entry in entries:
+        bar.expect(1, entry.size)
+        yield entry
+    bar.expect(0, 0, done=True)
 
 
 def _keep(batch: BatchResult, stored: Stored) -> None:

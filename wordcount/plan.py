@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -93,7 +93,46 @@ def plan_pieces(path: str, size: int, plan: decode.Plan, jobs: int) -> list[Piec
 
 
 def make_tasks(entries: Sequence[FileEntry], jobs: int, job: Job) -> list[Task]:
-    """Pieces of every large file (so that one big file cannot serialise the run), then batches.
+    """Pieces of every large file (so that one big file cannot serialise the run), then batches."""
+    pieces: list[Task] = []
+    whole: list[FileEntry] = []
+    for entry in entries:
+        cut = cut_file(entry, jobs, job)
+        if cut:
+            pieces.extend(cut)
+        else:
+            whole.append(entry)
+    return pieces + list(make_batches(whole, jobs))
+
+
+def stream_tasks(entries: Iterable[FileEntry], jobs: int, job: Job, stdin: list[FileEntry]) -> Iterator[Task]:
+    """Tasks as the walk finds the files, so that workers count while it goes on: a large file's
+    pieces as soon as it is met, and batches that start small (the first go out at once) and
+    double up to MAX_BATCH_BYTES (later ones are fewer to merge). Standard input, which only the
+    parent can read, is put in `stdin` instead."""
+    target = MIN_BATCH_BYTES
+    batch: list[str] = []
+    weight = 0
+    for entry in entries:
+        if entry.path == STDIN:
+            stdin.append(entry)
+            continue
+        cut = cut_file(entry, jobs, job)
+        if cut:
+            yield from cut
+            continue
+        batch.append(entry.path)
+        weight += entry.size + FILE_COST
+        if weight >= target or len(batch) >= MAX_BATCH_FILES:
+            yield tuple(batch)
+            batch, weight = [], 0
+            target = min(target * 2, MAX_BATCH_BYTES)
+    if batch:
+        yield tuple(batch)
+
+
+def cut_file(entry: FileEntry, jobs: int, job: Job) -> list[Piece] | None:
+    """The pieces a large file is counted in, or None to count it whole.
 
     A file is planned from the same first block a worker counting it whole would read, so that
     it is read the same way whatever the number of jobs. A file searched for forbidden words is
@@ -101,23 +140,14 @@ def make_tasks(entries: Sequence[FileEntry], jobs: int, job: Job) -> list[Task]:
     (`--format wc`): pieces are planned for the text the file decodes to.
     """
     audit = job.audit
-    pieces: list[Task] = []
-    whole: list[FileEntry] = []
-    for entry in entries:
-        cut = None
-        if jobs > 1 and entry.size >= SPLIT_BYTES and not job.counting.wc and not (audit and audit.searches(entry.path)):
-            try:
-                with open(entry.path, "rb") as stream:
-                    head = stream.read(max(count.BLOCK_BYTES, 4))
-                    plan = decode.plan(head, job.counting.encoding_for(entry.path))
-                    cut = plan_pieces(entry.path, entry.size, plan, jobs)
-            except OSError:
-                cut = None  # counted whole: the worker reports the error
-        if cut:
-            pieces.extend(cut)
-        else:
-            whole.append(entry)
-    return pieces + list(make_batches(whole, jobs))
+    if jobs < 2 or entry.size < SPLIT_BYTES or job.counting.wc or (audit and audit.searches(entry.path)):
+        return None
+    try:
+        with open(entry.path, "rb") as stream:
+            plan = decode.plan(count.read_head(stream), job.counting.encoding_for(entry.path))
+    except OSError:
+        return None  # counted whole: the worker reports the error
+    return plan_pieces(entry.path, entry.size, plan, jobs)
 
 
 def files_of(task: Task) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from wordcount import plan
@@ -31,6 +31,7 @@ from wordcount.worker import Board, Done, init_worker, serial_worker, work
 # to a worker that died; the wait doubles with every new pool, for machines under load.
 STALL_SECONDS = 5.0
 STOP_SECONDS = 1.0
+AHEAD_TASKS = 4  # tasks queued a worker, while the walk still finds more
 SPARE_SLOTS = 4  # for workers the pool starts in place of dead ones before the pool is replaced
 NO_POOL = "cannot start worker processes here ({error}); counting in this process"
 
@@ -46,7 +47,7 @@ def default_jobs() -> int:
 
 
 def run(
-    entries: Sequence[FileEntry],
+    entries: Iterable[FileEntry],
     job: Job,
     jobs: int,
     on_progress: OnProgress | None = None,
@@ -54,10 +55,52 @@ def run(
 ) -> Iterator[BatchResult]:
     """Count `entries` with up to `jobs` processes, yielding batch results as they finish.
 
-    `on_progress` (when given) is called several times a second with live totals; `on_warning`
-    with the one line that says the pool could not be started, if so. Standard input (`-`) is
-    read in this process, since workers cannot read it.
+    `entries` may still be being found (a walk): once there is enough of them for a pool to pay,
+    the pool starts and the rest is read as it counts (`plan.stream_tasks`). `on_progress` (when
+    given) is called several times a second with live totals; `on_warning` with the one line
+    that says the pool could not be started, if so. Standard input (`-`) is read in this
+    process, since workers cannot read it.
     """
+    if isinstance(entries, Sequence):
+        yield from _run_known(entries, job, jobs, on_progress, on_warning)
+        return
+    stream = iter(entries)
+    found, ended = _first_entries(stream, jobs)
+    if ended:  # the walk ended first: everything is known
+        yield from _run_known(found, job, jobs, on_progress, on_warning)
+        return
+    rest = itertools.chain(found, stream)
+    stdin: list[FileEntry] = []
+    try:
+        yield from run_pool([], job, jobs, on_progress, plan.stream_tasks(rest, jobs, job, stdin))
+    except NoPool as error:  # raised before anything was read of `rest`
+        if on_warning is not None:
+            on_warning(NO_POOL.format(error=error))
+        yield from _run_known(list(rest), job, 1, on_progress, None)
+        return
+    if stdin:
+        yield from run_serial([(STDIN,)], job, on_progress)
+
+
+def _first_entries(stream: Iterator[FileEntry], jobs: int) -> tuple[list[FileEntry], bool]:
+    """The entries of `stream` up to where they are enough work for a pool of `jobs` (the walk
+    then goes on), or all of them; and whether that was all."""
+    found: list[FileEntry] = []
+    work = 0
+    for entry in stream:
+        found.append(entry)
+        work += entry.size + plan.FILE_COST
+        if jobs > 1 and work >= plan.SERIAL_BELOW:
+            return found, False
+    return found, True
+
+
+def _run_known(
+    entries: Sequence[FileEntry], job: Job, jobs: int, on_progress: OnProgress | None,
+    on_warning: OnWarning | None,
+) -> Iterator[BatchResult]:
+    """Count entries all known beforehand: a pool over size-balanced batches (largest files
+    first) when the work pays for one, else here."""
     stdin, files = plan.split_stdin(entries)
     if stdin:
         yield from run_serial([(STDIN,)], job, on_progress)
@@ -100,11 +143,23 @@ class _Todo:
     """Every task whose result is not merged yet (by number), the assembly of cut files, and the
     retry policy: what outlives one pool."""
 
-    def __init__(self, tasks: Sequence[Task], job: Job) -> None:
+    def __init__(self, tasks: Sequence[Task], job: Job, more: Iterator[Task] | None = None) -> None:
         self.tasks: dict[int, Task] = dict(enumerate(tasks))
         self.numbers = itertools.count(len(self.tasks))
         self.assembly = plan.Assembly(tasks, job)
         self.retries = plan.Retries()
+        self.more = more  # tasks still being found; None once all are
+
+    def take_more(self) -> tuple[int, Task] | None:
+        """The next task found (the walk goes on meanwhile), numbered; None when all were found."""
+        if self.more is None:
+            return None
+        task = next(self.more, None)
+        if task is None:
+            self.more = None
+            return None
+        self.assembly.add_tasks([task])
+        return self.add([task])[0], task
 
     def add(self, tasks: Sequence[Task]) -> list[int]:
         """Number new tasks and take them on."""
@@ -132,6 +187,8 @@ class _Todo:
             elif verdict is Verdict.GIVE_UP:
                 yield self.give_up(number)
         if not self.retries.new_round():
+            while self.take_more() is not None:
+                pass  # pools keep dying: what is still to be found is given up on too
             for number in list(self.tasks):
                 if number in self.tasks:  # giving up on a piece gives up its siblings too
                     yield self.give_up(number)
@@ -152,9 +209,10 @@ def done_snapshot(result: BatchResult) -> Snapshot:
 
 
 def run_pool(
-    tasks: Sequence[Task], job: Job, jobs: int, on_progress: OnProgress | None
+    tasks: Sequence[Task], job: Job, jobs: int, on_progress: OnProgress | None, more: Iterator[Task] | None = None
 ) -> Iterator[BatchResult]:
-    """Count tasks on a pool of `jobs` workers, surviving workers that die.
+    """Count tasks on a pool of `jobs` workers, surviving workers that die; `more`: tasks still
+    being found (read as the pool counts).
 
     A worker that dies (SIGKILL, the OOM killer) is noticed within a poll; the pool is then
     replaced and every task not yet merged is counted again, or split, or given up on, as
@@ -162,9 +220,9 @@ def run_pool(
     found it not to be UTF-8 is cut again with the encoding detected. Raises NoPool, before any
     result, when no pool can be made here.
     """
-    todo = _Todo(tasks, job)
+    todo = _Todo(tasks, job, more)
     progress = Accumulator(on_progress)
-    while todo.tasks:
+    while todo.tasks or todo.more is not None:
         first = todo.retries.rounds == 0
         try:
             yield from _Round(todo, job, jobs, progress, STALL_SECONDS * 2**todo.retries.rounds).results(first)
@@ -240,8 +298,9 @@ class _Round:
             for number, task in list(self.todo.tasks.items()):
                 self.feed.put(number, task)
             answers = pool.imap_unordered(work, self.feed, chunksize=1)
-            while self.feed.pending or self.held:
-                if not self.feed.pending:  # every task counted; some words are still in the workers
+            while self.todo.more is not None or self.feed.pending or self.held:
+                self._walk()
+                if self.todo.more is None and not self.feed.pending:  # all counted; some words are still in the workers
                     for _ in range(self.jobs):
                         self.feed.put(next(self.flush_numbers), None)
                 try:
@@ -261,6 +320,15 @@ class _Round:
             self.feed.close()
             _stop(pool)  # every result is in: nothing a worker still holds is needed
             self.progress.total = self.progress.total.plus(self.merged)
+
+    def _walk(self) -> None:
+        """Take tasks still being found (walking on meanwhile) until enough are queued to keep
+        the workers busy, or all were found."""
+        while self.todo.more is not None and len(self.feed.pending) < self.jobs * AHEAD_TASKS:
+            taken = self.todo.take_more()
+            if taken is not None:
+                self.feed.put(*taken)
+                self.quiet_since = time.monotonic()  # a stall is counted from the last task given out
 
     def _check(self, board: Board) -> None:
         """No answer within a poll: refresh the bar, and raise _Lost if workers died."""
@@ -319,7 +387,7 @@ class LocalBackend:
         self.on_warning = on_warning
 
     def run(
-        self, entries: Sequence[FileEntry], job: Job, on_progress: OnProgress | None = None
+        self, entries: Iterable[FileEntry], job: Job, on_progress: OnProgress | None = None
     ) -> Iterator[BatchResult]:
         return run(entries, job, self.jobs, on_progress, self.on_warning)
 

@@ -90,17 +90,17 @@ class ProgressMode(str, Enum):
 class ProgressBar:
     """A tqdm bar on stderr fed with live totals: bytes as the bar, files and words beside it."""
 
-    def __init__(self, total_files: int, total_bytes: int) -> None:
+    def __init__(self) -> None:
         import tqdm  # imported only when a bar is drawn: it costs start-up time
 
         tqdm.tqdm.monitor_interval = 0  # no monitor thread, which forking workers would copy
-        self.total_files = total_files
+        self.total_files = 0
         try:
             sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
         except (OSError, ValueError):
             sized = False
         self.bar = _binary_units(tqdm.tqdm)(
-            total=total_bytes,
+            total=0,
             # tqdm's own sizes say MB for MiB: the sizes and the rate are written by _size, as in the log.
             bar_format="{desc}: {percentage:3.0f}%|{bar}| {sizes} [{elapsed}<{remaining}, {speed}{postfix}]",
             file=sys.stderr,
@@ -111,6 +111,11 @@ class ProgressBar:
             leave=False,
             desc="counting",
         )
+
+    def expect(self, files: int, nbytes: int, done: bool = False) -> None:
+        """More work found by the walk (`done`: it has ended)."""
+        self.total_files += files
+        self.bar.total += nbytes
 
     def __call__(self, snapshot: Snapshot) -> None:
         files, nbytes, words = snapshot
@@ -142,15 +147,21 @@ class ProgressLog:
     """Progress for unattended runs: a heartbeat line on stderr every `interval` seconds, with
     files, bytes, words, the rate and the time left; one more when the run ends."""
 
-    def __init__(self, total_files: int, total_bytes: int, interval: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.total_files = total_files
-        self.total_bytes = total_bytes
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.total_files = 0
+        self.total_bytes = 0
+        self.walking = True  # the totals still grow: no time left can be told
         self.interval = interval
         self.clock = clock
         self.start = clock()
         self.due = self.start + interval
         self.last = Snapshot()
+
+    def expect(self, files: int, nbytes: int, done: bool = False) -> None:
+        """More work found by the walk (`done`: it has ended)."""
+        self.total_files += files
+        self.total_bytes += nbytes
+        self.walking = not done
 
     def __call__(self, snapshot: Snapshot) -> None:
         self.last = snapshot
@@ -163,7 +174,7 @@ class ProgressLog:
         files, nbytes, words = self.last
         elapsed = max(now - self.start, 1e-9)
         rate = nbytes / elapsed
-        left = (self.total_bytes - nbytes) / rate if rate > 0 else None
+        left = (self.total_bytes - nbytes) / rate if rate > 0 and not self.walking else None
         eta = "?" if left is None else _duration(max(left, 0.0))
         return (f"{files:,}/{plural(self.total_files, 'file')}, {_size(nbytes)}/{_size(self.total_bytes)}, "
                 f"{plural(words, 'word')}, "
@@ -186,11 +197,11 @@ def _duration(seconds: float) -> str:
     return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
-def start(mode: ProgressMode, total_files: int, total_bytes: int, log_interval: float
-          ) -> ProgressBar | ProgressLog | None:
-    """The progress `mode` (already resolved from auto) asks for, over this much work; None for none."""
+def start(mode: ProgressMode, log_interval: float) -> ProgressBar | ProgressLog | None:
+    """The progress `mode` (already resolved from auto) asks for; None for none. The work is
+    told to it as the walk finds it (`expect`)."""
     if mode is ProgressMode.bar:
-        return ProgressBar(total_files, total_bytes)
+        return ProgressBar()
     if mode is ProgressMode.log:
-        return ProgressLog(total_files, total_bytes, log_interval)
+        return ProgressLog(log_interval)
     return None

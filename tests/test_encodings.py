@@ -233,9 +233,9 @@ def test_uncertain_list_is_identical_for_any_number_of_jobs(tmp_path: pathlib.Pa
     pools: list[int] = []
     original = pool.run_pool
 
-    def spy(tasks, options, jobs, on_progress):  # type: ignore[no-untyped-def]
+    def spy(tasks, options, jobs, on_progress, more=None):  # type: ignore[no-untyped-def]
         pools.append(jobs)
-        return original(tasks, options, jobs, on_progress)
+        return original(tasks, options, jobs, on_progress, more)
 
     monkeypatch.setattr(pool, "run_pool", spy)
     for index in range(30):

@@ -189,6 +189,26 @@ def fuzz(core: ModuleType, rounds: int, seed: int = 0) -> None:
             big = random_data(rng, 40_000, invalid=0.0)
             check(core, big, random_cuts(rng, len(big)))
         table_round(core, rng)
+        if round_ % 10 == 0:
+            file_round(core, data)
+
+
+def file_round(core: ModuleType, data: bytes) -> None:
+    """count_file on `data` written to a file: declined, or what decoding and splitting give."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".txt") as handle:
+        handle.write(data)
+        handle.flush()
+        table = core.Table()
+        got = core.count_file(handle.name, table, 1 << 20)
+    expected = reference(data)
+    if got is None:
+        assert len(table) == 0
+        return
+    assert not isinstance(expected, int), "a file that is not UTF-8 was counted"
+    assert got == (expected[0], expected[1], expected[2], len(data), len(data))
+    assert Counter(table.to_dict()) == expected[3]
 
 
 def table_round(core: ModuleType, rng: random.Random) -> None:

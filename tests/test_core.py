@@ -8,7 +8,9 @@ leak check. Built in place by `python setup.py build_ext --inplace`.
 from __future__ import annotations
 
 import importlib
+import io
 import os
+import pathlib
 import pickle
 import random
 import subprocess
@@ -23,7 +25,10 @@ from hypothesis import strategies as st
 
 import core_reference as ref
 from conftest import REPO
-from wordcount import freq, tally
+from wordcount import count, freq, tally
+from wordcount.job import Counting
+from wordcount.progress import NoProgress
+from wordcount.results import FileCounts
 
 _core = pytest.importorskip(
     "wordcount._core",
@@ -483,3 +488,57 @@ def test_a_pure_table_takes_what_a_compiled_core_hands_over() -> None:
     freq.merge(pure, freq.packed(compiled))  # type: ignore[arg-type]
     assert pure == {b"a": 7, b"b": 3}
     assert freq.packed(_core.Table()) == b"" and freq.packed(pure) is pure
+
+
+SMALL_FILE_PIECES = [b"word ", b"\n", b"\xc3\xa9t\xc3\xa9 ", b"\xe3\x80\x80", b"\x00", b"\xff", b"\xef\xbb\xbf",
+                     b"\xff\xfe", b"\x1b$B", b"~{", b"~ {", b"\xe4\xb8\xad\xe6\x96\x87", b"\t", b"x" * 1100]
+
+
+@given(st.lists(st.sampled_from(SMALL_FILE_PIECES), max_size=40), st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_a_small_file_counted_in_one_call_counts_as_the_long_way(tmp_path_factory: pytest.TempPathFactory,
+                                                                  pieces: list[bytes], frequencies: bool) -> None:
+    """_core.count_file either gives exactly what count.count_stream gives (counts, encoding, the
+    words added) or declines (None) having counted nothing: BOMs, NULs, escapes, bytes that are not
+    UTF-8 and files over the limit are left to the long way."""
+    data = b"".join(pieces)
+    path = tmp_path_factory.mktemp("small") / "f.txt"
+    path.write_bytes(data)
+    table = _core.Table() if frequencies else None
+    fast = _core.count_file(str(path), table, 4096)
+    if fast is None:
+        assert table is None or len(table) == 0
+        assert len(data) > 4096 or data[:2] in (b"\xef\xbb", b"\xff\xfe", b"\xfe\xff") or b"\0" in data or \
+            b"\x1b" in data or b"~{" in data or not _is_utf8(data)
+        return
+    long_table = freq.new_table() if frequencies else None
+    counted = count.count_stream(io.BytesIO(data), str(path), Counting(frequencies=frequencies), long_table,
+                                 NoProgress())
+    assert isinstance(counted, FileCounts) and counted.encoding == "utf-8"
+    assert fast == (counted.lines, counted.words, counted.chars, counted.bytes, len(data))
+    if frequencies:
+        assert table is not None and long_table is not None and table.to_dict() == freq.as_dict(long_table)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_count_file_tells_a_file_whose_size_is_not_what_was_read() -> None:
+    """A file whose size (fstat) differs from what was read (here a /proc file, size 0) comes back
+    with both numbers, so that it is reported as changed while it was read, as the long way does."""
+    fast = _core.count_file("/proc/self/status", None, 1 << 20)
+    assert fast is not None and fast[3] > 0 and fast[4] == 0
+    counted = count.count_file("/proc/self/status", Counting(frequencies=False), None, NoProgress())
+    assert isinstance(counted, FileCounts) and counted.changed
+
+
+def test_count_file_names_the_file_it_cannot_open(tmp_path: pathlib.Path) -> None:
+    with pytest.raises(FileNotFoundError) as error:
+        _core.count_file(str(tmp_path / "gone.txt"), None, 100)
+    assert error.value.filename == str(tmp_path / "gone.txt")
+    assert _core.count_file(str(tmp_path), None, 100) is None  # a folder is not a regular file

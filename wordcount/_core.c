@@ -17,6 +17,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32   /* count_file is for POSIX systems; elsewhere the Python side reads every file */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 #define MAX_WORD_BYTES 1024       /* == tally.MAX_WORD_BYTES (a test says so) */
 #define RELEASE_GIL_BYTES 65536   /* blocks at least this long are validated without the GIL */
@@ -1083,11 +1089,90 @@ static PyTypeObject ScannerType = {
 
 /* ------------------------------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------------------------------ */
+/* A whole small file, in one call */
+#ifndef _WIN32
+
+/* Whether a file's bytes need the Python side to decide how they are read: a BOM, a NUL (binary,
+ * or UTF-16/32), an ISO-2022 escape or an HZ shift (see decode.plan). */
+static int needs_a_plan(const uint8_t *p, size_t n)
+{
+    if (n >= 2 && ((p[0] == 0xEF && p[1] == 0xBB) || (p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+        return 1;
+    if (memchr(p, 0, n) || memchr(p, 0x1B, n)) return 1;
+    for (const uint8_t *t = memchr(p, '~', n); t; t = memchr(t + 1, '~', (size_t)(p + n - (t + 1))))
+        if (t + 1 < p + n && t[1] == '{') return 1;
+    return 0;
+}
+
+/* count_file(path, table, limit): a regular file of at most `limit` bytes that is UTF-8 with
+ * nothing for decode.plan to decide, counted with one open, fstat, read and close:
+ * (lines, words, chars, bytes read, size by fstat); its words go to `table`. None when the
+ * Python side must count it (larger, not regular, a BOM, a NUL, escapes, not UTF-8): nothing
+ * was counted then. OSError when it cannot be opened or read. */
+static PyObject *core_count_file(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *path, *encoded = NULL, *table, *result = NULL;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "OOn:count_file", &path, &table, &limit)) return NULL;
+    if (table != Py_None && !PyObject_TypeCheck(table, &TableType))
+        return PyErr_Format(PyExc_TypeError, "count_file() takes a Table or None");
+    if (!PyUnicode_FSConverter(path, &encoded)) return NULL;
+    int fd = open(PyBytes_AS_STRING(encoded), O_RDONLY | O_CLOEXEC);
+    Py_DECREF(encoded);
+    if (fd < 0) return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+    struct stat info;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    if (fstat(fd, &info) < 0) { PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path); goto out; }
+    if (!S_ISREG(info.st_mode) || info.st_size > limit) { result = Py_NewRef(Py_None); goto out; }
+    size_t want = (size_t)info.st_size + 1;   /* one more: a file that grew is seen to */
+    if (!(buf = PyMem_Malloc(want))) { PyErr_NoMemory(); goto out; }
+    while (n < want) {
+        ssize_t got = read(fd, buf + n, want - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path); goto out; }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    if (n > (size_t)limit || needs_a_plan(buf, n)) { result = Py_NewRef(Py_None); goto out; }
+    ScannerObject *s = (ScannerObject *)PyObject_CallFunctionObjArgs((PyObject *)&ScannerType, table, NULL);
+    PyObject *view = s ? PyMemoryView_FromMemory((char *)buf, (Py_ssize_t)n, PyBUF_READ) : NULL;
+    PyObject *fed = view ? PyObject_CallMethod((PyObject *)s, "feed", "OO", view, Py_True) : NULL;
+    PyObject *done = fed ? PyObject_CallMethod((PyObject *)s, "finish", NULL) : NULL;
+    if (done)
+        result = Py_BuildValue("(KKKnL)", s->lines, s->words, s->chars, (Py_ssize_t)n, (long long)info.st_size);
+    else if (PyErr_ExceptionMatches(NotUtf8)) {
+        PyErr_Clear();
+        result = Py_NewRef(Py_None);
+    }
+    Py_XDECREF(done);
+    Py_XDECREF(fed);
+    Py_XDECREF(view);
+    Py_XDECREF(s);
+out:
+    PyMem_Free(buf);
+    close(fd);
+    return result;
+}
+
+#endif
+
+static PyMethodDef core_functions[] = {
+#ifndef _WIN32
+    {"count_file", core_count_file, METH_VARARGS,
+     "count_file(path, table, limit) -> (lines, words, chars, bytes, size) | None: a small UTF-8 file\n"
+     "counted in one call, or None when the Python side must count it (nothing counted then)."},
+#endif
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef core_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "wordcount._core",
-    .m_doc = "The compiled counting core of wordcount: Table, Scanner, NotUtf8, MAX_WORD_BYTES.",
+    .m_doc = "The compiled counting core of wordcount: Table, Scanner, NotUtf8, MAX_WORD_BYTES, count_file.",
     .m_size = -1,
+    .m_methods = core_functions,
 };
 
 PyMODINIT_FUNC PyInit__core(void)

@@ -14,10 +14,9 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from enum import Enum
 from typing import Any, NamedTuple, Protocol
 
-from wordcount.wording import plural, say
+from wordcount.wording import Choice, plural, say
 
 # How often, at most, live totals are passed on while they grow.
 POLL_SECONDS = 0.1
@@ -80,7 +79,7 @@ class Accumulator:
 
 
 
-class ProgressMode(str, Enum):
+class ProgressMode(Choice):
     auto = "auto"
     bar = "bar"
     log = "log"

@@ -15,7 +15,6 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import typer
@@ -30,9 +29,10 @@ from wordcount.discover import WalkOptions
 from wordcount.progress import ProgressMode
 from wordcount.results import STDIN
 from wordcount.usage import usage_error
+from wordcount.wording import Choice
 
 
-class Format(str, Enum):
+class Format(Choice):
     table = "table"
     json = "json"
     csv = "csv"
@@ -42,14 +42,14 @@ class Format(str, Enum):
     jsonl = "jsonl"
 
 
-class FailOn(str, Enum):
+class FailOn(Choice):
     binary = "binary"
     undecodable = "undecodable"
     skipped = "skipped"
     errors = "errors"
 
 
-class WordMode(str, Enum):
+class WordMode(Choice):
     whitespace = "whitespace"
     unicode = "unicode"
     cjk = "cjk"

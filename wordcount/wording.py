@@ -1,11 +1,21 @@
-"""How things are said to people: nouns that agree with their numbers, text made printable, and
-one line on stderr. Standard library only: workers and the progress bar import it."""
+"""How things are said to people: nouns that agree with their numbers, text made printable, one
+line on stderr, and option values as typed. Standard library only: workers and the progress bar
+import it."""
 
 from __future__ import annotations
 
 import sys
+from enum import Enum
 
 PROG = "wordcount"
+
+
+class Choice(str, Enum):
+    """The base of an option's fixed set of values: one is written as the value typed (`json`,
+    not `Format.json`), which is also how Typer before 0.29 maps it back to the member."""
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 def plural(count: int, noun: str, plural_noun: str | None = None) -> str:

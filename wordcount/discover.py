@@ -88,7 +88,9 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
             yield Failed(root, os_message(error))
             continue
         if stat.S_ISDIR(info.st_mode):
-            yield from _Walk(root, options, exclude, seen, left_out).run(info)
+            # Within one walk that follows no link, only a file with several links is met twice.
+            every = len(paths) > 1 or options.follow_links
+            yield from _Walk(root, options, exclude, seen, left_out, every).run(info)
         elif _first_time(info, seen):
             if not stat.S_ISREG(info.st_mode):
                 # A named special file (a pipe from `<(…)`) is read as it is, like `wc` does.
@@ -222,11 +224,13 @@ class _Walk:
         exclude: _Rules | None,
         seen: set[tuple[int, int]],
         left_out: Counter[str],
+        every: bool = True,
     ) -> None:
         self.root = root
         self.options = options
         self.exclude = exclude
-        self.seen = seen
+        self.seen = seen  # the files met, when `every`; else only those with several links
+        self.every = every
         self.left_out = left_out
 
     def run(self, info: os.stat_result) -> Iterator[FileEntry | Skipped | Failed]:
@@ -332,6 +336,6 @@ class _Walk:
             return _Folder(path, folder.rel + name + "/", depth, folder.chain, folder.ancestors | {key}, folder.in_git)
         if not stat.S_ISREG(mode):
             return Skipped(path, _special_kind(mode))
-        if not _first_time(info, self.seen):
+        if (self.every or info.st_nlink > 1) and not _first_time(info, self.seen):
             return None
         return _sized(path, info, self.options)

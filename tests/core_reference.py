@@ -202,10 +202,14 @@ def file_round(core: ModuleType, data: bytes) -> None:
         handle.flush()
         table = core.Table()
         got = core.count_file(handle.name, table, 1 << 20)
+        together = core.Table()
+        totals, declined, changed = core.count_files([handle.name, handle.name + ".gone"], together, 1 << 20)
     expected = reference(data)
+    assert changed == [] and (declined == [0, 1] if got is None else declined == [1])
     if got is None:
-        assert len(table) == 0
+        assert len(table) == 0 and len(together) == 0 and totals == (0, 0, 0, 0, 0)
         return
+    assert totals == (1, *got[:4]) and together == table
     assert not isinstance(expected, int), "a file that is not UTF-8 was counted"
     assert got == (expected[0], expected[1], expected[2], len(data), len(data))
     assert Counter(table.to_dict()) == expected[3]

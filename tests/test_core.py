@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 
 import core_reference as ref
 from conftest import REPO
-from wordcount import count, freq, tally
-from wordcount.job import Counting
+from wordcount import batch, count, freq, tally, whole
+from wordcount.job import Counting, Job
 from wordcount.progress import NoProgress
-from wordcount.results import FileCounts
+from wordcount.results import Failed, FileCounts
 
 _core = pytest.importorskip(
     "wordcount._core",
@@ -542,3 +542,50 @@ def test_count_file_names_the_file_it_cannot_open(tmp_path: pathlib.Path) -> Non
         _core.count_file(str(tmp_path / "gone.txt"), None, 100)
     assert error.value.filename == str(tmp_path / "gone.txt")
     assert _core.count_file(str(tmp_path), None, 100) is None  # a folder is not a regular file
+
+
+@given(st.lists(st.lists(st.sampled_from(SMALL_FILE_PIECES), max_size=12), max_size=12), st.booleans())
+@settings(max_examples=100, deadline=None)
+def test_a_batch_counted_in_one_call_gives_what_counting_file_by_file_gives(
+    tmp_path_factory: pytest.TempPathFactory, files: list[list[bytes]], frequencies: bool
+) -> None:
+    """batch.count_batch with _core.count_files (the files it can count together, the rest one by
+    one) gives the batch result of counting every file one by one: totals, problems, warnings,
+    words; a missing file is still reported as the error it is."""
+    folder = tmp_path_factory.mktemp("batch")
+    paths = []
+    for index, pieces in enumerate(files):
+        path = folder / f"f{index}.txt"
+        path.write_bytes(b"".join(pieces))
+        paths.append(str(path))
+    paths.append(str(folder / "gone.txt"))
+    job = Job(Counting(frequencies=frequencies))
+    together = freq.new_table() if frequencies else None
+    one_by_one = freq.new_table() if frequencies else None
+    fast = batch.count_batch(paths, job, NoProgress(), together)
+    original = whole.count_whole
+    try:
+        whole.count_whole = lambda paths, *args: paths  # type: ignore[assignment]
+        slow = batch.count_batch(paths, job, NoProgress(), one_by_one)
+    finally:
+        whole.count_whole = original  # type: ignore[assignment]
+    assert fast.totals == slow.totals
+    assert sorted(fast.problems, key=repr) == sorted(slow.problems, key=repr)
+    assert fast.warnings == slow.warnings and fast.uncertain == slow.uncertain
+    assert paths[-1] in [problem.path for problem in fast.problems if isinstance(problem, Failed)]
+    if frequencies:
+        assert freq.as_dict(together) == freq.as_dict(one_by_one)  # type: ignore[arg-type]
+
+
+def test_count_files_adds_up_and_says_what_it_left() -> None:
+    """count_files: totals of what it counted, the indices it declined (errors included), and
+    those whose size by fstat differs from what was read (a /proc file)."""
+    import glob
+
+    paths = sorted(glob.glob(str(REPO / "wordcount" / "*.py")))[:5] + ["/nonexistent", "/proc/self/status"]
+    (files, lines, words, chars, nbytes), declined, changed = _core.count_files(paths, None, 1 << 20)
+    singles = [_core.count_file(path, None, 1 << 20) if os.path.exists(path) else None for path in paths]
+    counted = [single for single in singles if single is not None]
+    assert files == len(counted) and declined == [index for index, single in enumerate(singles) if single is None]
+    assert (lines, words, chars, nbytes) == tuple(sum(single[k] for single in counted) for k in range(4))
+    assert changed == [len(paths) - 1]

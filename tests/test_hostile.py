@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, invoke, invoke_json, repo_env
-from wordcount import audit, count, freq, pipeline, plan, pool
+from wordcount import audit, count, freq, pipeline, plan, pool, whole
 from wordcount.job import Job
 from wordcount.discover import WalkOptions, discover
 from wordcount.results import CHANGED_WHILE_READ, Failed, FileEntry
@@ -48,7 +48,8 @@ def test_file_changed_while_counted_is_counted_as_read_with_a_warning(
         return counted
 
     monkeypatch.setattr(count, "_count_seekable", growing)
-    monkeypatch.setattr(count, "_count_small", lambda *args: None)  # the long way, which the spy watches
+    monkeypatch.setattr(whole, "count_small", lambda *args: None)  # the long way, which the spy watches
+    monkeypatch.setattr(whole, "count_whole", lambda paths, *args: paths)
     for name, text in texts.items():
         (tmp_path / name).write_text(text)
     result = invoke(str(tmp_path), "--format", "json", "-j", "1")

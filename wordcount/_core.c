@@ -980,19 +980,11 @@ static int tokens(ScannerObject *s, const uint8_t *p, size_t n, const uint8_t *e
     return ahead_flush(t, &ahead);
 }
 
-static PyObject *Scanner_feed(ScannerObject *s, PyObject *args, PyObject *kwds)
+/* Scanner.feed on p[0:n]: the words that start there (a Python int), or NULL with NotUtf8 (nothing
+ * counted) or MemoryError set. */
+static PyObject *feed_bytes(ScannerObject *s, const uint8_t *p, size_t n, int last)
 {
-    static char *names[] = {"data", "last", NULL};
-    Py_buffer view;
-    int last = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|p:feed", names, &view, &last)) return NULL;
-    if (s->busy) {
-        PyBuffer_Release(&view);
-        PyErr_SetString(PyExc_RuntimeError, "Scanner.feed() called while another is under way");
-        return NULL;
-    }
-    const uint8_t *p = view.buf;
-    size_t n = (size_t)view.len, start = 0, tail = 0;
+    size_t start = 0, tail = 0;
     Counts c = {s->lines, s->words, s->chars, s->in_word};
     uint8_t head[4];   /* the character the last block cut off, completed */
     size_t head_len = 0;
@@ -1037,6 +1029,21 @@ static PyObject *Scanner_feed(ScannerObject *s, PyObject *args, PyObject *kwds)
     s->fed += n, s->npending = tail;
     if (tail) memcpy(s->pending, p + n - tail, tail);
 out:
+    return result;
+}
+
+static PyObject *Scanner_feed(ScannerObject *s, PyObject *args, PyObject *kwds)
+{
+    static char *names[] = {"data", "last", NULL};
+    Py_buffer view;
+    int last = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "y*|p:feed", names, &view, &last)) return NULL;
+    if (s->busy) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_RuntimeError, "Scanner.feed() called while another is under way");
+        return NULL;
+    }
+    PyObject *result = feed_bytes(s, view.buf, (size_t)view.len, last);
     PyBuffer_Release(&view);
     return result;
 }
@@ -1105,6 +1112,67 @@ static int needs_a_plan(const uint8_t *p, size_t n)
     return 0;
 }
 
+static void scanner_reset(ScannerObject *s)
+{
+    s->lines = s->words = s->chars = s->fed = 0;
+    s->in_word = s->in_token = s->carry_long = 0;
+    s->npending = s->carry_len = 0;
+}
+
+/* Count the file at `cpath` with the scanner `s` (reset first) when it is a regular file of at
+ * most `limit` bytes that is UTF-8 with nothing for decode.plan to decide: 1, its counts in `s`
+ * and its size by fstat in `*size`. 0: declined, nothing counted (`*oserror` set when it could
+ * not be opened or read: errno is kept). -1: MemoryError. */
+static int count_one(ScannerObject *s, const char *cpath, Py_ssize_t limit, long long *size, int *oserror)
+{
+    int fd = open(cpath, O_RDONLY | O_CLOEXEC), r = 0;
+    struct stat info;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    *oserror = 0;
+    if (fd < 0) { *oserror = 1; return 0; }
+    if (fstat(fd, &info) < 0) { *oserror = 1; goto out; }
+    if (!S_ISREG(info.st_mode) || info.st_size > limit) goto out;
+    size_t want = (size_t)info.st_size + 1;   /* one more: a file that grew is seen to */
+    if (!(buf = PyMem_Malloc(want))) { PyErr_NoMemory(); r = -1; goto out; }
+    while (n < want) {
+        ssize_t got = read(fd, buf + n, want - n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { *oserror = 1; goto out; }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    if (n > (size_t)limit || needs_a_plan(buf, n)) goto out;
+    scanner_reset(s);
+    PyObject *fed = feed_bytes(s, buf, n, 1);
+    if (!fed) {
+        if (!PyErr_ExceptionMatches(NotUtf8)) { r = -1; goto out; }
+        PyErr_Clear();   /* not UTF-8: nothing was counted, the Python side reads it */
+        goto out;
+    }
+    Py_DECREF(fed);
+    if (s->table && end_token(s) < 0) { r = -1; goto out; }
+    *size = (long long)info.st_size;
+    r = 1;
+out:
+    {
+        int saved = errno;
+        PyMem_Free(buf);
+        close(fd);
+        errno = saved;
+    }
+    return r;
+}
+
+static ScannerObject *new_scanner(PyObject *table)
+{
+    if (table != Py_None && !PyObject_TypeCheck(table, &TableType)) {
+        PyErr_Format(PyExc_TypeError, "a Table or None, not %.100s", Py_TYPE(table)->tp_name);
+        return NULL;
+    }
+    return (ScannerObject *)PyObject_CallFunctionObjArgs((PyObject *)&ScannerType, table, NULL);
+}
+
 /* count_file(path, table, limit): a regular file of at most `limit` bytes that is UTF-8 with
  * nothing for decode.plan to decide, counted with one open, fstat, read and close:
  * (lines, words, chars, bytes read, size by fstat); its words go to `table`. None when the
@@ -1114,48 +1182,61 @@ static PyObject *core_count_file(PyObject *Py_UNUSED(module), PyObject *args)
 {
     PyObject *path, *encoded = NULL, *table, *result = NULL;
     Py_ssize_t limit;
+    long long size = 0;
+    int oserror;
     if (!PyArg_ParseTuple(args, "OOn:count_file", &path, &table, &limit)) return NULL;
-    if (table != Py_None && !PyObject_TypeCheck(table, &TableType))
-        return PyErr_Format(PyExc_TypeError, "count_file() takes a Table or None");
-    if (!PyUnicode_FSConverter(path, &encoded)) return NULL;
-    int fd = open(PyBytes_AS_STRING(encoded), O_RDONLY | O_CLOEXEC);
-    Py_DECREF(encoded);
-    if (fd < 0) return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
-    struct stat info;
-    uint8_t *buf = NULL;
-    size_t n = 0;
-    if (fstat(fd, &info) < 0) { PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path); goto out; }
-    if (!S_ISREG(info.st_mode) || info.st_size > limit) { result = Py_NewRef(Py_None); goto out; }
-    size_t want = (size_t)info.st_size + 1;   /* one more: a file that grew is seen to */
-    if (!(buf = PyMem_Malloc(want))) { PyErr_NoMemory(); goto out; }
-    while (n < want) {
-        ssize_t got = read(fd, buf + n, want - n);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) { PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path); goto out; }
-        if (got == 0) break;
-        n += (size_t)got;
+    ScannerObject *s = new_scanner(table);
+    if (!s) return NULL;
+    if (PyUnicode_FSConverter(path, &encoded)) {
+        int r = count_one(s, PyBytes_AS_STRING(encoded), limit, &size, &oserror);
+        if (r == 1)
+            result = Py_BuildValue("(KKKKL)", s->lines, s->words, s->chars, s->fed, size);
+        else if (r == 0 && oserror)
+            PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+        else if (r == 0)
+            result = Py_NewRef(Py_None);
+        Py_DECREF(encoded);
     }
-    if (n > (size_t)limit || needs_a_plan(buf, n)) { result = Py_NewRef(Py_None); goto out; }
-    ScannerObject *s = (ScannerObject *)PyObject_CallFunctionObjArgs((PyObject *)&ScannerType, table, NULL);
-    PyObject *view = s ? PyMemoryView_FromMemory((char *)buf, (Py_ssize_t)n, PyBUF_READ) : NULL;
-    PyObject *fed = view ? PyObject_CallMethod((PyObject *)s, "feed", "OO", view, Py_True) : NULL;
-    PyObject *done = fed ? PyObject_CallMethod((PyObject *)s, "finish", NULL) : NULL;
-    if (done)
-        result = Py_BuildValue("(KKKnL)", s->lines, s->words, s->chars, (Py_ssize_t)n, (long long)info.st_size);
-    else if (PyErr_ExceptionMatches(NotUtf8)) {
-        PyErr_Clear();
-        result = Py_NewRef(Py_None);
-    }
-    Py_XDECREF(done);
-    Py_XDECREF(fed);
-    Py_XDECREF(view);
-    Py_XDECREF(s);
-out:
-    PyMem_Free(buf);
-    close(fd);
+    Py_DECREF(s);
     return result;
 }
 
+/* count_files(paths, table, limit) -> ((files, lines, words, chars, bytes), declined, changed):
+ * count_file over a batch without a Python call or object per file. The totals are those of the
+ * files counted; `declined` holds the indices of the others (nothing counted of them, an error
+ * included: the Python side counts them, or reports it), `changed` those counted whose size by
+ * fstat is not what was read. */
+static PyObject *core_count_files(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *paths, *table, *declined = NULL, *changed = NULL, *result = NULL;
+    Py_ssize_t limit;
+    unsigned long long files = 0, lines = 0, words = 0, chars = 0, bytes = 0;
+    if (!PyArg_ParseTuple(args, "O!On:count_files", &PyList_Type, &paths, &table, &limit)) return NULL;
+    ScannerObject *s = new_scanner(table);
+    if (!s || !(declined = PyList_New(0)) || !(changed = PyList_New(0))) goto out;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(paths); k++) {
+        PyObject *encoded = NULL;
+        long long size = 0;
+        int oserror, r = -1;
+        if (PyUnicode_FSConverter(PyList_GET_ITEM(paths, k), &encoded)) {
+            r = count_one(s, PyBytes_AS_STRING(encoded), limit, &size, &oserror);
+            Py_DECREF(encoded);
+        }
+        if (r < 0) goto out;
+        PyObject *index = PyLong_FromSsize_t(k);
+        int appended = !index ? -1 : r == 0 ? PyList_Append(declined, index)
+                                   : (unsigned long long)size != s->fed ? PyList_Append(changed, index) : 0;
+        Py_XDECREF(index);
+        if (appended < 0) goto out;
+        if (r == 1) files++, lines += s->lines, words += s->words, chars += s->chars, bytes += s->fed;
+    }
+    result = Py_BuildValue("((KKKKK)OO)", files, lines, words, chars, bytes, declined, changed);
+out:
+    Py_XDECREF(declined);
+    Py_XDECREF(changed);
+    Py_XDECREF(s);
+    return result;
+}
 #endif
 
 static PyMethodDef core_functions[] = {
@@ -1163,6 +1244,10 @@ static PyMethodDef core_functions[] = {
     {"count_file", core_count_file, METH_VARARGS,
      "count_file(path, table, limit) -> (lines, words, chars, bytes, size) | None: a small UTF-8 file\n"
      "counted in one call, or None when the Python side must count it (nothing counted then)."},
+    {"count_files", core_count_files, METH_VARARGS,
+     "count_files(paths, table, limit) -> ((files, lines, words, chars, bytes), declined, changed):\n"
+     "count_file over a list of paths; the indices of the files left to the Python side, and of\n"
+     "those whose size is not what was read."},
 #endif
     {NULL, NULL, 0, NULL},
 };
@@ -1170,7 +1255,7 @@ static PyMethodDef core_functions[] = {
 static struct PyModuleDef core_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "wordcount._core",
-    .m_doc = "The compiled counting core of wordcount: Table, Scanner, NotUtf8, MAX_WORD_BYTES, count_file.",
+    .m_doc = "The compiled counting core of wordcount: Table, Scanner, NotUtf8, MAX_WORD_BYTES, count_file(s).",
     .m_size = -1,
     .m_methods = core_functions,
 };

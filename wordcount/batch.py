@@ -14,7 +14,7 @@ import os
 from dataclasses import replace
 from collections.abc import Mapping, Sequence
 
-from wordcount import count
+from wordcount import count, whole
 from wordcount.audit import Audit, Rules
 from wordcount.freq import Words, new_table
 from wordcount.job import Job
@@ -80,6 +80,12 @@ class BatchParts:
         if outcome.uncertain:
             self.uncertain.append(outcome.doubt())
 
+    def add_whole(self, totals: Totals, changed: Sequence[str]) -> None:
+        """Add the totals of files counted together (`whole.count_whole`), and a warning for each
+        of them that changed while it was read."""
+        self.totals += totals
+        self.warnings += [Changed(path, CHANGED_WHILE_READ) for path in changed]
+
     def result(self, words: Words | None = None) -> BatchResult:
         """The batch's result; `words`: its frequencies, when they travel with it."""
         return BatchResult(
@@ -104,6 +110,8 @@ def count_batch(
     """
     parts = BatchParts(job.per_file, job.audit, cwd)
     audit = job.audit
+    if shipped is None and not job.per_file and audit is None and not job.file_words:
+        paths = whole.count_whole(paths, job.counting, words, progress, parts.add_whole, count.BLOCK_BYTES, cwd)
     for path in paths:
         own: Words | None = new_table() if job.file_words and words is not None else None
         rules = None if audit is None else audit.rules_for(os.path.join(cwd, path))

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, BinaryIO
 
-from wordcount import core, decode
+from wordcount import decode, whole
 from wordcount.audit import Searcher
 from wordcount.job import Counting
 from wordcount.pieces import piece_bounds
@@ -374,22 +374,6 @@ def count_piece(
     )
 
 
-def _count_small(path: str, counting: Counting, words: Words | None, cwd: str) -> FileCounts | None:
-    """A small UTF-8 file counted by the compiled core in one call (one open, read and close,
-    no Python object made of its bytes), when nothing about it needs deciding here: its counts
-    are those `count_stream` gives. None: count it the long way (nothing was counted)."""
-    compiled = core.compiled()
-    if compiled is None or not hasattr(compiled, "count_file") or counting.words != "whitespace" or counting.wc:
-        return None
-    if counting.encoding_for(path) is not None:
-        return None
-    counted = compiled.count_file(os.path.join(cwd, path), words, BLOCK_BYTES)
-    if counted is None:
-        return None
-    lines, words_found, chars, size, stat_size = counted
-    return FileCounts(path, lines, words_found, chars, size, decode.UTF8.encoding or "utf-8", changed=size != stat_size)
-
-
 def count_file(
     path: str, counting: Counting, words: Words | None, progress: Progress, forbid: Patterns = (),
     shipped: Shipped | None = None, cwd: str = "",
@@ -400,7 +384,8 @@ def count_file(
     try:
         if path == STDIN and shipped is None:
             return count_stream(sys.stdin.buffer, path, counting, words, progress, forbid)
-        if shipped is None and not forbid and (small := _count_small(path, counting, words, cwd)) is not None:
+        small = whole.count_small(path, counting, words, cwd, BLOCK_BYTES) if shipped is None and not forbid else None
+        if small is not None:
             progress.add(0, small.bytes, small.words)
             return small
         with _open(path, shipped, cwd) as stream:

@@ -290,6 +290,8 @@ class _Walk:
                 return "hidden"
             if entry.name == ".git" and options.use_ignore_files:
                 return "ignored"
+        if self.exclude is None and not folder.chain:
+            return None
         rel = folder.rel + entry.name
         if self.exclude is not None and self.exclude.check(rel, is_dir):
             return "excluded"

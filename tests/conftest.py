@@ -15,33 +15,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from wc_reference import WC_SPACES, reference_words  # noqa: F401  (tests import them from here)
 from wordcount.cli import app
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "fixtures" / "sample"
 
-# Whitespace as GNU wc ≥ 9.5 sees it in a UTF-8 locale, written out by hand, independently of
-# the byte tables in wordcount.tally: glibc's iswspace plus wc's four no-break spaces.
-WC_SPACES = frozenset(
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u2060\u3000"
-)
-
-
-def reference_words(text: str) -> list[str]:
-    """Split text into words one character at a time: the slow, obviously right way."""
-    words: list[str] = []
-    current: list[str] = []
-    for char in text:
-        if char in WC_SPACES:
-            if current:
-                words.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-    if current:
-        words.append("".join(current))
-    return words
 
 
 def reference_counts(text: str) -> dict[str, int]:

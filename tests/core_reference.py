@@ -17,11 +17,12 @@ from collections import Counter
 from types import ModuleType
 from typing import Union
 
+from wc_reference import WC_SPACES, reference_words
 from wordcount.freq import PyTable
 from wordcount.tally import MAX_WORD_BYTES, NotUtf8, PyScanner
 
-# Whitespace, written out here rather than taken from tally.py.
-SPACES = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u2060\u3000"
+# Whitespace, as written out in wc_reference.py rather than taken from tally.py.
+SPACES = "".join(sorted(WC_SPACES))
 
 Counts = tuple[int, int, int, Counter]  # lines, words, chars, frequencies
 Result = Union[Counts, int]  # an int: the offset of the first byte that is not UTF-8
@@ -42,21 +43,6 @@ INVALID_PIECES = [
 VALID_PIECES = ASCII_PIECES + SPACE_PIECES + NEAR_SPACE_PIECES + OTHER_PIECES
 
 
-def split_words(text: str) -> list[str]:
-    words: list[str] = []
-    current: list[str] = []
-    for char in text:
-        if char in SPACES:
-            if current:
-                words.append("".join(current))
-                current = []
-        else:
-            current.append(char)
-    if current:
-        words.append("".join(current))
-    return words
-
-
 def frequencies(words: list[bytes]) -> Counter:
     return Counter(word for word in words if len(word) <= MAX_WORD_BYTES)
 
@@ -67,7 +53,7 @@ def reference(data: bytes) -> Result:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         return error.start
-    words = split_words(text)
+    words = reference_words(text)
     return text.count("\n"), len(words), len(text), frequencies([word.encode() for word in words])
 
 

@@ -28,7 +28,7 @@ from wordcount.job import Counting
 from wordcount.pieces import piece_bounds
 from wordcount.progress import Progress
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
-from wordcount.freq import Words, new_table
+from wordcount.freq import Words, new_table, packed
 from wordcount.tally import new_scanner, normalized, rejects, utf8_tail
 from wordcount.wcwords import WcTally
 from wordcount.wording import os_message
@@ -369,7 +369,7 @@ def count_piece(
         piece.index,
         replace(counted.totals, files=0),  # a piece is not a file
         counted.replaced,
-        normalized(words, counting) if words is not None else {},
+        packed(normalized(words, counting)) if words is not None else {},  # merged from its bytes
         bom=bom,
     )
 

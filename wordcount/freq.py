@@ -78,7 +78,10 @@ def packed(words: Words) -> Words | bytes:
 
 
 def merge(table: Words, words: Carried) -> None:
-    """Add `words` to `table`: a table of either core, a mapping, or a compiled table's bytes."""
+    """Add `words` to `table`: a table of either core, a mapping, or a compiled table's bytes
+    (b"": an empty one)."""
+    if not words:
+        return
     if isinstance(table, PyTable) and not isinstance(words, Mapping):
         words = as_dict(words)  # a pure parent given a compiled table (a Dask worker of another build)
     table.update(words)
@@ -86,6 +89,8 @@ def merge(table: Words, words: Carried) -> None:
 
 def as_dict(words: Carried) -> dict[bytes, int]:
     """A table, a mapping or a compiled table's bytes as a plain dict of word → count."""
+    if not words:
+        return {}
     if isinstance(words, Mapping):
         return dict(words)
     if isinstance(words, bytes):

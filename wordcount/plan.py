@@ -35,7 +35,7 @@ MAX_BATCH_FILES = 2048
 # A file this large is cut into pieces counted in parallel, of about PIECE_BYTES each.
 SPLIT_BYTES = 32 * 1024 * 1024
 MIN_PIECE_BYTES = 8 * 1024 * 1024
-MAX_PIECE_BYTES = 64 * 1024 * 1024
+MAX_PIECE_BYTES = 256 * 1024 * 1024  # each piece has a table of its own: fewer, larger pieces merge less
 
 WORKER_DIED = "worker died while counting this file"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wordcount.decode import UNCERTAIN_BELOW, Plan
-from wordcount.freq import Carried, Words, merge, new_table
+from wordcount.freq import Carried, merge, new_table
 
 STDIN = "-"  # the path that means standard input
 
@@ -245,7 +245,7 @@ class PieceResult:
     index: int
     totals: Totals = Totals()
     replaced: int = 0
-    words: Words | dict[bytes, int] = field(default_factory=dict)
+    words: Carried = field(default_factory=dict)  # a table, or a compiled one's bytes
     sample: bytes | None = None
     error: str | None = None
     bom: bool = False

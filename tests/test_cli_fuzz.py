@@ -79,7 +79,8 @@ FLAGS = [
     "--ignore-case", "--no-ignore-case", "--nfkc", "--no-nfkc", "--per-file", "--no-per-file", "--cache",
     "--no-cache", "-q", "--quiet", "--no-quiet", "--hidden", "--no-hidden", "--no-ignore", "--ignore",
     "--follow-links", "--no-follow-links", "--forbid-ignore-case", "--no-forbid-ignore-case", "--no-bom",
-    "--allow-bom", "--ship-bytes", "--no-ship-bytes", "--no-require-git", "--require-git",
+    "--allow-bom", "--ship-bytes", "--no-ship-bytes", "--no-require-git", "--require-git", "--reverse",
+    "--no-reverse",
 ]
 ENCODINGS = ("utf-8", "utf-16", "UTF-32", "latin-1", "cp1252", "gbk", "ascii", "utf-7", "base64", "rot13", "idna",
              "punycode", "klingon", "*.txt=utf-16", "sub/**=latin-1", "=gbk", "*.txt=", "!x=gbk", "[z-a]=gbk")
@@ -95,6 +96,7 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
         "--min-length": values("0", "2", "100"),
         "--stopwords": values("en", "zh", str(tree.stopwords), str(base / "missing.txt"), root),
         "--format": values("table", "json", "csv", "wc", "github", "sarif", "jsonl"),
+        "--sort": values("path", "lines", "words", "chars", "bytes"),
         "--output": values("report.out", "-", str(base / "missing" / "r.json"), root, "out/", str(tree.scratch)),
         "--encoding": values(*ENCODINGS),
         "--progress": values("auto", "bar", "log", "none"),

@@ -317,3 +317,31 @@ def test_csv_and_wc_keep_their_shape_and_say_violations_on_stderr(project: pathl
         assert "max-words: 7 words, more than the 6 allowed" in audited.stderr
     rows = list(csv.reader(io.StringIO(invoke(".", "--format", "csv", "--max-words", "6").stdout)))
     assert rows[0] == ["word", "count"]
+
+
+@pytest.mark.parametrize("key", ["path", "lines", "words", "chars", "bytes"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_sort_orders_the_rows_of_every_format_ties_by_path(tmp_path: pathlib.Path, key: str, reverse: bool) -> None:
+    """--sort path|lines|words|chars|bytes (counts largest first, as tokei and scc sort) and
+    --reverse order the per-file rows of the table, JSON, CSV and wc formats alike; rows with
+    equal counts stay in path order, whichever the direction. Checked against a sort written here."""
+    texts = {"b.txt": "one two\n", "a.txt": "uno dos\n", "c.txt": "x\ny\nz\n", "d.txt": "longer words here too\n",
+             "sub/e.txt": "", "f.txt": "é é\n"}
+    for name, text in texts.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    args = [str(tmp_path), "--per-file", "--sort", key] + (["--reverse"] if reverse else [])
+    rows = json.loads(invoke(*args, "--format", "json").stdout)["files"]
+    paths = [row["path"] for row in rows]
+    if key == "path":
+        expected = sorted(paths, reverse=reverse)
+    else:
+        expected = [row["path"] for row in sorted(rows, key=lambda row: ((1 if reverse else -1) * row[key], row["path"]))]
+    assert paths == expected
+    csv_paths = [line.split(",")[0] for line in invoke(*args, "--format", "csv").stdout.splitlines()[1:] if line]
+    assert csv_paths == expected
+    wc_paths = [line.split()[-1] for line in invoke(*args, "--format", "wc").stdout.splitlines()[:-1]]
+    assert wc_paths == expected
+    table = invoke(*args).stdout
+    positions = [table.index(path) for path in expected]
+    assert positions == sorted(positions)

@@ -19,7 +19,7 @@ from wordcount.backend import Unavailable
 from wordcount.output import WriteFailed, tell
 from wordcount.wording import say
 from wordcount.progress import ProgressMode
-from wordcount.settings import FailOn, Format, WordMode, parse_size
+from wordcount.settings import FailOn, Format, SortKey, WordMode, parse_size
 from wordcount.summary import ExitCode
 from wordcount.usage import Command, choice, choices, seconds, usage_error, whole_number
 
@@ -141,6 +141,12 @@ def wordcount(
         ),
     ] = None,
     per_file: Annotated[bool, typer.Option("--per-file/--no-per-file", help="Add one row per file to the report.")] = False,
+    sort: Annotated[
+        SortKey,
+        typer.Option("--sort", parser=choice(SortKey), metavar=choices(SortKey),
+                     help="Order of the per-file rows (ties by path): path, or the most lines, words, chars or bytes first."),
+    ] = SortKey.path,
+    reverse: Annotated[bool, typer.Option("--reverse/--no-reverse", help="Reverse the order of --sort.")] = False,
     output_format: Annotated[
         Format, typer.Option("--format", parser=choice(Format), metavar=choices(Format), help="Report format.")
     ] = Format.table,
@@ -282,6 +288,8 @@ def wordcount(
         min_length=min_length,
         stopwords=stopwords,
         per_file=per_file,
+        sort=sort,
+        reverse=reverse,
         output_format=output_format,
         output=output,
         encoding=encoding,

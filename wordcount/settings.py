@@ -49,6 +49,16 @@ class FailOn(Choice):
     errors = "errors"
 
 
+class SortKey(Choice):
+    """How per-file rows are ordered (`--sort`): by path, or the largest counts first."""
+
+    path = "path"
+    lines = "lines"
+    words = "words"
+    chars = "chars"
+    bytes = "bytes"
+
+
 class WordMode(Choice):
     whitespace = "whitespace"
     unicode = "unicode"
@@ -71,6 +81,8 @@ class Flags:
     min_length: int
     stopwords: list[str] | None
     per_file: bool
+    sort: SortKey
+    reverse: bool
     output_format: Format
     output: str | None
     encoding: list[str] | None
@@ -109,6 +121,8 @@ class OutputShape:
     top: int
     file_rows: bool  # the report has a row per file: --per-file, or wc's own shape
     quiet: bool  # nothing for people on stderr: no progress, warnings or violations
+    sort: str = "path"  # the per-file rows' order (`--sort`): path, or a count, largest first
+    reverse: bool = False
 
     @property
     def name_errors(self) -> str:
@@ -214,7 +228,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         max_filesize=flags.max_filesize,
         require_git=not flags.no_require_git,
     )
-    shape = OutputShape(flags.output_format, output, flags.top, file_rows, flags.quiet)
+    shape = OutputShape(flags.output_format, output, flags.top, file_rows, flags.quiet, flags.sort.value, flags.reverse)
     return Settings(roots, job, walk, shape, _run_shape(flags, cluster))
 
 

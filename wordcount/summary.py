@@ -29,11 +29,13 @@ class Summary:
     """Everything a run found, merged in the parent as results arrive."""
 
     def __init__(self, top: int = 10, per_file: bool = False, cjk: bool = False, audit: Audit | None = None,
-                 *, ranked: Sequence[tuple[bytes, int]] | None = None) -> None:
+                 *, ranked: Sequence[tuple[bytes, int]] | None = None, order: tuple[str, bool] = ("path", False)) -> None:
         """`ranked`: the top words as a cache kept them, when no file had to be counted; they
-        stand for the frequencies unless words are merged in after all."""
+        stand for the frequencies unless words are merged in after all. `order`: how the
+        per-file rows are sorted (`--sort`, `--reverse`)."""
         self.top_n = top
         self.per_file = per_file
+        self.order = order
         self.cjk = cjk  # words were counted with `--words cjk`: show how many were CJK characters
         self.audit = audit
         self.violations: list[Violation] = []  # those found in the workers
@@ -102,7 +104,15 @@ class Summary:
         return [(word.decode("utf-8"), count) for word, count in ranked]
 
     def sorted_files(self) -> list[FileCounts]:
-        return sorted(self.files, key=lambda row: row.path)
+        """The per-file rows in the order asked for: by path, or by a count, the largest first
+        (`reverse` flips either); rows with equal counts stay in path order."""
+        rows = sorted(self.files, key=lambda row: row.path)
+        by, reverse = self.order
+        if by != "path":
+            rows.sort(key=lambda row: getattr(row, by), reverse=not reverse)  # a stable sort: ties keep path order
+        elif reverse:
+            rows.reverse()
+        return rows
 
     def sorted_skipped(self) -> list[Skipped]:
         return [self.skipped[path] for path in sorted(self.skipped)]

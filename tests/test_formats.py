@@ -345,3 +345,26 @@ def test_sort_orders_the_rows_of_every_format_ties_by_path(tmp_path: pathlib.Pat
     table = invoke(*args).stdout
     positions = [table.index(path) for path in expected]
     assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("binaries", [1, 20, 21])
+def test_the_table_lists_the_skipped_files_when_they_are_few(tmp_path: pathlib.Path, binaries: int) -> None:
+    """Up to 20 skipped files are listed one by one with their reason, in path order, under the
+    count per reason; more are only counted (the JSON report always lists them all)."""
+    (tmp_path / "text.txt").write_text("some words\n")
+    for index in range(binaries):
+        (tmp_path / f"blob{index:02d}.bin").write_bytes(b"\0\1\2")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "text.txt")
+    skipped = binaries + 1
+    lines = invoke(str(tmp_path)).stdout.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("skipped ")))
+    if skipped <= 20:
+        assert lines[start] == f"skipped {skipped} (binary: {binaries}, symlink: 1):"
+        listed = lines[start + 1 : start + 1 + skipped]
+        expected = sorted([*(f"{tmp_path}/blob{index:02d}.bin: binary" for index in range(binaries)),
+                           f"{tmp_path}/link.txt: symlink"])
+        assert [line.strip() for line in listed] == expected and all(line.startswith("  ") for line in listed)
+    else:
+        assert lines[start] == f"skipped {skipped} (binary: {binaries}, symlink: 1)"
+        assert not any(line.startswith("  ") for line in lines[start + 1 :])
+    assert len(json.loads(invoke(str(tmp_path), "--format", "json").stdout)["skipped"]) == skipped

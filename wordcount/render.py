@@ -23,6 +23,7 @@ from wordcount.wcname import wc_name
 from wordcount.wording import plural, printable
 
 SCHEMA = 1
+SKIPPED_LISTED = 20  # the table lists the skipped files one by one up to this many
 
 
 def _file_row(row: FileCounts) -> dict[str, object]:
@@ -157,9 +158,7 @@ def render_table(summary: Summary) -> str:
         out += ["", f"top {plural(len(top), 'word')}"]
         out += ["  " + line for line in _columns([["count", "word"]] + [[f"{c:,}", printable(w)] for w, c in top], 1)]
     if summary.skipped:
-        reasons = Counter(item.reason for item in summary.skipped.values())
-        detail = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(reasons.items()))
-        out += ["", f"skipped {len(summary.skipped):,} ({detail})"]
+        out += ["", *skipped_lines(summary)]
     if summary.left_out.total:
         out += ["", left_out_line(summary.left_out)]
     if summary.errors:
@@ -177,6 +176,17 @@ def render_table(summary: Summary) -> str:
         out += ["", f"{plural(len(violations), 'rule violation')}:"]
         out += [f"  {violation_line(item)}" for item in violations]
     return "\n".join(out) + "\n"
+
+
+def skipped_lines(summary: Summary) -> list[str]:
+    """The table's lines of the files skipped: how many for each reason and, when they are few
+    (at most SKIPPED_LISTED), each file with its reason."""
+    reasons = Counter(item.reason for item in summary.skipped.values())
+    detail = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(reasons.items()))
+    if len(summary.skipped) > SKIPPED_LISTED:
+        return [f"skipped {len(summary.skipped):,} ({detail})"]
+    return [f"skipped {len(summary.skipped):,} ({detail}):",
+            *(f"  {printable(item.path)}: {item.reason}" for item in summary.sorted_skipped())]
 
 
 def left_out_line(left_out: LeftOut) -> str:

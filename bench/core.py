@@ -6,9 +6,9 @@
 
 Measures MB/s (10^6 bytes a second) over 1 MiB blocks, as count.py reads files, of:
   counter   Counter.update(block.split())              (the floor: no validation, no counts)
-  tally     tally.Tally with frequencies, fed as count._count_pass feeds it
+  tally     tally.PyScanner (the pure core) with frequencies, fed as count._count_pass feeds it
   c-table   _core.Scanner with a Table
-  tally-0   tally.Tally without frequencies (--top 0)
+  tally-0   tally.PyScanner without frequencies (--top 0)
   c-totals  _core.Scanner without a table (--top 0)
 and prints the ratios. Corpora: `kernel`, the .c files of the Linux tree that bench/corpora.py
 unpacks (those that are UTF-8, concatenated), and `zipf`, English-like text with Zipf-distributed
@@ -29,8 +29,8 @@ from collections.abc import Callable
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from wordcount.count import _utf8_block  # noqa: E402
-from wordcount.tally import Tally  # noqa: E402
+from wordcount.freq import PyTable  # noqa: E402
+from wordcount.tally import PyScanner  # noqa: E402
 
 try:
     from wordcount import _core
@@ -89,14 +89,11 @@ def run_counter(blocks: list[bytes]) -> int:
 
 
 def run_tally(blocks: list[bytes], frequencies: bool) -> int:
-    tally = Tally(Counter() if frequencies else None)
-    pending = b""
+    scanner = PyScanner("whitespace", PyTable() if frequencies else None)
     for index, block in enumerate(blocks):
-        data, pending, text = _utf8_block(pending + block if pending else block, index == len(blocks) - 1)
-        tally.chars += len(data) if text is None else len(text)
-        tally.feed(data, text is None, text)
-    tally.finish()
-    return tally.words
+        scanner.feed(block, index == len(blocks) - 1)
+    scanner.finish()
+    return scanner.words
 
 
 def run_scanner(blocks: list[bytes], table: bool) -> int:

@@ -87,7 +87,7 @@ class Scope:
 
 @dataclass(frozen=True, slots=True)
 class Audit:
-    """Every audit rule of a run; given to the workers once, inside `CountOptions`."""
+    """Every audit rule of a run; given to the workers once, inside the `job.Job`."""
 
     rules: Rules = Rules()
     scopes: tuple[Scope, ...] = ()

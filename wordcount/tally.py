@@ -40,7 +40,7 @@ _SPACE_PATTERNS: tuple[tuple[bytes, re.Pattern[bytes]], ...] = (
 
 class WordRule(Protocol):
     """Everything that rewrites the frequencies before they leave a worker (see `normalized`);
-    `CountOptions` has these."""
+    `job.Counting` has these."""
 
     @property
     def ignore_case(self) -> bool: ...

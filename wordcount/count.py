@@ -29,7 +29,7 @@ from wordcount.pieces import piece_bounds
 from wordcount.progress import Progress
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.freq import Words, new_table, packed
-from wordcount.tally import new_scanner, normalized, rejects, utf8_tail
+from wordcount.tally import new_scanner, normalized, rejects, utf8_block
 from wordcount.wcwords import WcTally
 from wordcount.wording import os_message
 
@@ -142,10 +142,9 @@ class _SearchText:
         self.pending = b""
 
     def of(self, block: bytes, last: bool) -> str:
-        joined = self.pending + block
-        cut = len(joined) if last else len(joined) - utf8_tail(joined)
-        self.pending = joined[cut:]
-        return joined[:cut].decode("utf-8", "replace")  # checked by the scanner first
+        """The text of `block`'s whole characters, which the scanner has found to be UTF-8."""
+        data, self.pending, text = utf8_block(self.pending + block, last)
+        return text if text is not None else data.decode("ascii")
 
 
 def _count_pass(

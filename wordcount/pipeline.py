@@ -74,7 +74,7 @@ def count_all(settings: Settings, counter: Backend, on_records: OnRecords | None
     store = open_cache(settings)
     if store is None:  # the files are counted as the walk finds them
         summary = new_summary(settings, Found())
-        count(walking(settings, summary, on_records), summary, settings.job, counter, settings, on_records)
+        count(walking(settings, summary.add, on_records), summary, settings.job, counter, settings, on_records)
         return summary
     found = walk(settings, on_records)
     try:
@@ -83,28 +83,23 @@ def count_all(settings: Settings, counter: Backend, on_records: OnRecords | None
         store.close()
 
 
-def walking(settings: Settings, summary: Summary, on_records: OnRecords | None) -> Iterator[FileEntry]:
-    """The files to count, as the walk finds them; its other outcomes go into `summary` (and
-    their records are streamed) as they come."""
+def walking(settings: Settings, on_other: Callable[[Skipped | Failed | LeftOut], object],
+            on_records: OnRecords | None) -> Iterator[FileEntry]:
+    """The files to count, as the walk finds them; each of its other outcomes goes to `on_other`
+    (and its record is streamed) as it comes."""
     for item in discover(settings.roots, settings.walk):
         if isinstance(item, FileEntry):
             yield item
             continue
-        summary.add(item)
+        on_other(item)
         if not isinstance(item, LeftOut) and on_records is not None:
             on_records(jsonl_records([item]))
 
 
 def walk(settings: Settings, on_records: OnRecords | None) -> Found:
-    """The files to count, and the other outcomes of the walk (records streamed for problems)."""
+    """The files to count, and the other outcomes of the walk, once it has ended."""
     found = Found()
-    for item in discover(settings.roots, settings.walk):
-        if isinstance(item, FileEntry):
-            found.entries.append(item)
-            continue
-        found.others.append(item)
-        if not isinstance(item, LeftOut) and on_records is not None:
-            on_records(jsonl_records([item]))
+    found.entries = list(walking(settings, found.others.append, on_records))
     return found
 
 

@@ -117,7 +117,7 @@ def stream_tasks(entries: Iterable[FileEntry], jobs: int, job: Job, stdin: list[
         if entry.path == STDIN:
             stdin.append(entry)
             continue
-        if entry.size >= SPLIT_BYTES and (cut := cut_file(entry, jobs, job)):
+        if cut := cut_file(entry, jobs, job):
             yield from cut
             continue
         batch.append(entry.path)

@@ -31,7 +31,7 @@ from wordcount.worker import Board, Done, init_worker, serial_worker, work
 # to a worker that died; the wait doubles with every new pool, for machines under load.
 STALL_SECONDS = 5.0
 STOP_SECONDS = 1.0
-AHEAD_TASKS = 4  # tasks queued a worker, while the walk still finds more
+AHEAD_TASKS = 4  # tasks queued per worker while the walk still finds more
 SPARE_SLOTS = 4  # for workers the pool starts in place of dead ones before the pool is replaced
 NO_POOL = "cannot start worker processes here ({error}); counting in this process"
 

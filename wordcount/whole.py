@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from wordcount import core, decode
+from wordcount import core
 from wordcount.freq import Words
 from wordcount.job import Counting
 from wordcount.progress import Progress
@@ -46,7 +46,7 @@ def count_small(path: str, counting: Counting, words: Words | None, cwd: str, li
     if counted is None:
         return None
     lines, words_found, chars, size, stat_size = counted
-    return FileCounts(path, lines, words_found, chars, size, decode.UTF8.encoding or "utf-8", changed=size != stat_size)
+    return FileCounts(path, lines, words_found, chars, size, "utf-8", changed=size != stat_size)
 
 
 def _core_for(counting: Counting, function: str) -> Any:

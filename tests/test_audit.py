@@ -63,7 +63,7 @@ def test_word_limits_follow_the_word_mode(tmp_path: pathlib.Path) -> None:
     """The limits count words as --words counts them: 中文字符 is one word as wc counts, four in cjk."""
     write(tmp_path, "zh.txt", "中文字符\n")
     assert violations(str(tmp_path), "--max-words", "1") == []
-    assert [v["rule"] for v in violations(str(tmp_path), "--max-words", "1", "--words", "cjk")] == ["max-words"]
+    assert [v["rule"] for v in violations(str(tmp_path), "--max-words", "1", "--word-mode", "cjk")] == ["max-words"]
 
 
 # --------------------------------------------------------------------------- forbidden words

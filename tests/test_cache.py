@@ -93,9 +93,9 @@ def test_other_settings_do_not_use_the_cached_counts(tmp_path: pathlib.Path, no_
     make_tree(root)
     run(str(root), "--cache-dir", str(store))
     no_reading.clear()
-    cjk = run(str(root), "--cache-dir", str(store), "--words", "cjk").stdout
+    cjk = run(str(root), "--cache-dir", str(store), "--word-mode", "cjk").stdout
     assert len(no_reading) == 15
-    assert cjk == fresh(root, "--words", "cjk")
+    assert cjk == fresh(root, "--word-mode", "cjk")
     folded = run(str(root), "--cache-dir", str(store), "--ignore-case").stdout
     assert folded == fresh(root, "--ignore-case")
 

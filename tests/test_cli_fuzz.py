@@ -80,7 +80,7 @@ FLAGS = [
     "--no-cache", "-q", "--quiet", "--no-quiet", "--hidden", "--no-hidden", "--no-ignore", "--ignore",
     "--follow-links", "--no-follow-links", "--forbid-ignore-case", "--no-forbid-ignore-case", "--no-bom",
     "--allow-bom", "--ship-bytes", "--no-ship-bytes", "--no-require-git", "--require-git", "--reverse",
-    "--no-reverse",
+    "--no-reverse", "-l", "--lines", "-w", "--words", "-m", "--chars", "-c", "--bytes", "-L", "--max-line-length",
 ]
 ENCODINGS = ("utf-8", "utf-16", "UTF-32", "latin-1", "cp1252", "gbk", "ascii", "utf-7", "base64", "rot13", "idna",
              "punycode", "klingon", "*.txt=utf-16", "sub/**=latin-1", "=gbk", "*.txt=", "!x=gbk", "[z-a]=gbk")
@@ -92,7 +92,12 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
     return {
         "--jobs": values("1", "2"),  # no large valid values: a pool that size is not the point here
         "--top": values("0", "1", "3", "10"),
-        "--words": values("whitespace", "unicode", "cjk", "jieba"),
+        "--word-mode": values("whitespace", "unicode", "cjk", "jieba"),
+        "--words": values("whitespace", "unicode", "cjk", "jieba"),  # the word mode's deprecated spelling
+        "--total": values("auto", "always", "only", "never"),
+        "--by": values("ext", "dir", "dir:2", "dir:0", "dir:x", "ext:1"),
+        "--files0-from": values("-", str(tree.good_config), str(base / "missing.list"), root),
+        "--files-from": values("-", str(tree.good_config), str(base / "missing.list"), root),
         "--min-length": values("0", "2", "100"),
         "--stopwords": values("en", "zh", str(tree.stopwords), str(base / "missing.txt"), root),
         "--format": values("table", "json", "csv", "wc", "github", "sarif", "jsonl"),
@@ -117,7 +122,8 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
 
 
 # How the short options read in an error line.
-LONG = {"-j": "--jobs", "-o": "--output", "-q": "--quiet", "-h": "--help"}
+LONG = {"-j": "--jobs", "-o": "--output", "-q": "--quiet", "-h": "--help", "-l": "--lines", "-w": "--words",
+        "-m": "--chars", "-c": "--bytes", "-L": "--max-line-length"}
 
 
 @st.composite

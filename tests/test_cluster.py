@@ -76,9 +76,9 @@ def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
 
 OPTIONS = {
     "json": ["--per-file", "--format", "json"],
-    "words": ["--per-file", "--format", "json", "--words", "cjk", "--ignore-case", "--nfkc", "--min-length", "2",
+    "words": ["--per-file", "--format", "json", "--word-mode", "cjk", "--ignore-case", "--nfkc", "--min-length", "2",
               "--stopwords", "en", "--top", "25"],
-    "unicode-table": ["--per-file", "--words", "unicode", "--top", "15"],
+    "unicode-table": ["--per-file", "--word-mode", "unicode", "--top", "15"],
     "audit": ["--format", "json", "--max-words", "2000", "--forbid", "TODO", "--forbid", "re:w[35]\\b", "--no-bom",
               "--fail-on", "binary", "--require-encoding", "utf-8"],
     "totals-only": ["--top", "0", "--format", "json"],
@@ -268,7 +268,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return write_busy_corpus(tmp_path_factory.mktemp("cluster-corpus"), FILES)
 
 
-REPORT = ["--per-file", "--format", "json", "--progress", "none", "--words", "unicode"]
+REPORT = ["--per-file", "--format", "json", "--progress", "none", "--word-mode", "unicode"]
 
 
 def test_dask_pair_report_equals_local(dask_pair: pathlib.Path, corpus: pathlib.Path, mixed: pathlib.Path) -> None:

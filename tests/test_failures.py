@@ -140,7 +140,7 @@ def test_text_encodings_stay_accepted() -> None:
         (["--connect-timeout", "nan"], "--connect-timeout: expected a number of seconds of at least 0, got 'nan'"),
         (["--connect-timeout", "-1"], "--connect-timeout: expected a number of seconds of at least 0, got '-1'"),
         (["--format", "xml"], "--format: 'xml' is not one of table, json, csv, wc, github, sarif, jsonl"),
-        (["--words", "all"], "--words: 'all' is not one of whitespace, unicode, cjk, jieba"),
+        (["--word-mode", "all"], "--word-mode: 'all' is not one of whitespace, unicode, cjk, jieba"),
         (["--progress", "yes"], "--progress: 'yes' is not one of auto, bar, log, none"),
         (["--fail-on", "x"], "--fail-on: 'x' is not one of binary, undecodable, skipped, errors"),
         (["--max-filesize", "10X"], "--max-filesize: not a size: '10X' (use bytes, or a number with k, M or G, like 10M)"),
@@ -247,14 +247,14 @@ def test_count_nouns_agree_with_their_numbers(tmp_path: pathlib.Path) -> None:
     """`total (1 files)`, `1 rule violations`, `top 1 words`, `1 words, more than …` and the
     like: the noun now agrees with the number, in the table, the violations and the log."""
     (tmp_path / "one.txt").write_text("word\n")
-    result = invoke(str(tmp_path), "-j", "1", "--per-file", "--max-words", "0", "--words", "cjk")
+    result = invoke(str(tmp_path), "-j", "1", "--per-file", "--max-words", "0", "--word-mode", "cjk")
     assert result.exit_code == 1
     table = result.stdout
     assert "total (1 file)" in table and "top 1 word\n" in table and "1 rule violation:" in table
     assert "0 of the words are single CJK characters" in table
     assert "max-words: 1 word, more than the 0 allowed" in result.stderr
     (tmp_path / "two.txt").write_text("漢 two\n")
-    table = invoke(str(tmp_path), "-j", "1", "--per-file", "--words", "cjk").stdout
+    table = invoke(str(tmp_path), "-j", "1", "--per-file", "--word-mode", "cjk").stdout
     assert "total (2 files)" in table and "top 3 words\n" in table and "1 of the words is a single CJK character" in table
 
 

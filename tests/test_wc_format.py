@@ -25,6 +25,7 @@ from wordcount import count, render, wcwords
 from wordcount.job import Counting
 from wordcount.progress import NoProgress
 from wordcount.results import FileCounts
+from wordcount.layout import WC_DEFAULT_COLUMNS, Layout
 from wordcount.summary import Summary
 
 from conftest import invoke, repo_env
@@ -181,7 +182,7 @@ def test_widths_come_from_the_regular_files_only() -> None:
     """A pipe among the inputs makes every column at least 7 wide; its bytes do not count
     towards the width, as wc never knew them before reading."""
     rows = [FileCounts("a", 1, 1, 2, 2, "utf-8"), FileCounts("/dev/fd/63", 9, 9, 123456789, 123456789, "utf-8", regular=False)]
-    summary = Summary(per_file=True)
+    summary = Summary(per_file=True, layout=Layout(rows=True, columns=WC_DEFAULT_COLUMNS))
     for row in rows:
         summary.add(row)
     lines = render.render_wc(summary).splitlines()

@@ -78,7 +78,7 @@ def test_unicode_mode_keeps_words_whole_and_drops_punctuation(tmp_path: pathlib.
     """Letters, marks and digits make words; ' - . inside keep them whole; punctuation is no word."""
     text = "Don't e-mail me 3.14 times -- ok? ... naïve na\u0308ive caf\u00e9 ¿Qué? 한국어 문장. _ x_y\n"
     (tmp_path / "a.txt").write_text(text, encoding="utf-8")
-    report = invoke_json(str(tmp_path), "--words", "unicode", "--top", "30")
+    report = invoke_json(str(tmp_path), "--word-mode", "unicode", "--top", "30")
     found = {entry["word"]: entry["count"] for entry in report["top"]}
     expected = ["Don't", "e-mail", "me", "3.14", "times", "ok", "naïve", "na\u0308ive", "café", "Qué", "한국어", "문장",
                 "x", "y"]
@@ -93,7 +93,7 @@ def test_cjk_mode_counts_like_microsoft_word(tmp_path: pathlib.Path, text: str) 
     """Clean Chinese and Japanese text: --words cjk equals the Microsoft Word rule, computed
     above character by character; JSON totals say how many words were CJK characters."""
     (tmp_path / "a.txt").write_text(text + "\n", encoding="utf-8")
-    report = invoke_json(str(tmp_path), "--words", "cjk")
+    report = invoke_json(str(tmp_path), "--word-mode", "cjk")
     words, cjk = word_count_like_microsoft_word(text)
     assert (report["totals"]["words"], report["totals"]["cjk_chars"]) == (words, cjk)
     assert cjk > 0
@@ -102,9 +102,9 @@ def test_cjk_mode_counts_like_microsoft_word(tmp_path: pathlib.Path, text: str) 
 def test_cjk_counts_of_the_udhr_by_hand(tmp_path: pathlib.Path) -> None:
     """The Chinese article has 39 characters, each a word (6 + 11 + 9 + 13 between its punctuation)."""
     (tmp_path / "zh.txt").write_text(UDHR_ZH, encoding="utf-8")
-    report = invoke_json(str(tmp_path), "--words", "cjk")
+    report = invoke_json(str(tmp_path), "--word-mode", "cjk")
     assert report["totals"]["words"] == report["totals"]["cjk_chars"] == 39
-    table = invoke(str(tmp_path), "--words", "cjk").stdout
+    table = invoke(str(tmp_path), "--word-mode", "cjk").stdout
     assert "39 of the words are single CJK characters" in table
 
 
@@ -112,7 +112,7 @@ def test_jieba_finds_chinese_words(tmp_path: pathlib.Path) -> None:
     """--words jieba segments Chinese into real multi-character words; other text as unicode."""
     text = "我们今天一起去图书馆看书，图书馆里有很多旧书。中华人民共和国的首都是北京。Hello, world!\n" * 3
     (tmp_path / "zh.txt").write_text(text, encoding="utf-8")
-    report = invoke_json(str(tmp_path), "--words", "jieba", "--top", "40")
+    report = invoke_json(str(tmp_path), "--word-mode", "jieba", "--top", "40")
     found = {entry["word"]: entry["count"] for entry in report["top"]}
     assert found["图书馆"] == 6 and found["中华人民共和国"] == 3 and found["北京"] == 3
     assert found["Hello"] == 3 and "," not in found and "，" not in found
@@ -121,7 +121,7 @@ def test_jieba_finds_chinese_words(tmp_path: pathlib.Path) -> None:
 
 def test_jieba_missing_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wordcount_settings, "jieba_available", lambda: False)
-    result = invoke(str(REPO / "fixtures" / "sample"), "--words", "jieba")
+    result = invoke(str(REPO / "fixtures" / "sample"), "--word-mode", "jieba")
     assert result.exit_code == 2
     assert "pip install 'wordcount[zh]'" in result.stderr
 
@@ -164,7 +164,7 @@ def test_modes_give_the_same_report_for_any_jobs(tmp_path: pathlib.Path, mode: s
     (tmp_path / "big.txt").write_text((UDHR_ZH + " e-mail don't 3.14\n" + UDHR_JA + "\n") * 800, encoding="utf-8")
     for index in range(20):
         (tmp_path / f"s{index}.txt").write_text(UDHR_JA[index:] + f" word{index}\n", encoding="utf-8")
-    reports = [invoke(str(tmp_path), "--words", mode, "--per-file", "--format", "json", "-j", jobs).stdout
+    reports = [invoke(str(tmp_path), "--word-mode", mode, "--per-file", "--format", "json", "-j", jobs).stdout
                for jobs in ("1", "2")]
     assert reports[0] == reports[1]
     assert json.loads(reports[0])["totals"]["words"] > 0

@@ -19,7 +19,8 @@ from wordcount.backend import Unavailable
 from wordcount.output import WriteFailed, tell
 from wordcount.wording import say
 from wordcount.progress import ProgressMode
-from wordcount.settings import FailOn, Format, SortKey, WordMode, parse_size
+from wordcount.groups import Grouping
+from wordcount.settings import FailOn, Format, SortKey, TotalMode, WordMode, grouping, parse_size
 from wordcount.summary import ExitCode
 from wordcount.usage import Command, choice, choices, seconds, usage_error, whole_number
 
@@ -110,10 +111,24 @@ def wordcount(
         int,
         typer.Option(parser=whole_number(0), metavar="N", help="Show the N most frequent words; 0 turns frequencies off."),
     ] = 10,
-    words: Annotated[
+    lines: Annotated[bool, typer.Option("-l", "--lines", help="Show the line counts (as wc -l; with any of "
+                                        "-l -w -m -c -L, only the columns asked for, in wc's order).")] = False,
+    words: Annotated[bool, typer.Option("-w", "--words", help="Show the word counts (as wc -w).")] = False,
+    chars: Annotated[bool, typer.Option("-m", "--chars", help="Show the character counts (as wc -m).")] = False,
+    count_bytes: Annotated[bool, typer.Option("-c", "--bytes", help="Show the byte counts (as wc -c).")] = False,
+    max_line_length: Annotated[
+        bool, typer.Option("-L", "--max-line-length", help="Show the display width of the longest line (as wc -L).")
+    ] = False,
+    total: Annotated[
+        TotalMode,
+        typer.Option(parser=choice(TotalMode), metavar=choices(TotalMode),
+                     help="When to show the total, as wc: auto (as each format does), always, only (no per-file "
+                     "rows), never."),
+    ] = TotalMode.auto,
+    word_mode: Annotated[
         WordMode,
         typer.Option(
-            "--words",
+            "--word-mode",
             parser=choice(WordMode),
             metavar=choices(WordMode),
             help="What a word is: whitespace (as wc), unicode (runs of letters and digits), cjk (unicode, and "
@@ -147,6 +162,22 @@ def wordcount(
                      help="Order of the per-file rows (ties by path): path, or the most lines, words, chars or bytes first."),
     ] = SortKey.path,
     reverse: Annotated[bool, typer.Option("--reverse/--no-reverse", help="Reverse the order of --sort.")] = False,
+    by: Annotated[
+        Grouping | None,
+        typer.Option(parser=grouping, metavar="ext|dir|dir:N",
+                     help="Add the totals of each extension, or of each folder N levels below the paths given "
+                     "(dir: 1), the most words first."),
+    ] = None,
+    files0_from: Annotated[
+        str | None,
+        typer.Option(help="Count the files named in FILE, each name ended by a NUL (find -print0); '-' reads "
+                     "the names from standard input.", metavar="FILE"),
+    ] = None,
+    files_from: Annotated[
+        str | None,
+        typer.Option(help="Count the files named in FILE, one a line; '-' reads the names from standard input.",
+                     metavar="FILE"),
+    ] = None,
     output_format: Annotated[
         Format, typer.Option("--format", parser=choice(Format), metavar=choices(Format), help="Report format.")
     ] = Format.table,
@@ -282,7 +313,16 @@ def wordcount(
         paths=paths,
         jobs=jobs,
         top=top,
+        word_mode=word_mode,
+        lines=lines,
         words=words,
+        chars=chars,
+        bytes=count_bytes,
+        max_line_length=max_line_length,
+        total=total,
+        by=by,
+        files0_from=files0_from,
+        files_from=files_from,
         ignore_case=ignore_case,
         nfkc=nfkc,
         min_length=min_length,

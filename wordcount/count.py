@@ -25,6 +25,7 @@ from typing import Any, BinaryIO
 from wordcount import decode, whole
 from wordcount.audit import Searcher
 from wordcount.job import Counting
+from wordcount.linewidth import LineWidth
 from wordcount.pieces import piece_bounds
 from wordcount.progress import Progress
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
@@ -75,11 +76,14 @@ def to_utf8(text: str) -> tuple[str, bytes, int]:
         return text, text.encode("utf-8"), replaced
 
 
-def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns = ()) -> FileCounts:
+def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns = (), measure: bool = False
+             ) -> FileCounts:
     """Count a stream as GNU wc before 9.5 does (`--format wc`), searching its text, read as
-    UTF-8, for the `forbid` patterns. A binary file is counted too; its encoding is `binary`."""
+    UTF-8, for the `forbid` patterns, and with `measure` finding its widest line. A binary file
+    is counted too; its encoding is `binary`."""
     tally = WcTally()
     searcher = Searcher(path, forbid) if forbid else None
+    widths = LineWidth() if measure else None
     head = read_head(stream)
     bom = decode.starts_with_bom(head)
     binary = b"\0" in head and not bom and decode.wide(head) is None
@@ -89,9 +93,12 @@ def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns =
         progress.add(0, len(block), tally.feed(block, last))
         if searcher is not None:
             searcher.feed(tally.text, last)
+        if widths is not None:
+            widths.feed(tally.text)  # what is not UTF-8 takes no room, as to wc
     return FileCounts(
         path, tally.lines, tally.words, tally.chars, size, "binary" if binary else "utf-8",
         0 if binary else tally.invalid, bom=bom, hits=searcher.violations() if searcher is not None else (),
+        max_line_length=widths.longest if widths is not None else 0,
     )
 
 
@@ -166,6 +173,7 @@ def _count_pass(
     fed to the scanner as UTF-8.
     """
     searcher = Searcher(path, forbid) if forbid else None
+    widths = LineWidth() if counting.line_width else None
     search_text = _SearchText()
     decoder = None if plan.codec is None else codecs.getincrementaldecoder(plan.codec)(errors=_REPLACE)
     # A file read in one block (a short one: see `_blocks`) feeds the batch's frequencies
@@ -186,13 +194,15 @@ def _count_pass(
             except rejects() as error:
                 progress.add(0, -(size - read), -scanner.words)  # that pass is void
                 raise _NotUtf8(plan.skip + error.offset) from None  # type: ignore[attr-defined]
-            text = search_text.of(block, last) if searcher is not None else ""
+            text = search_text.of(block, last) if searcher is not None or widths is not None else ""
         else:
             text, data, bad = to_utf8(_decoded(decoder, block, last, plan.codec))
             replaced += bad
             started = scanner.feed(data, last)
         if searcher is not None:
             searcher.feed(text, last)
+        if widths is not None:
+            widths.feed(text)
         progress.add(0, read, started)
     progress.add(0, 0, scanner.finish())
     if table is not words:
@@ -200,7 +210,7 @@ def _count_pass(
     return FileCounts(
         path, scanner.lines, scanner.words, scanner.chars, size, plan.encoding or "utf-8", replaced,
         cjk_chars=getattr(scanner, "cjk", 0), bom=bom, hits=searcher.violations() if searcher is not None else (),
-        confidence=plan.confidence,
+        confidence=plan.confidence, max_line_length=widths.longest if widths is not None else 0,
     )
 
 
@@ -248,7 +258,7 @@ def count_stream(
     """
     counted: FileCounts | Skipped
     if counting.wc:
-        counted = count_wc(stream, path, progress, forbid)
+        counted = count_wc(stream, path, progress, forbid, counting.line_width)
     elif not stream.seekable():
         with tempfile.SpooledTemporaryFile(max_size=8 * BLOCK_BYTES) as spool:
             while chunk := stream.read(BLOCK_BYTES):

@@ -29,6 +29,7 @@ class Counting:
 
     `encoding_rules` say how the files their glob matches are read; `encoding` reads the files no
     rule matches (None: detect). `wc` counts raw bytes as GNU wc before 9.5 does (`--format wc`).
+    `line_width` measures each file's widest line (`-L`).
     The four word rules (`ignore_case`, `nfkc`, `min_length`, `stopwords`) rewrite the
     frequencies before they leave a worker (`tally.normalized`).
     """
@@ -42,6 +43,14 @@ class Counting:
     encoding: str | None = None
     encoding_rules: EncodingRules = ()
     wc: bool = False
+    line_width: bool = False
+
+    @property
+    def cuts(self) -> bool:
+        """Whether a large file may be cut into pieces counted apart. Not when it is counted as
+        GNU wc counts it (pieces are planned for decoded text), nor when its widest line is
+        measured (a line may run over a cut)."""
+        return not (self.wc or self.line_width)
 
     @property
     def normalizes(self) -> bool:

@@ -7,6 +7,7 @@ how it schedules the work (a local pool, a Dask cluster) is its own business.
 from __future__ import annotations
 
 import contextlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,13 +88,13 @@ def walking(settings: Settings, on_other: Callable[[Skipped | Failed | LeftOut],
             on_records: OnRecords | None) -> Iterator[FileEntry]:
     """The files to count, as the walk finds them; each of its other outcomes goes to `on_other`
     (and its record is streamed) as it comes."""
-    for item in discover(settings.roots, settings.walk):
+    for item in itertools.chain(settings.listed, discover(settings.roots, settings.walk)):  # streamed
         if isinstance(item, FileEntry):
             yield item
             continue
         on_other(item)
         if not isinstance(item, LeftOut) and on_records is not None:
-            on_records(jsonl_records([item]))
+            on_records(jsonl_records([item], settings.output.layout))
 
 
 def walk(settings: Settings, on_records: OnRecords | None) -> Found:
@@ -107,8 +108,7 @@ def new_summary(settings: Settings, found: Found, ranked: Sequence[tuple[bytes, 
     """An empty summary shaped by the settings, holding what the walk found beside files to count.
 
     `ranked`: the top words as a cache kept them, when it has every file."""
-    summary = Summary(top=settings.output.top, per_file=settings.output.file_rows,
-                      order=(settings.output.sort, settings.output.reverse),
+    summary = Summary(top=settings.output.top, per_file=settings.output.file_rows, layout=settings.output.layout,
                       cjk=settings.job.counting.words == "cjk", audit=settings.job.audit, ranked=ranked)
     for item in found.others:
         summary.add(item)
@@ -144,7 +144,7 @@ def _count_with_cache(settings: Settings, counter: Backend, found: Found, store:
         summary.add(row)  # a FileCounts brings its `uncertain` entry along
     summary.violations.extend(lookup.violations)
     if on_records is not None and lookup.hits:
-        on_records(jsonl_records(sorted(lookup.hits, key=lambda row: row.path)))
+        on_records(jsonl_records(sorted(lookup.hits, key=lambda row: row.path), settings.output.layout))
     if settings.job.counting.frequencies and ranked is None:
         summary.words.update(store.words(lookup))
     count(list(lookup.misses), summary, settings.cache_job(), counter, settings, on_records, stored)
@@ -165,7 +165,7 @@ def count(entries: Iterable[FileEntry], summary: Summary, job: Job, counter: Bac
         for batch in counter.run(entries, job, bar):
             summary.add_batch(batch)
             if on_records is not None and (batch.files or batch.problems):
-                on_records(jsonl_batch(batch))
+                on_records(jsonl_batch(batch, settings.output.layout))
             if stored is not None:
                 _keep(batch, stored)
     finally:

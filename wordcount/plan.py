@@ -135,11 +135,11 @@ def cut_file(entry: FileEntry, jobs: int, job: Job) -> list[Piece] | None:
 
     A file is planned from the same first block a worker counting it whole would read, so that
     it is read the same way whatever the number of jobs. A file searched for forbidden words is
-    not cut: one reader gives exact line numbers. Nor is a file counted as GNU wc counts it
-    (`--format wc`): pieces are planned for the text the file decodes to.
+    not cut: one reader gives exact line numbers. Nor are files the counting settings say must
+    be read whole (`job.Counting.cuts`).
     """
     audit = job.audit
-    if jobs < 2 or entry.size < SPLIT_BYTES or job.counting.wc or (audit and audit.searches(entry.path)):
+    if jobs < 2 or entry.size < SPLIT_BYTES or not job.counting.cuts or (audit and audit.searches(entry.path)):
         return None
     try:
         with open(entry.path, "rb") as stream:

@@ -9,15 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from wordcount import __version__
-from wordcount.audit import RULES
+from wordcount import __version__, annotate
 from wordcount.decode import UNCERTAIN_BELOW
-from wordcount.results import STDIN, BatchResult, Failed, FileCounts, LeftOut, Skipped, Violation
+from wordcount.groups import Group, grouped
+from wordcount.layout import HEADINGS, Layout
+from wordcount.results import BatchResult, Failed, FileCounts, LeftOut, Skipped, Totals, Violation
 from wordcount.summary import Summary
 from wordcount.wcname import wc_name
 from wordcount.wording import plural, printable
@@ -26,19 +25,23 @@ SCHEMA = 1
 SKIPPED_LISTED = 20  # the table lists the skipped files one by one up to this many
 
 
-def _file_row(row: FileCounts) -> dict[str, object]:
-    record: dict[str, object] = {
-        "path": row.path,
-        "lines": row.lines,
-        "words": row.words,
-        "chars": row.chars,
-        "bytes": row.bytes,
-        "encoding": row.encoding,
-        "confidence": row.confidence,
-    }
+def _file_row(row: FileCounts, layout: Layout) -> dict[str, object]:
+    record: dict[str, object] = {"path": row.path, **_counts(row, layout)}
+    record["encoding"] = row.encoding
+    record["confidence"] = row.confidence
     if row.replaced:
         record["replaced"] = row.replaced
     return record
+
+
+def _counts(counts: Totals | FileCounts, layout: Layout) -> dict[str, int]:
+    """The chosen count columns of a file or a total, by name."""
+    return dict(zip(layout.columns, layout.values(counts)))
+
+
+def _groups(summary: Summary) -> list[Group]:
+    layout = summary.layout
+    return grouped(summary.files, layout.by, layout.roots) if layout.by is not None else []
 
 
 def _violation_row(violation: Violation) -> dict[str, object]:
@@ -56,22 +59,18 @@ def _violation_row(violation: Violation) -> dict[str, object]:
 
 def _document(summary: Summary, files: bool) -> dict[str, object]:
     """The JSON report's content; `files`: with the per-file rows (when they were asked for)."""
-    totals = summary.totals
-    document: dict[str, object] = {
-        "schema": SCHEMA,
-        "version": __version__,
-        "totals": {
-            "files": totals.files,
-            "lines": totals.lines,
-            "words": totals.words,
-            "chars": totals.chars,
-            "bytes": totals.bytes,
-            **({"cjk_chars": totals.cjk_chars} if summary.cjk else {}),
-        },
-        "top": [{"word": word, "count": count} for word, count in summary.top()],
-    }
-    if files and summary.per_file:
-        document["files"] = [_file_row(row) for row in summary.sorted_files()]
+    totals, layout = summary.totals, summary.layout
+    document: dict[str, object] = {"schema": SCHEMA, "version": __version__}
+    if layout.total != "never":
+        document["totals"] = {"files": totals.files, **_counts(totals, layout),
+                              **({"cjk_chars": totals.cjk_chars} if summary.cjk else {})}
+    document["top"] = [{"word": word, "count": count} for word, count in summary.top()]
+    if files and layout.shows_rows:
+        document["files"] = [_file_row(row, layout) for row in summary.sorted_files()]
+    if layout.by is not None:
+        document["by"] = layout.by.label
+        document["groups"] = [{"group": group.name, "files": group.totals.files, **_counts(group.totals, layout)}
+                              for group in _groups(summary)]
     document["skipped"] = [{"path": item.path, "reason": item.reason} for item in summary.sorted_skipped()]
     left_out = summary.left_out
     document["left_out"] = {"hidden": left_out.hidden, "ignored": left_out.ignored, "excluded": left_out.excluded}
@@ -107,14 +106,21 @@ def _dump(document: dict[str, object]) -> str:
 
 
 def render_csv(summary: Summary) -> str:
-    """Per-file rows with `--per-file`, else `word,count` rows of the top words."""
+    """The groups' rows with `--by`, else per-file rows with `--per-file` (and with `--total
+    always` or `only`, a total row whose path is empty), else `word,count` rows of the top words."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    if summary.per_file:
-        writer.writerow(["path", "lines", "words", "chars", "bytes", "encoding", "replaced", "confidence"])
-        for row in summary.sorted_files():
-            writer.writerow([row.path, row.lines, row.words, row.chars, row.bytes, row.encoding, row.replaced,
-                             f"{row.confidence:.2f}"])
+    layout = summary.layout
+    if layout.by is not None:
+        writer.writerow(["group", "files", *layout.columns])
+        writer.writerows([group.name, group.totals.files, *layout.values(group.totals)] for group in _groups(summary))
+    elif layout.rows:
+        writer.writerow(["path", *layout.columns, "encoding", "replaced", "confidence"])
+        if layout.shows_rows:
+            writer.writerows([row.path, *layout.values(row), row.encoding, row.replaced, f"{row.confidence:.2f}"]
+                             for row in summary.sorted_files())
+        if layout.total in ("always", "only"):
+            writer.writerow(["", *layout.values(summary.totals), "", "", ""])
     else:
         writer.writerow(["word", "count"])
         writer.writerows(summary.top())
@@ -135,27 +141,44 @@ def _columns(rows: Iterable[list[str]], left: int = 0) -> list[str]:
     ]
 
 
+def _numbers(counts: Totals | FileCounts, layout: Layout) -> list[str]:
+    return [f"{value:,}" for value in layout.values(counts)]
+
+
+def _counts_lines(summary: Summary) -> list[str]:
+    """The table's counts: the per-file rows and their total, or the totals alone; and the
+    breakdown by extension or folder."""
+    totals, layout = summary.totals, summary.layout
+    headings = [HEADINGS[column] for column in layout.columns]
+    out: list[str] = []
+    if layout.shows_rows:
+        rows = [[*headings, "confidence", "encoding", "path"]]
+        for row in summary.sorted_files():
+            encoding = row.encoding + (f" ({row.replaced:,} replaced)" if row.replaced else "")
+            rows.append([*_numbers(row, layout), f"{row.confidence:.2f}", encoding, printable(row.path)])
+        if layout.total != "never":
+            rows.append([*_numbers(totals, layout), "", "", f"total ({plural(totals.files, 'file')})"])
+        out += _columns(rows, left=2)
+    elif layout.total != "never":
+        out += _columns([["files", *headings], [f"{totals.files:,}", *_numbers(totals, layout)]])
+    if layout.by is not None:
+        rows = [["files", *headings, layout.by.title]]
+        rows += [[f"{group.totals.files:,}", *_numbers(group.totals, layout), printable(group.name)]
+                 for group in _groups(summary)]
+        out += ["", *_columns(rows, left=1)] if out else _columns(rows, left=1)
+    return out
+
+
 def render_table(summary: Summary) -> str:
     """The report for people: totals, top words, what was skipped or failed, and warnings."""
     totals = summary.totals
-    numbers = [f"{value:,}" for value in (totals.lines, totals.words, totals.chars, totals.bytes)]
-    out: list[str] = []
-    if summary.per_file:
-        rows = [["lines", "words", "chars", "bytes", "confidence", "encoding", "path"]]
-        for row in summary.sorted_files():
-            cells = [f"{value:,}" for value in (row.lines, row.words, row.chars, row.bytes)]
-            encoding = row.encoding + (f" ({row.replaced:,} replaced)" if row.replaced else "")
-            rows.append([*cells, f"{row.confidence:.2f}", encoding, printable(row.path)])
-        rows.append([*numbers, "", "", f"total ({plural(totals.files, 'file')})"])
-        out += _columns(rows, left=2)
-    else:
-        out += _columns([["files", "lines", "words", "chars", "bytes"], [f"{totals.files:,}", *numbers]])
+    out = _counts_lines(summary)
     if summary.cjk:
         some = "is a single CJK character" if totals.cjk_chars == 1 else "are single CJK characters"
         out.append(f"{totals.cjk_chars:,} of the words {some}")
     top = summary.top()
     if top:
-        out += ["", f"top {plural(len(top), 'word')}"]
+        out += ["", f"top {plural(len(top), 'word')}"] if out else [f"top {plural(len(top), 'word')}"]
         out += ["  " + line for line in _columns([["count", "word"]] + [[f"{c:,}", printable(w)] for w, c in top], 1)]
     if summary.skipped:
         out += ["", *skipped_lines(summary)]
@@ -221,126 +244,38 @@ def violation_line(violation: Violation) -> str:
 
 
 def render_wc(summary: Summary) -> str:
-    """What GNU `wc` prints for the counted files: lines, words, bytes and the name (`wc_name`),
-    a `total` line when there is more than one file. Every number is right-aligned to the width
-    of the regular files' total size, and at least 7 wide when an input is not a regular file
-    (a pipe, standard input from one), as wc sizes its columns before reading anything."""
+    """What GNU `wc` prints for the counted files: the columns asked for (lines, words and bytes
+    by default) and the name (`wc_name`), and a `total` line as `--total` says (auto: when
+    there is more than one file). Every number is right-aligned to the width of the regular
+    files' total size, and at least 7 wide when an input is not a regular file (a pipe,
+    standard input from one), as wc sizes its columns before reading anything; 1 wide for a
+    single file and column, for names read from a stream (`--files0-from=-`), or with
+    `--total only` (whose line has no name)."""
+    layout = summary.layout
     rows = summary.sorted_files()
-    total = summary.totals
     size = sum(row.bytes for row in rows if row.regular)
     width = max(len(str(size)), 1 if all(row.regular for row in rows) else 7)
-    lines = [f"{row.lines:{width}} {row.words:{width}} {row.bytes:{width}} {wc_name(row.path)}" for row in rows]
-    if len(rows) > 1:
-        lines.append(f"{total.lines:{width}} {total.words:{width}} {total.bytes:{width}} total")
+    if layout.total == "only" or layout.unaligned or (len(rows) == 1 and len(layout.columns) == 1):
+        width = 1
+    lines = [] if layout.total == "only" else [_wc_line(layout.values(row), width, wc_name(row.path)) for row in rows]
+    if layout.total in ("always", "only") or (layout.total == "auto" and len(rows) > 1):
+        lines.append(_wc_line(layout.values(summary.totals), width, "total" if layout.total != "only" else None))
     return "".join(line + "\n" for line in lines)
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def _wc_line(values: list[int], width: int, name: str | None) -> str:
+    return " ".join(f"{value:{width}}" for value in values) + ("" if name is None else f" {name}")
 
 
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _shown_path(path: str) -> str:
-    """A path as CI tools want it: relative to the working folder when it is inside it, with
-    forward slashes; otherwise absolute."""
-    absolute = os.path.abspath(path)
-    relative = os.path.relpath(absolute)
-    if relative == ".." or relative.startswith(".." + os.sep):
-        return absolute.replace(os.sep, "/")
-    return relative.replace(os.sep, "/")
-
-
-def render_github(summary: Summary) -> str:
-    """One GitHub Actions `::error` workflow command per violation, and nothing else."""
-    lines = []
-    for violation in summary.sorted_violations():
-        properties: list[tuple[str, object]] = []
-        if violation.path is not None and violation.path != STDIN:
-            properties.append(("file", _shown_path(violation.path)))
-            if violation.line is not None:
-                properties += [("line", violation.line), ("col", violation.column)]
-        properties.append(("title", f"wordcount {violation.rule}"))
-        written = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties)
-        lines.append(f"::error {written}::{_escape_data(violation.message)}\n")
-    return "".join(lines)
-
-
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_RULE_IDS = sorted(RULES)
-
-
-def _sarif_location(path: str, line: int | None = None, column: int | None = None, match: str | None = None
-                    ) -> list[dict[str, object]]:
-    """A SARIF `locations` list for a file (none for standard input)."""
-    if path == STDIN:
-        return []
-    shown = _shown_path(path)
-    absolute = os.path.isabs(shown)
-    uri = urllib.parse.quote(os.fsencode(shown), safe="/")
-    artifact: dict[str, object] = {"uri": "file://" + uri} if absolute else {"uri": uri, "uriBaseId": "%SRCROOT%"}
-    physical: dict[str, object] = {"artifactLocation": artifact}
-    if line is not None:
-        region: dict[str, object] = {"startLine": line, "startColumn": column}
-        if match is not None and "\n" not in match:
-            region["endColumn"] = (column or 1) + len(match)
-        physical["region"] = region
-    return [{"physicalLocation": physical}]
-
-
-def render_sarif(summary: Summary) -> str:
-    """SARIF 2.1.0 for code scanning: one run, every rule wordcount has, a result per violation.
-
-    Columns count Unicode code points (`columnKind`), as everywhere in wordcount.
-    """
-    results = []
-    for violation in summary.sorted_violations():
-        result: dict[str, object] = {
-            "ruleId": violation.rule,
-            "ruleIndex": _RULE_IDS.index(violation.rule),
-            "level": "error",
-            "message": {"text": violation.message},
-        }
-        if violation.path is not None:
-            result["locations"] = _sarif_location(violation.path, violation.line, violation.column, violation.match)
-        results.append(result)
-    notifications = [
-        {"level": "error", "message": {"text": f"could not be read: {item.error}"}, "locations": _sarif_location(item.path)}
-        for item in summary.sorted_errors()
-    ]
-    run = {
-        "tool": {
-            "driver": {
-                "name": "wordcount",
-                "version": __version__,
-                "rules": [
-                    {"id": rule, "shortDescription": {"text": RULES[rule]}, "defaultConfiguration": {"level": "error"}}
-                    for rule in _RULE_IDS
-                ],
-            }
-        },
-        "invocations": [
-            {
-                "executionSuccessful": not summary.errors,
-                "exitCode": int(summary.exit_code),
-                "toolExecutionNotifications": notifications,
-            }
-        ],
-        "columnKind": "unicodeCodePoints",
-        "results": results,
-    }
-    document = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-
-
-def jsonl_records(outcomes: Iterable[FileCounts | Skipped | Failed]) -> str:
-    """One JSON line per file: counted (`file`), `skipped` or `error`; in the order given."""
+def jsonl_records(outcomes: Iterable[FileCounts | Skipped | Failed], layout: Layout = Layout()) -> str:
+    """One JSON line per file: counted (`file`, not with `--total only`), `skipped` or `error`;
+    in the order given."""
     lines = []
     for outcome in outcomes:
         if isinstance(outcome, FileCounts):
-            record = {"type": "file", **_file_row(outcome)}
+            if layout.total == "only":
+                continue
+            record = {"type": "file", **_file_row(outcome, layout)}
         elif isinstance(outcome, Skipped):
             record = {"type": "skipped", "path": outcome.path, "reason": outcome.reason}
         else:
@@ -349,10 +284,10 @@ def jsonl_records(outcomes: Iterable[FileCounts | Skipped | Failed]) -> str:
     return "".join(lines)
 
 
-def jsonl_batch(batch: BatchResult) -> str:
+def jsonl_batch(batch: BatchResult, layout: Layout) -> str:
     """The records of one batch's files, counted ones then the others, each sorted by path."""
     return jsonl_records(
-        [*sorted(batch.files, key=lambda row: row.path), *sorted(batch.problems, key=lambda item: item.path)]
+        [*sorted(batch.files, key=lambda row: row.path), *sorted(batch.problems, key=lambda item: item.path)], layout
     )
 
 
@@ -366,7 +301,7 @@ RENDERERS: dict[str, Callable[[Summary], str]] = {
     "json": render_json,
     "csv": render_csv,
     "wc": render_wc,
-    "github": render_github,
-    "sarif": render_sarif,
+    "github": annotate.render_github,
+    "sarif": annotate.render_sarif,
     "jsonl": render_jsonl,
 }

@@ -33,7 +33,8 @@ class Totals:
     words: int = 0
     chars: int = 0
     bytes: int = 0
-    cjk_chars: int = 0  # words that are one CJK character (`--words cjk`)
+    cjk_chars: int = 0  # words that are one CJK character (`--word-mode cjk`)
+    max_line_length: int = 0  # the widest line's display width (`-L`): the largest, not a sum
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(
@@ -43,6 +44,7 @@ class Totals:
             self.chars + other.chars,
             self.bytes + other.bytes,
             self.cjk_chars + other.cjk_chars,
+            max(self.max_line_length, other.max_line_length),
         )
 
 
@@ -63,10 +65,11 @@ class FileCounts:
     hits: tuple[Violation, ...] = ()  # forbidden words found while it was read
     confidence: float = 1.0  # how sure `encoding` is: 1.0 unless it was detected
     regular: bool = True  # read from a regular file (not a pipe): wc sizes its columns from these
+    max_line_length: int = 0  # its widest line's display width, measured only with `-L`
 
     @property
     def totals(self) -> Totals:
-        return Totals(1, self.lines, self.words, self.chars, self.bytes, self.cjk_chars)
+        return Totals(1, self.lines, self.words, self.chars, self.bytes, self.cjk_chars, self.max_line_length)
 
     @property
     def uncertain(self) -> bool:

@@ -26,8 +26,11 @@ from wordcount.config import Config
 from wordcount.job import Counting, Job, check_encoding_rules
 from wordcount.tally import fold, jieba_available
 from wordcount.discover import WalkOptions
+from wordcount.groups import Grouping, parse_grouping
+from wordcount.layout import COLUMNS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
+from wordcount.listing import ListError, read_names
 from wordcount.progress import ProgressMode
-from wordcount.results import STDIN
+from wordcount.results import STDIN, Failed
 from wordcount.usage import usage_error
 from wordcount.wording import Choice
 
@@ -66,6 +69,15 @@ class WordMode(Choice):
     jieba = "jieba"
 
 
+class TotalMode(Choice):
+    """When the report shows a total (`--total`, as GNU wc 9.2 has it)."""
+
+    auto = "auto"
+    always = "always"
+    only = "only"
+    never = "never"
+
+
 @dataclass(frozen=True)
 class Flags:
     """The command line's values as parsed (config file values included), before any is derived.
@@ -75,7 +87,16 @@ class Flags:
     paths: list[str] | None
     jobs: int | None
     top: int
-    words: WordMode
+    word_mode: WordMode
+    lines: bool  # the count columns asked for (wc's -l -w -m -c -L); none: the format's own
+    words: bool
+    chars: bool
+    bytes: bool
+    max_line_length: bool
+    total: TotalMode
+    by: Grouping | None
+    files0_from: str | None
+    files_from: str | None
     ignore_case: bool
     nfkc: bool
     min_length: int
@@ -119,10 +140,9 @@ class OutputShape:
     format: Format
     output: str | None  # None: standard output
     top: int
-    file_rows: bool  # the report has a row per file: --per-file, or wc's own shape
+    file_rows: bool  # the summary keeps a row per file: to show them (--per-file, wc's shape) or group them
     quiet: bool  # nothing for people on stderr: no progress, warnings or violations
-    sort: str = "path"  # the per-file rows' order (`--sort`): path, or a count, largest first
-    reverse: bool = False
+    layout: Layout = Layout()
 
     @property
     def name_errors(self) -> str:
@@ -156,6 +176,7 @@ class Settings:
     walk: WalkOptions
     output: OutputShape
     how: RunShape
+    listed: tuple[Failed, ...] = ()  # the names of a --files0-from/--files-from list that are no file name
 
     def cache_scope(self) -> str:
         """What, beside the counting settings, a cache's stored run depends on: the working
@@ -190,33 +211,38 @@ def _canonical(value: object) -> object:
 def from_flags(flags: Flags, loaded: Config | None) -> Settings:
     """The run's settings from the flags and the config file `loaded` (its scoped rules); a
     usage error (exit 2) for the first value that cannot be used."""
-    roots = tuple(flags.paths or ["."])
+    roots, listed, streamed = _roots(flags)
     encoding_rules, fallback = parse_encodings(flags.encoding or [])
     for glob in flags.exclude or ():
         try:
             check_glob(glob)  # a pattern the walk could not compile fails here, before anything is counted
         except ValueError as error:
             usage_error(f"--exclude: {error}")
-    check_roots(roots)
+    if not (flags.files0_from or flags.files_from):
+        check_roots(roots)  # a listed name that does not exist is that file's error, as in wc
     output = None if flags.output == STDIN else flags.output  # `-o -` is standard output, as `-` is standard input
     if output is not None and (problem := atomic.check_writable(output)):
         usage_error(f"--output: cannot write the report: {problem}")
     cluster = cluster_settings(flags.scheduler, flags.scheduler_file, flags.ship_bytes, flags.connect_timeout)
-    if flags.words is WordMode.jieba and not jieba_available():
-        usage_error("--words jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
+    if flags.word_mode is WordMode.jieba and not jieba_available():
+        usage_error("--word-mode jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
+    if flags.by is not None and flags.output_format in (Format.wc, Format.github, Format.sarif):
+        usage_error(f"--by: --format {flags.output_format.value} has no place for groups (use table, json, csv or jsonl)")
     audit = _audit(flags, loaded)
-    file_rows = flags.per_file or flags.output_format is Format.wc
+    layout = _layout(flags, roots, streamed)
     counting = Counting(
         frequencies=flags.top > 0 and flags.output_format not in (Format.wc, Format.github, Format.sarif),
-        words=flags.words.value,
+        words=flags.word_mode.value,
         ignore_case=flags.ignore_case,
         nfkc=flags.nfkc,
         min_length=flags.min_length,
         stopwords=read_stopwords(flags.stopwords or [], flags.nfkc),
         encoding=fallback,
         encoding_rules=encoding_rules,
-        wc=flags.output_format is Format.wc and flags.words is WordMode.whitespace,  # wc's own word rule, on raw bytes
+        wc=flags.output_format is Format.wc and flags.word_mode is WordMode.whitespace,  # wc's rule, on raw bytes
+        line_width="max_line_length" in layout.columns,
     )
+    file_rows = layout.rows or layout.by is not None
     # Rows for the report, or for the jsonl records streamed as files are merged.
     job = Job(counting, per_file=file_rows or flags.output_format is Format.jsonl, audit=audit if audit else None)
     walk = WalkOptions(
@@ -228,8 +254,40 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         max_filesize=flags.max_filesize,
         require_git=not flags.no_require_git,
     )
-    shape = OutputShape(flags.output_format, output, flags.top, file_rows, flags.quiet, flags.sort.value, flags.reverse)
-    return Settings(roots, job, walk, shape, _run_shape(flags, cluster))
+    shape = OutputShape(flags.output_format, output, flags.top, file_rows, flags.quiet, layout)
+    return Settings(roots, job, walk, shape, _run_shape(flags, cluster), listed)
+
+
+def _roots(flags: Flags) -> tuple[tuple[str, ...], tuple[Failed, ...], bool]:
+    """The paths to count: the arguments, or the names of a --files0-from/--files-from list
+    (with the entries of the list that are no file name, as errors, and whether the list was
+    read as a stream: see `listing.Names`)."""
+    given = flags.files0_from is not None, flags.files_from is not None
+    if not any(given):
+        return tuple(flags.paths or ["."]), (), False
+    option = "--files0-from" if given[0] else "--files-from"
+    if all(given):
+        usage_error("give --files0-from or --files-from, not both")
+    if flags.paths:
+        usage_error(f"{option}: file operands cannot be combined with it (extra operand {flags.paths[0]!r})")
+    try:
+        names = read_names(flags.files0_from or flags.files_from or "", nul=given[0])
+    except ListError as error:
+        usage_error(f"{option}: {error}")
+    return names.paths, names.problems, names.streamed
+
+
+def _layout(flags: Flags, roots: tuple[str, ...], streamed: bool) -> Layout:
+    """The report's layout: the count columns asked for (in wc's order; none: the format's own),
+    the per-file rows and their order, the total and the breakdown; `streamed`: the files'
+    names were read as a stream (`--format wc` then aligns no column, as wc does not)."""
+    asked = {"lines": flags.lines, "words": flags.words, "chars": flags.chars, "bytes": flags.bytes,
+             "max_line_length": flags.max_line_length}
+    columns = tuple(column for column in COLUMNS if asked[column])
+    if not columns:
+        columns = WC_DEFAULT_COLUMNS if flags.output_format is Format.wc else DEFAULT_COLUMNS
+    rows = flags.per_file or flags.output_format is Format.wc
+    return Layout(rows, (flags.sort.value, flags.reverse), columns, flags.total.value, flags.by, roots, streamed)
 
 
 def _audit(flags: Flags, loaded: Config | None) -> Audit:
@@ -293,6 +351,16 @@ def parse_size(text: str) -> int:
         return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
     except ValueError:  # more digits than Python converts
         raise typer.BadParameter(f"not a size: {text!r} (too many digits)") from None
+
+
+def grouping(value: object) -> Grouping:
+    """The parser of `--by`: `ext`, `dir` or `dir:N`."""
+    if isinstance(value, Grouping):
+        return value
+    try:
+        return parse_grouping(str(value))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:

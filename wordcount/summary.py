@@ -11,6 +11,7 @@ from enum import IntEnum
 
 from wordcount.audit import Audit
 from wordcount.freq import Words, merge, new_table
+from wordcount.layout import Layout
 from wordcount.results import BatchResult, Changed, Failed, FileCounts, LeftOut, Skipped, Totals, Uncertain, Violation
 
 
@@ -29,13 +30,13 @@ class Summary:
     """Everything a run found, merged in the parent as results arrive."""
 
     def __init__(self, top: int = 10, per_file: bool = False, cjk: bool = False, audit: Audit | None = None,
-                 *, ranked: Sequence[tuple[bytes, int]] | None = None, order: tuple[str, bool] = ("path", False)) -> None:
-        """`ranked`: the top words as a cache kept them, when no file had to be counted; they
-        stand for the frequencies unless words are merged in after all. `order`: how the
-        per-file rows are sorted (`--sort`, `--reverse`)."""
+                 *, ranked: Sequence[tuple[bytes, int]] | None = None, layout: Layout = Layout()) -> None:
+        """`per_file`: keep each file's row (to show them, or to group them). `ranked`: the top
+        words as a cache kept them, when no file had to be counted; they stand for the
+        frequencies unless words are merged in after all. `layout`: how the report shows it all."""
         self.top_n = top
         self.per_file = per_file
-        self.order = order
+        self.layout = layout
         self.cjk = cjk  # words were counted with `--words cjk`: show how many were CJK characters
         self.audit = audit
         self.violations: list[Violation] = []  # those found in the workers
@@ -107,7 +108,7 @@ class Summary:
         """The per-file rows in the order asked for: by path, or by a count, the largest first
         (`reverse` flips either); rows with equal counts stay in path order."""
         rows = sorted(self.files, key=lambda row: row.path)
-        by, reverse = self.order
+        by, reverse = self.layout.order
         if by != "path":
             rows.sort(key=lambda row: getattr(row, by), reverse=not reverse)  # a stable sort: ties keep path order
         elif reverse:

@@ -25,6 +25,13 @@ import unicodedata
 from wordcount.tally import WORD_MARKS, utf8_tail
 
 _WC_ASCII_IGNORED = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
+# glibc's UTF-8 decoder (wc's mbrtowc) takes code points past U+10FFFF, written in four to six
+# bytes, as characters: -m counts them; unprintable, they make no word and take no room. Python's
+# decoder refuses them (and overlong forms and surrogates, which glibc refuses too).
+_BEYOND_UNICODE = re.compile(
+    rb"\xf4[\x90-\xbf][\x80-\xbf]{2}|[\xf5-\xf7][\x80-\xbf]{3}|\xf8[\x88-\xbf][\x80-\xbf]{3}"
+    rb"|[\xf9-\xfb][\x80-\xbf]{4}|\xfc[\x84-\xbf][\x80-\xbf]{4}|\xfd[\x80-\xbf]{5}"
+)
 _WC_IGNORED_CATEGORIES = frozenset({"Cc", "Zl", "Zp", "Cn", "Cs"})
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
@@ -66,6 +73,19 @@ def wc_clean(text: str) -> str:
     return text.replace("\u2060", " ")
 
 
+def wc_tail(data: bytes) -> int:
+    """How many bytes at the end of `data` begin a character that is not complete, to glibc
+    (whose characters run up to six bytes: see _BEYOND_UNICODE)."""
+    tail = utf8_tail(data)
+    for back in range(1, min(5, len(data)) + 1):
+        byte = data[-back]
+        if 0xF8 <= byte <= 0xFD:
+            return back if (5 if byte < 0xFC else 6) > back else tail
+        if byte < 0x80 or byte >= 0xC0:
+            break
+    return tail
+
+
 class WcTally:
     """Counts of a stream of raw blocks, fed in order, as GNU wc before 9.5 counts them.
 
@@ -94,11 +114,11 @@ class WcTally:
             self.text = data.decode("ascii")
             return self._ascii_words(data.translate(WORD_MARKS, _WC_ASCII_IGNORED))
         if not last:
-            cut = len(data) - utf8_tail(data)
+            cut = len(data) - wc_tail(data)
             data, self.pending = data[:cut], data[cut:]
         text = data.decode("utf-8", "ignore")
         self.text = text
-        self.chars += len(text)
+        self.chars += len(text) + len(_BEYOND_UNICODE.findall(data))
         self.invalid += len(data) - len(text.encode("utf-8"))
         return self._words(wc_clean(text))
 

@@ -1,0 +1,45 @@
+"""How the report lays its numbers out: which count columns (wc's `-l -w -m -c -L`), which
+per-file rows in what order (`--per-file`, `--sort`, `--reverse`), the total (`--total`) and
+the breakdown (`--by`). Renderers read it from the summary; nothing here changes a count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wordcount.groups import Grouping
+from wordcount.results import FileCounts, Totals
+
+COLUMNS = ("lines", "words", "chars", "bytes", "max_line_length")  # every count column, in wc's order
+DEFAULT_COLUMNS = ("lines", "words", "chars", "bytes")
+WC_DEFAULT_COLUMNS = ("lines", "words", "bytes")  # what GNU wc prints without a column option
+HEADINGS = {"lines": "lines", "words": "words", "chars": "chars", "bytes": "bytes", "max_line_length": "max-line"}
+TOTAL_MODES = ("auto", "always", "only", "never")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The report's shape beside its format.
+
+    `rows`: the per-file rows are shown; `order`: how they are sorted (a count column or
+    `path`, and whether reversed); `columns`: the count columns, in wc's order; `total`: when
+    the total is shown (wc's `--total`: `auto` is each format's habit); `by`: the breakdown,
+    with the `roots` its folders are found below.
+    """
+
+    rows: bool = False
+    order: tuple[str, bool] = ("path", False)
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
+    total: str = "auto"
+    by: Grouping | None = None
+    roots: tuple[str, ...] = ()
+    unaligned: bool = False  # `--format wc` pads no number (names read as a stream: wc knew no size)
+
+    @property
+    def shows_rows(self) -> bool:
+        """Whether per-file rows are shown: asked for, and not `--total only`."""
+        return self.rows and self.total != "only"
+
+    def values(self, counts: Totals | FileCounts) -> list[int]:
+        """The chosen columns' numbers of a file or a total."""
+        return [getattr(counts, column) for column in self.columns]

@@ -59,6 +59,13 @@ class SortKey(Choice):
     bytes = "bytes"
 
 
+class Markup(Choice):
+    """Whether Markdown and HTML files are counted by their prose (`--markup`)."""
+
+    none = "none"
+    auto = "auto"
+
+
 class WordMode(Choice):
     whitespace = "whitespace"
     unicode = "unicode"
@@ -110,6 +117,8 @@ class Flags:
     scheduler_file: str | None
     ship_bytes: bool
     connect_timeout: float
+    markup: Markup
+    markup_code: bool
 
 
 @dataclass(frozen=True)
@@ -216,6 +225,8 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         encoding=fallback,
         encoding_rules=encoding_rules,
         wc=flags.output_format is Format.wc and flags.words is WordMode.whitespace,  # wc's own word rule, on raw bytes
+        markup=flags.markup.value,
+        markup_code=flags.markup_code,
     )
     # Rows for the report, or for the jsonl records streamed as files are merged.
     job = Job(counting, per_file=file_rows or flags.output_format is Format.jsonl, audit=audit if audit else None)

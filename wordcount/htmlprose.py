@@ -77,7 +77,7 @@ class _Reader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         state = self.state
-        if tag in BLOCKS:
+        if tag in BLOCKS and not state.hiding:
             state.builder.brk(self._at())
         if tag == "img" and not state.hiding:
             self._alt(dict(attrs).get("alt"))
@@ -85,7 +85,7 @@ class _Reader(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         self.state.closed(tag)
-        if tag in BLOCKS:
+        if tag in BLOCKS and not self.state.hiding:
             self.state.builder.brk(self._at())
 
     def _alt(self, alt: str | None) -> None:
@@ -103,11 +103,13 @@ class _Reader(HTMLParser):
         builder.brk(at)
 
     def handle_data(self, data: str) -> None:
-        if not self.state.hiding:
-            builder = self.state.builder
-            if data.isspace() and builder.ends_block:
-                return  # the space between two blocks: one break stands for it
-            builder.add(data, self._at())
+        if self.state.hiding:
+            return
+        builder, at = self.state.builder, self._at()
+        if builder.ends_block:  # the space after a break: the break stands for it
+            text = data.lstrip()
+            at, data = at + len(data) - len(text), text
+        builder.add(data, at)
 
     def handle_entityref(self, name: str) -> None:
         self._reference("&" + name)

@@ -4,7 +4,7 @@ A file ending in `.md` or `.markdown` is Markdown, parsed as CommonMark with Git
 strikethrough (markdown-it-py); one ending in `.html` or `.htm` is HTML (`htmlprose.py`). Their
 prose (`prose.Prose`) is what is counted and searched. Prose in Markdown: the text of paragraphs,
 headings, list items, block quotes and table cells, link text, image alt text, an autolink's
-address (the text shown), and the text inside HTML blocks and inline HTML (read as HTML is read).
+address as written (the text shown), and the text inside HTML blocks and inline HTML (read as HTML is read).
 Not prose: front matter (YAML between `---` lines, TOML between `+++` lines, at the very top),
 link destinations and titles, reference definitions, HTML tags, attributes and comments, and code
 (fenced and indented blocks, code spans) unless code counts.
@@ -89,13 +89,14 @@ class _Markdown:
     def walk(self) -> ProseBuilder:
         """Every block's prose, with a break between blocks."""
         builder = self.builder
-        at, end = 0, len(self.body)
+        at, end, done = 0, len(self.body), 0
         for token in _parser().parse(self.body):
             if token.map is not None:
                 at, end = self._offset(token.map[0]), self._offset(token.map[1])
             if token.type == "inline":
                 depth = len(self.html.hidden)
-                self._inline(token.children or [], at, end)
+                # Table cells share their row's lines: each goes on where the one before it stopped.
+                done = self._inline(token.children or [], max(at, done), end)
                 del self.html.hidden[depth:]  # inline HTML left open ends with its paragraph
             elif token.type in ("fence", "code_block"):
                 if self.code:
@@ -118,7 +119,8 @@ class _Markdown:
         """The prose of a block's inline tokens, looked for from `cursor`; returns where the
         search stopped."""
         builder, body = self.builder, self.body
-        for child in children:
+        tokens = iter(children)
+        for child in tokens:
             kind = child.type
             if kind == "html_inline":
                 found = body.find(child.content, cursor, end)
@@ -128,9 +130,12 @@ class _Markdown:
             elif kind in ("softbreak", "hardbreak"):
                 builder.brk(cursor)
             elif kind == "link_open" and child.markup == "autolink":
-                cursor = _after(body, "<", cursor, end)
+                for inner in tokens:  # its text is the address, as written
+                    if inner.type == "link_close":
+                        break
+                cursor = self._autolink(cursor, end)
             elif kind == "link_close":
-                cursor = _after(body, ">", cursor, end) if child.markup == "autolink" else _after_link(body, cursor, end)
+                cursor = _after_link(body, cursor, end)
             elif kind == "image":
                 cursor = self._image(child, cursor, end)
             elif kind == "code_inline":
@@ -145,6 +150,17 @@ class _Markdown:
                 builder.add(child.content, at, verbatim=False)
                 cursor = at + len(child.markup) if found >= 0 else cursor
         return cursor
+
+    def _autolink(self, cursor: int, end: int) -> int:
+        """An autolink's address as written between its `<` and `>` (the text shown, unlike the
+        parser's, which decodes %-escapes); returns the position past its `>`."""
+        opened = self.body.find("<", cursor, end)
+        closed = self.body.find(">", opened, end) if opened >= 0 else -1
+        if closed < 0:
+            return cursor
+        if not self.html.hiding:
+            self.builder.add(self.body[opened + 1 : closed], opened + 1)
+        return closed + 1
 
     def _image(self, image: Any, cursor: int, end: int) -> int:
         """An image's alt text (apart from the words around it), then past its destination."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import pathlib
 import re
-from collections.abc import Callable
+import subprocess
+import sys
 from typing import Any
 
 import lxml.html
@@ -20,8 +21,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import invoke, reference_counts, reference_words
-from wordcount import count, markup, plan
+from conftest import invoke, reference_counts, reference_words, repo_env
+from wordcount import markup, plan
 
 # --------------------------------------------------------------------------- hand-counted documents
 
@@ -406,14 +407,9 @@ def test_one_and_two_jobs_give_the_same_report(tmp_path: pathlib.Path, monkeypat
     monkeypatch.setattr(plan, "SPLIT_BYTES", 4 * 1024)
     monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 1024)
     corpus(tmp_path)
-    cut: list[str] = []
+    cut: list[str] = []  # the files planned in pieces
     original = plan.plan_pieces
-
-    def spy(path: str, *args: Any) -> Any:
-        cut.append(path)
-        return original(path, *args)
-
-    monkeypatch.setattr(plan, "plan_pieces", spy)
+    monkeypatch.setattr(plan, "plan_pieces", lambda path, *args: cut.append(path) or original(path, *args))
     for args in (["--markup", "auto"], ["--markup", "auto", "--markup-code", "--forbid", "TODO", "--words", "unicode"]):
         one = json_report(str(tmp_path), "-j", "1", *args)
         two = json_report(str(tmp_path), "-j", "2", *args)
@@ -483,3 +479,48 @@ def test_a_document_the_parser_fails_on_is_that_files_error(tmp_path: pathlib.Pa
     assert report["totals"]["words"] == 2
     assert [error["path"] for error in report["errors"]] == [str(tmp_path / "bad.md")]
     assert "markdown" in report["errors"][0]["error"]
+
+
+MARKUP_ALPHABET = st.sampled_from(list("ab T\n\t\r*_`[]()<>!&#;:/\\|-=+~\"'.1") + ["&amp;", "<b>", "</b>", "<code>", "```",
+                                                                                  "<!--", "-->", "---\n", "\u00a0", "\0"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(source=st.lists(MARKUP_ALPHABET, max_size=60).map("".join), kind=st.sampled_from(["markdown", "html"]),
+       code=st.booleans())
+def test_any_text_gives_prose_that_maps_into_the_source(source: str, kind: str, code: bool) -> None:
+    """Whatever the text, extraction ends, and each character of the prose taken from the source
+    as it stands maps to that very character; every one maps to a place inside the source."""
+    prose = markup.extract(source, kind, code)
+    if kind == "markdown":
+        # A lone CR ends no line for wc: Markdown reads it as a space; NUL is U+FFFD for CommonMark.
+        source = re.sub("\r(?!\n)", " ", source).replace("\0", "\ufffd")
+    for index, start in enumerate(prose.starts):
+        stop = prose.starts[index + 1] if index + 1 < len(prose.starts) else len(prose.text)
+        origin = prose.origins[index]
+        assert 0 <= origin <= len(source)
+        if prose.verbatim[index]:
+            assert source[origin : origin + stop - start] == prose.text[start:stop]
+    for offset in range(len(prose.text)):
+        line, column = prose.position(offset)
+        assert 1 <= line <= source.count("\n") + 1 and column >= 1
+
+
+def test_workers_import_the_parsers_only_for_a_marked_up_file(tmp_path: pathlib.Path) -> None:
+    """Workers stay cheap to import: markdown-it-py and html.parser come in only when a Markdown
+    or HTML file is counted with --markup auto (a fresh process, whose imports are its own)."""
+    write(tmp_path, "a.md", "*x*\n")
+    write(tmp_path, "b.txt", "x\n")
+    parsers = "[name in sys.modules for name in ('markdown_it', 'html.parser')]"
+    code = (
+        "import sys\nfrom wordcount.batch import count_batch\nfrom wordcount.job import Counting, Job\n"
+        "from wordcount.progress import NoProgress\n"
+        f"count_batch([{str(tmp_path / 'a.md')!r}, {str(tmp_path / 'b.txt')!r}], Job(), NoProgress(), None)\n"
+        f"print({parsers})\n"
+        f"count_batch([{str(tmp_path / 'b.txt')!r}], Job(Counting(markup='auto')), NoProgress(), None)\n"
+        f"print({parsers})\n"
+        f"count_batch([{str(tmp_path / 'a.md')!r}], Job(Counting(markup='auto')), NoProgress(), None)\n"
+        f"print({parsers})\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, env=repo_env(), timeout=60)
+    assert completed.stdout.decode().split() == ["[False,", "False]"] * 2 + ["[True,", "True]"], completed.stderr

@@ -53,9 +53,10 @@ class HtmlState:
         if tag in self.hidden:
             del self.hidden[len(self.hidden) - 1 - self.hidden[::-1].index(tag) :]
 
-    def read(self, chunk: str, origin: int) -> None:
-        """Take the prose of `chunk`, a piece of HTML found at `origin` in the source."""
-        reader = _Reader(self, chunk, origin)
+    def read(self, chunk: str, origin: int, verbatim: bool = True) -> None:
+        """Take the prose of `chunk`, a piece of HTML found at `origin` in the source (not
+        `verbatim`: a piece that stands for the source there, all of it placed at `origin`)."""
+        reader = _Reader(self, chunk, origin, verbatim)
         reader.feed(chunk)
         reader.close()
 
@@ -63,17 +64,22 @@ class HtmlState:
 class _Reader(HTMLParser):
     """One piece of HTML read into the document's prose."""
 
-    def __init__(self, state: HtmlState, chunk: str, origin: int) -> None:
+    def __init__(self, state: HtmlState, chunk: str, origin: int, verbatim: bool) -> None:
         super().__init__(convert_charrefs=False)
         self.state = state
         self.chunk = chunk
         self.origin = origin
+        self.verbatim = verbatim  # False: the chunk is not the source's text, all of it stands at `origin`
         self.lines = line_starts(chunk)
+
+    def _local(self) -> int:
+        """The offset in the chunk of what the parser is at."""
+        line, column = self.getpos()
+        return self.lines[line - 1] + column
 
     def _at(self) -> int:
         """The source offset of what the parser is at."""
-        line, column = self.getpos()
-        return self.origin + self.lines[line - 1] + column
+        return self.origin + self._local() if self.verbatim else self.origin
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         state = self.state
@@ -99,7 +105,8 @@ class _Reader(HTMLParser):
         if found is None:
             builder.add(alt, at, verbatim=False)
         else:
-            builder.add(alt, at + found.end(), verbatim=raw.startswith(alt, found.end()))
+            verbatim = self.verbatim and raw.startswith(alt, found.end())
+            builder.add(alt, at + found.end() if self.verbatim else at, verbatim=verbatim)
         builder.brk(at)
 
     def handle_data(self, data: str) -> None:
@@ -109,7 +116,7 @@ class _Reader(HTMLParser):
         if builder.ends_block:  # the space after a break: the break stands for it
             text = data.lstrip()
             at, data = at + len(data) - len(text), text
-        builder.add(data, at)
+        builder.add(data, at, verbatim=self.verbatim)
 
     def handle_entityref(self, name: str) -> None:
         self._reference("&" + name)
@@ -122,8 +129,7 @@ class _Reader(HTMLParser):
         if self.state.hiding:
             return
         at = self._at()
-        local = at - self.origin
-        if self.chunk.startswith(";", local + len(raw)):
+        if self.chunk.startswith(";", self._local() + len(raw)):
             raw += ";"
         self.state.builder.add(html.unescape(raw), at, verbatim=False)
 

@@ -73,8 +73,9 @@ class _Markdown:
     """One Markdown document walked, token by token, into its prose."""
 
     def __init__(self, source: str, code: bool) -> None:
-        # Lone carriage returns end lines for CommonMark, not for wc: spaces keep the lines as wc counts them.
-        self.body = _LONE_CR.sub(" ", blank_front_matter(source))
+        # Lone carriage returns end lines for CommonMark, not for wc: spaces keep the lines as wc
+        # counts them. NUL is U+FFFD for CommonMark: so in the text its tokens are looked for in.
+        self.body = _LONE_CR.sub(" ", blank_front_matter(source)).replace("\0", "\ufffd")
         self.code = code
         self.builder = ProseBuilder(self.body)
         self.lines = line_starts(self.body)
@@ -103,7 +104,7 @@ class _Markdown:
                         self._code(token.content, self._offset(token.map[0] + 1) if token.type == "fence" else at, end)
             elif token.type == "html_block":
                 found = self.body.find(token.content, at, end)
-                self.html.read(token.content, found if found >= 0 else at)
+                self.html.read(token.content, found if found >= 0 else at, verbatim=found >= 0)
             builder.brk(at)
         return builder
 
@@ -125,7 +126,7 @@ class _Markdown:
             if kind == "html_inline":
                 found = body.find(child.content, cursor, end)
                 at = found if found >= 0 else cursor
-                self.html.read(child.content, at)
+                self.html.read(child.content, at, verbatim=found >= 0)
                 cursor = at + len(child.content) if found >= 0 else cursor
             elif kind in ("softbreak", "hardbreak"):
                 builder.brk(cursor)

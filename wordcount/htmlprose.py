@@ -28,6 +28,7 @@ BLOCKS = frozenset({
     "header", "hgroup", "hr", "html", "legend", "li", "main", "nav", "ol", "option", "p", "pre", "section",
     "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr", "ul",
 })
+_UNFINISHED = re.compile(r"<[A-Za-z!/?]")
 _ALT = re.compile(r"""\salt\s*=\s*(["']?)""", re.IGNORECASE)
 
 
@@ -58,7 +59,8 @@ class HtmlState:
         `verbatim`: a piece that stands for the source there, all of it placed at `origin`)."""
         reader = _Reader(self, chunk, origin, verbatim)
         reader.feed(chunk)
-        reader.close()
+        if not _UNFINISHED.match(reader.rawdata):  # what the parser holds back: an unfinished tag or
+            reader.close()  # comment at the end has no text for a browser; anything else is text
 
 
 class _Reader(HTMLParser):

@@ -44,7 +44,7 @@ class Counting:
     encoding: str | None = None
     encoding_rules: EncodingRules = ()
     wc: bool = False
-    markup: str = "none"  # `--markup`: one of markup.MODES
+    markup: str = "none"  # `--markup`: none or auto (`settings.Markup`)
     markup_code: bool = False  # `--markup-code`: code in marked-up files is prose too
 
     @property

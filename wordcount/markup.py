@@ -26,7 +26,6 @@ from typing import Any
 from wordcount.prose import Prose, ProseBuilder, line_starts
 
 KINDS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
-MODES = ("none", "auto")
 _FRONT_MATTER = (
     re.compile(r"\A---[ \t]*\r?\n(?:.*?\n)??(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL),
     re.compile(r"\A\+\+\+[ \t]*\r?\n(?:.*?\n)??\+\+\+[ \t]*(?:\r?\n|\Z)", re.DOTALL),
@@ -101,7 +100,7 @@ class _Markdown:
                 del self.html.hidden[depth:]  # inline HTML left open ends with its paragraph
             elif token.type in ("fence", "code_block"):
                 if self.code:
-                        self._code(token.content, self._offset(token.map[0] + 1) if token.type == "fence" else at, end)
+                    self._code(token.content, self._offset(token.map[0] + 1) if token.type == "fence" else at, end)
             elif token.type == "html_block":
                 found = self.body.find(token.content, at, end)
                 self.html.read(token.content, found if found >= 0 else at, verbatim=found >= 0)
@@ -112,7 +111,7 @@ class _Markdown:
         """A code block's lines, each found in the source (its indentation or quote marks aside)."""
         builder = self.builder
         builder.brk(cursor)
-        for line in content.splitlines():
+        for line in content.split("\n"):  # lines end at U+000A only, as wc counts them
             cursor = builder.found(line, cursor, end)
             builder.brk(cursor)
 

@@ -53,6 +53,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
     shutil.copy(REPO / "fixtures" / "encodings" / "western" / "fr.latin-1.txt", root / "sub" / "latin1.txt")
     (root / "sub" / "empty.txt").write_bytes(b"")
     (root / "todo.md").write_text("TODO: nothing much\n" * 3)
+    (root / "page.html").write_text("<p>TODO &amp; <code>x</code></p>\n")
     (root / ".hidden").write_text("hidden words\n")
     scratch = base / "scratch"
     scratch.mkdir()
@@ -81,6 +82,7 @@ FLAGS = [
     "--follow-links", "--no-follow-links", "--forbid-ignore-case", "--no-forbid-ignore-case", "--no-bom",
     "--allow-bom", "--ship-bytes", "--no-ship-bytes", "--no-require-git", "--require-git", "--reverse",
     "--no-reverse", "-l", "--lines", "-w", "--words", "-m", "--chars", "-c", "--bytes", "-L", "--max-line-length",
+    "--markup-code", "--no-markup-code",
 ]
 ENCODINGS = ("utf-8", "utf-16", "UTF-32", "latin-1", "cp1252", "gbk", "ascii", "utf-7", "base64", "rot13", "idna",
              "punycode", "klingon", "*.txt=utf-16", "sub/**=latin-1", "=gbk", "*.txt=", "!x=gbk", "[z-a]=gbk")
@@ -102,6 +104,7 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
         "--stopwords": values("en", "zh", str(tree.stopwords), str(base / "missing.txt"), root),
         "--format": values("table", "json", "csv", "wc", "github", "sarif", "jsonl"),
         "--sort": values("path", "lines", "words", "chars", "bytes"),
+        "--markup": values("none", "auto"),
         "--output": values("report.out", "-", str(base / "missing" / "r.json"), root, "out/", str(tree.scratch)),
         "--encoding": values(*ENCODINGS),
         "--progress": values("auto", "bar", "log", "none"),

@@ -279,3 +279,11 @@ def test_the_old_config_key_still_works_with_a_warning(two: pathlib.Path, tmp_pa
     assert "the key words = 'cjk' is deprecated" in result.stderr
     config.write_text("words = true\nlines = true\n")
     assert invoke_json("--config", str(config), str(two))["totals"] == {"files": 2, "lines": 3, "words": 6}
+
+
+def test_max_line_length_of_a_marked_up_file_is_the_files(tmp_path: pathlib.Path) -> None:
+    """With --markup auto, lines and -L stay the file's (code and URLs included); words are the prose's."""
+    (tmp_path / "page.md").write_text("# Title\n\n```\n" + "code " * 30 + "\n```\n\n[link](https://example.com/a/long/path)\n")
+    plain, prose = (invoke_json("-L", "-l", "-w", "--markup", mode, str(tmp_path))["totals"] for mode in ("none", "auto"))
+    assert plain["max_line_length"] == prose["max_line_length"] == len("code " * 30)
+    assert plain["lines"] == prose["lines"] and prose["words"] < plain["words"]

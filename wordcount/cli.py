@@ -20,7 +20,7 @@ from wordcount.output import WriteFailed, tell
 from wordcount.wording import say
 from wordcount.progress import ProgressMode
 from wordcount.groups import Grouping
-from wordcount.settings import FailOn, Format, SortKey, TotalMode, WordMode, grouping, parse_size
+from wordcount.settings import FailOn, Format, Markup, SortKey, TotalMode, WordMode, grouping, parse_size
 from wordcount.summary import ExitCode
 from wordcount.usage import Command, choice, choices, seconds, usage_error, whole_number
 
@@ -155,6 +155,15 @@ def wordcount(
             metavar="en|zh|FILE",
         ),
     ] = None,
+    markup: Annotated[
+        Markup,
+        typer.Option(parser=choice(Markup), metavar=choices(Markup),
+                     help="auto: count only the prose of Markdown (.md, .markdown) and HTML (.html, .htm) files: no "
+                     "tags, attributes, front matter, code or link destinations."),
+    ] = Markup.none,
+    markup_code: Annotated[
+        bool, typer.Option("--markup-code/--no-markup-code", help="With --markup auto, count code blocks and spans too.")
+    ] = False,
     per_file: Annotated[bool, typer.Option("--per-file/--no-per-file", help="Add one row per file to the report.")] = False,
     sort: Annotated[
         SortKey,
@@ -357,6 +366,8 @@ def wordcount(
         scheduler_file=scheduler_file,
         ship_bytes=ship_bytes,
         connect_timeout=connect_timeout,
+        markup=markup,
+        markup_code=markup_code,
     )
     chosen = settings.from_flags(flags, ctx.meta.get(_CONFIG))
     with exit_codes():

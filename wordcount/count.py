@@ -218,6 +218,14 @@ class Undecodable(Exception):
     """A codec refused a file as a whole (not byte by byte, which is replaced and counted)."""
 
 
+def decoded_text(data: bytes, codec: str) -> tuple[str, int]:
+    """`data` decoded whole with `codec` as the blocks of a file are (undecodable bytes replaced
+    by U+FFFD): its text and how many bytes were replaced (`document.py` reads a file whole)."""
+    decoder = codecs.getincrementaldecoder(codec)(errors=_REPLACE)
+    text, _, replaced = to_utf8(_decoded(decoder, data, True, codec))
+    return text, replaced
+
+
 def _decoded(decoder: codecs.IncrementalDecoder, block: bytes, last: bool, codec: str | None) -> str:
     """One block decoded; a codec that raises instead of replacing makes the file Undecodable.
 
@@ -284,6 +292,10 @@ def count_stream(
 def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Words | None,
                     progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
+    if (kind := counting.markup_for(path)) is not None:
+        from wordcount.document import count_document  # only for a marked-up file (--markup auto)
+
+        return count_document(stream, path, kind, counting, words, progress, forbid)
     head = read_head(stream)
     plan = decode.plan(head, counting.encoding_for(path))
     if plan.binary:
@@ -393,7 +405,8 @@ def count_file(
     try:
         if path == STDIN and shipped is None:
             return count_stream(sys.stdin.buffer, path, counting, words, progress, forbid)
-        small = whole.count_small(path, counting, words, cwd, BLOCK_BYTES) if shipped is None and not forbid else None
+        plain = shipped is None and not forbid and counting.markup_for(path) is None
+        small = whole.count_small(path, counting, words, cwd, BLOCK_BYTES) if plain else None
         if small is not None:
             progress.add(0, small.bytes, small.words)
             return small

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wordcount.audit import Audit
+from wordcount.markup import kind_of
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -31,7 +32,8 @@ class Counting:
     rule matches (None: detect). `wc` counts raw bytes as GNU wc before 9.5 does (`--format wc`).
     `line_width` measures each file's widest line (`-L`).
     The four word rules (`ignore_case`, `nfkc`, `min_length`, `stopwords`) rewrite the
-    frequencies before they leave a worker (`tally.normalized`).
+    frequencies before they leave a worker (`tally.normalized`). `markup` counts the prose of
+    Markdown and HTML files (`document.py`), their code too with `markup_code`.
     """
 
     frequencies: bool = True
@@ -44,6 +46,8 @@ class Counting:
     encoding_rules: EncodingRules = ()
     wc: bool = False
     line_width: bool = False
+    markup: str = "none"  # `--markup`: none or auto (`settings.Markup`)
+    markup_code: bool = False  # `--markup-code`: code in marked-up files is prose too
 
     @property
     def cuts(self) -> bool:
@@ -56,6 +60,10 @@ class Counting:
     def normalizes(self) -> bool:
         """Whether the frequencies are rewritten before they leave a worker."""
         return self.ignore_case or self.nfkc or self.min_length > 1 or bool(self.stopwords)
+
+    def markup_for(self, path: str) -> str | None:
+        """The markup `path` is read as (`markup.kind_of`), or None: as plain text."""
+        return None if self.markup == "none" else kind_of(path)
 
     def encoding_for(self, path: str) -> str | None:
         """The codec `path` must be read with, or None to detect it."""

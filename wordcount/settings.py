@@ -62,6 +62,13 @@ class SortKey(Choice):
     bytes = "bytes"
 
 
+class Markup(Choice):
+    """Whether Markdown and HTML files are counted by their prose (`--markup`)."""
+
+    none = "none"
+    auto = "auto"
+
+
 class WordMode(Choice):
     whitespace = "whitespace"
     unicode = "unicode"
@@ -131,6 +138,8 @@ class Flags:
     scheduler_file: str | None
     ship_bytes: bool
     connect_timeout: float
+    markup: Markup
+    markup_code: bool
 
 
 @dataclass(frozen=True)
@@ -241,6 +250,8 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         encoding_rules=encoding_rules,
         wc=flags.output_format is Format.wc and flags.word_mode is WordMode.whitespace,  # wc's rule, on raw bytes
         line_width="max_line_length" in layout.columns,
+        markup=flags.markup.value,
+        markup_code=flags.markup_code,
     )
     file_rows = layout.rows or layout.by is not None
     # Rows for the report, or for the jsonl records streamed as files are merged.

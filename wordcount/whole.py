@@ -28,11 +28,13 @@ def count_whole(
     compiled = _core_for(counting, "count_files")
     if compiled is None or counting.encoding is not None or counting.encoding_rules:
         return paths
-    files = [path for path in paths if path != STDIN]
+    # Standard input and marked-up files (`--markup auto`, counted by their prose) are read one by one.
+    apart = [path for path in paths if path == STDIN or counting.markup_for(path) is not None]
+    files = [path for path in paths if path != STDIN and counting.markup_for(path) is None]
     totals, declined, changed = compiled.count_files([os.path.join(cwd, path) for path in files], words, limit)
     add(Totals(*totals), [files[index] for index in changed])
     progress.add(totals[0], totals[4], totals[2])
-    return [files[index] for index in declined] + [path for path in paths if path == STDIN]
+    return [files[index] for index in declined] + apart
 
 
 def count_small(path: str, counting: Counting, words: Words | None, cwd: str, limit: int) -> FileCounts | None:

@@ -20,9 +20,9 @@ from wordcount.output import WriteFailed, tell
 from wordcount.wording import say
 from wordcount.progress import ProgressMode
 from wordcount.groups import Grouping
-from wordcount.settings import FailOn, Format, Markup, SortKey, TotalMode, WordMode, grouping, parse_size
+from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 from wordcount.summary import ExitCode
-from wordcount.usage import Command, choice, choices, seconds, usage_error, whole_number
+from wordcount.usage import Command, choice, choices, grouping, parse_size, seconds, usage_error, whole_number
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 

@@ -17,7 +17,6 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-import typer
 
 from wordcount import __version__, atomic, decode, pool
 from wordcount import stopwords as stopword_lists
@@ -26,63 +25,13 @@ from wordcount.config import Config
 from wordcount.job import Counting, Job, check_encoding_rules
 from wordcount.tally import fold, jieba_available
 from wordcount.discover import WalkOptions
-from wordcount.groups import Grouping, parse_grouping
+from wordcount.groups import Grouping
 from wordcount.layout import COLUMNS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
 from wordcount.listing import ListError, read_names
 from wordcount.progress import ProgressMode
 from wordcount.results import STDIN, Failed
 from wordcount.usage import usage_error
-from wordcount.wording import Choice
-
-
-class Format(Choice):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    wc = "wc"
-    github = "github"
-    sarif = "sarif"
-    jsonl = "jsonl"
-
-
-class FailOn(Choice):
-    binary = "binary"
-    undecodable = "undecodable"
-    skipped = "skipped"
-    errors = "errors"
-
-
-class SortKey(Choice):
-    """How per-file rows are ordered (`--sort`): by path, or the largest counts first."""
-
-    path = "path"
-    lines = "lines"
-    words = "words"
-    chars = "chars"
-    bytes = "bytes"
-
-
-class Markup(Choice):
-    """Whether Markdown and HTML files are counted by their prose (`--markup`)."""
-
-    none = "none"
-    auto = "auto"
-
-
-class WordMode(Choice):
-    whitespace = "whitespace"
-    unicode = "unicode"
-    cjk = "cjk"
-    jieba = "jieba"
-
-
-class TotalMode(Choice):
-    """When the report shows a total (`--total`, as GNU wc 9.2 has it)."""
-
-    auto = "auto"
-    always = "always"
-    only = "only"
-    never = "never"
+from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 
 
 @dataclass(frozen=True)
@@ -344,34 +293,6 @@ def check_roots(roots: tuple[str, ...]) -> None:
                 usage_error(f"no such file or folder: {root!r}")
             except OSError:
                 pass  # it exists but cannot be looked at: discovery reports it in `errors`
-
-
-_SIZE = re.compile(r"([0-9]*)(?:\.([0-9]*))?([kKMG]?)")
-_UNITS = {"": 1, "k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
-
-
-def parse_size(text: str) -> int:
-    """Bytes from `4096`, `64k`, `10M` or `1.5G` (powers of 1024); a fraction needs a unit."""
-    if isinstance(text, int) and not isinstance(text, bool):  # from a config file: `max-filesize = 1048576`
-        text = str(text)
-    match = _SIZE.fullmatch(text.strip()) if isinstance(text, str) else None
-    if match is None or not (match[1] or match[2]) or (match[2] is not None and not match[3]):
-        raise typer.BadParameter(f"not a size: {text!r} (use bytes, or a number with k, M or G, like 10M)")
-    whole, fraction, unit = match[1] or "0", match[2] or "", _UNITS[match[3]]
-    try:
-        return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
-    except ValueError:  # more digits than Python converts
-        raise typer.BadParameter(f"not a size: {text!r} (too many digits)") from None
-
-
-def grouping(value: object) -> Grouping:
-    """The parser of `--by`: `ext`, `dir` or `dir:N`."""
-    if isinstance(value, Grouping):
-        return value
-    try:
-        return parse_grouping(str(value))
-    except ValueError as error:
-        raise typer.BadParameter(str(error)) from None
 
 
 def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:

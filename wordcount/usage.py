@@ -17,6 +17,7 @@ import typer
 from typer._click.exceptions import BadOptionUsage, NoSuchOption, UsageError
 from typer.core import TyperCommand
 
+from wordcount.groups import Grouping, parse_grouping
 from wordcount.tally import WORD_MODES
 from wordcount.wording import PROG, say
 
@@ -169,3 +170,31 @@ def choice(kind: type[Enum]) -> Callable[[object], Any]:
 
 def choices(kind: type[Enum]) -> str:
     return "|".join(str(member.value) for member in kind)
+
+
+_SIZE = re.compile(r"([0-9]*)(?:\.([0-9]*))?([kKMG]?)")
+_UNITS = {"": 1, "k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+def parse_size(text: str) -> int:
+    """Bytes from `4096`, `64k`, `10M` or `1.5G` (powers of 1024); a fraction needs a unit."""
+    if isinstance(text, int) and not isinstance(text, bool):  # from a config file: `max-filesize = 1048576`
+        text = str(text)
+    match = _SIZE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None or not (match[1] or match[2]) or (match[2] is not None and not match[3]):
+        raise typer.BadParameter(f"not a size: {text!r} (use bytes, or a number with k, M or G, like 10M)")
+    whole, fraction, unit = match[1] or "0", match[2] or "", _UNITS[match[3]]
+    try:
+        return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
+    except ValueError:  # more digits than Python converts
+        raise typer.BadParameter(f"not a size: {text!r} (too many digits)") from None
+
+
+def grouping(value: object) -> Grouping:
+    """The parser of `--by`: `ext`, `dir` or `dir:N`."""
+    if isinstance(value, Grouping):
+        return value
+    try:
+        return parse_grouping(str(value))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None

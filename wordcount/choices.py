@@ -1,0 +1,56 @@
+"""The closed sets of values options take (`--format`, `--word-mode`, `--sort`, …), each an enum
+whose members print as the value typed (`wording.Choice`)."""
+
+from __future__ import annotations
+
+from wordcount.wording import Choice
+
+
+class Format(Choice):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    wc = "wc"
+    github = "github"
+    sarif = "sarif"
+    jsonl = "jsonl"
+
+
+class FailOn(Choice):
+    binary = "binary"
+    undecodable = "undecodable"
+    skipped = "skipped"
+    errors = "errors"
+
+
+class SortKey(Choice):
+    """How per-file rows are ordered (`--sort`): by path, or the largest counts first."""
+
+    path = "path"
+    lines = "lines"
+    words = "words"
+    chars = "chars"
+    bytes = "bytes"
+
+
+class Markup(Choice):
+    """Whether Markdown and HTML files are counted by their prose (`--markup`)."""
+
+    none = "none"
+    auto = "auto"
+
+
+class WordMode(Choice):
+    whitespace = "whitespace"
+    unicode = "unicode"
+    cjk = "cjk"
+    jieba = "jieba"
+
+
+class TotalMode(Choice):
+    """When the report shows a total (`--total`, as GNU wc 9.2 has it)."""
+
+    auto = "auto"
+    always = "always"
+    only = "only"
+    never = "never"

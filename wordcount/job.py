@@ -30,7 +30,8 @@ class Counting:
     `encoding_rules` say how the files their glob matches are read; `encoding` reads the files no
     rule matches (None: detect). `wc` counts raw bytes as GNU wc before 9.5 does (`--format wc`).
     The four word rules (`ignore_case`, `nfkc`, `min_length`, `stopwords`) rewrite the
-    frequencies before they leave a worker (`tally.normalized`).
+    frequencies before they leave a worker (`tally.normalized`). `decompress` counts compressed
+    files as their text (`-z`), skipping those whose text is longer than `max_decompressed` bytes.
     """
 
     frequencies: bool = True
@@ -42,6 +43,8 @@ class Counting:
     encoding: str | None = None
     encoding_rules: EncodingRules = ()
     wc: bool = False
+    decompress: bool = False
+    max_decompressed: int | None = None  # `--max-filesize` with `-z`: None without either
 
     @property
     def normalizes(self) -> bool:

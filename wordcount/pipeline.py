@@ -109,7 +109,8 @@ def new_summary(settings: Settings, found: Found, ranked: Sequence[tuple[bytes, 
     `ranked`: the top words as a cache kept them, when it has every file."""
     summary = Summary(top=settings.output.top, per_file=settings.output.file_rows,
                       order=(settings.output.sort, settings.output.reverse),
-                      cjk=settings.job.counting.words == "cjk", audit=settings.job.audit, ranked=ranked)
+                      cjk=settings.job.counting.words == "cjk", audit=settings.job.audit, ranked=ranked,
+                      decompress=settings.job.counting.decompress)
     for item in found.others:
         summary.add(item)
     return summary
@@ -182,9 +183,10 @@ def _measured(entries: Iterable[FileEntry], bar: Any) -> Iterator[FileEntry]:
 
 
 def _keep(batch: BatchResult, stored: Stored) -> None:
-    """What a cache stores of a batch: rows (binary files too), packed words, violations by file."""
+    """What a cache stores of a batch: rows (binary and compressed files too), packed words, violations by file."""
     stored.counted.extend(batch.files)
-    stored.counted.extend(item for item in batch.problems if isinstance(item, Skipped) and item.reason == "binary")
+    stored.counted.extend(item for item in batch.problems
+                          if isinstance(item, Skipped) and item.reason in ("binary", "compressed"))
     stored.packed.update(batch.file_words)
     for violation in batch.violations:
         if violation.path is not None:

@@ -38,6 +38,8 @@ def _file_row(row: FileCounts) -> dict[str, object]:
     }
     if row.replaced:
         record["replaced"] = row.replaced
+    if row.stored is not None:
+        record["stored"] = row.stored  # a compressed file's size as stored (`-z`)
     return record
 
 
@@ -67,6 +69,7 @@ def _document(summary: Summary, files: bool) -> dict[str, object]:
             "chars": totals.chars,
             "bytes": totals.bytes,
             **({"cjk_chars": totals.cjk_chars} if summary.cjk else {}),
+            **({"stored": totals.stored} if summary.decompress else {}),
         },
         "top": [{"word": word, "count": count} for word, count in summary.top()],
     }
@@ -111,10 +114,11 @@ def render_csv(summary: Summary) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if summary.per_file:
-        writer.writerow(["path", "lines", "words", "chars", "bytes", "encoding", "replaced", "confidence"])
+        stored = ["stored"] if summary.decompress else []  # with -z: each file's size as stored, last
+        writer.writerow(["path", "lines", "words", "chars", "bytes", "encoding", "replaced", "confidence", *stored])
         for row in summary.sorted_files():
             writer.writerow([row.path, row.lines, row.words, row.chars, row.bytes, row.encoding, row.replaced,
-                             f"{row.confidence:.2f}"])
+                             f"{row.confidence:.2f}", *([row.stored_bytes] if stored else [])])
     else:
         writer.writerow(["word", "count"])
         writer.writerows(summary.top())
@@ -138,18 +142,21 @@ def _columns(rows: Iterable[list[str]], left: int = 0) -> list[str]:
 def render_table(summary: Summary) -> str:
     """The report for people: totals, top words, what was skipped or failed, and warnings."""
     totals = summary.totals
+    stored = ["stored"] if summary.decompress else []  # with -z, the size as stored follows the bytes counted
     numbers = [f"{value:,}" for value in (totals.lines, totals.words, totals.chars, totals.bytes)]
+    numbers += [f"{totals.stored:,}"] if stored else []
     out: list[str] = []
     if summary.per_file:
-        rows = [["lines", "words", "chars", "bytes", "confidence", "encoding", "path"]]
+        rows = [["lines", "words", "chars", "bytes", *stored, "confidence", "encoding", "path"]]
         for row in summary.sorted_files():
             cells = [f"{value:,}" for value in (row.lines, row.words, row.chars, row.bytes)]
+            cells += [f"{row.stored_bytes:,}"] if stored else []
             encoding = row.encoding + (f" ({row.replaced:,} replaced)" if row.replaced else "")
             rows.append([*cells, f"{row.confidence:.2f}", encoding, printable(row.path)])
         rows.append([*numbers, "", "", f"total ({plural(totals.files, 'file')})"])
         out += _columns(rows, left=2)
     else:
-        out += _columns([["files", "lines", "words", "chars", "bytes"], [f"{totals.files:,}", *numbers]])
+        out += _columns([["files", "lines", "words", "chars", "bytes", *stored], [f"{totals.files:,}", *numbers]])
     if summary.cjk:
         some = "is a single CJK character" if totals.cjk_chars == 1 else "are single CJK characters"
         out.append(f"{totals.cjk_chars:,} of the words {some}")
@@ -183,10 +190,16 @@ def skipped_lines(summary: Summary) -> list[str]:
     (at most SKIPPED_LISTED), each file with its reason."""
     reasons = Counter(item.reason for item in summary.skipped.values())
     detail = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(reasons.items()))
+    hint = [compressed_line(reasons["compressed"])] if reasons["compressed"] else []
     if len(summary.skipped) > SKIPPED_LISTED:
-        return [f"skipped {len(summary.skipped):,} ({detail})"]
+        return [f"skipped {len(summary.skipped):,} ({detail})", *hint]
     return [f"skipped {len(summary.skipped):,} ({detail}):",
-            *(f"  {printable(item.path)}: {item.reason}" for item in summary.sorted_skipped())]
+            *(f"  {printable(item.path)}: {item.reason}" for item in summary.sorted_skipped()), *hint]
+
+
+def compressed_line(count: int) -> str:
+    """The table's footer for compressed files skipped: how many, and the flag that counts them."""
+    return f"{plural(count, 'compressed file')} skipped (-z counts {_them(count)})"
 
 
 def left_out_line(left_out: LeftOut) -> str:

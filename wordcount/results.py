@@ -34,6 +34,7 @@ class Totals:
     chars: int = 0
     bytes: int = 0
     cjk_chars: int = 0  # words that are one CJK character (`--words cjk`)
+    inflated: int = 0  # how many more bytes the text of compressed files has than they take stored (`-z`)
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(
@@ -43,7 +44,13 @@ class Totals:
             self.chars + other.chars,
             self.bytes + other.bytes,
             self.cjk_chars + other.cjk_chars,
+            self.inflated + other.inflated,
         )
+
+    @property
+    def stored(self) -> int:
+        """The files' size as stored: `bytes`, with compressed files at their compressed size."""
+        return self.bytes - self.inflated
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +70,17 @@ class FileCounts:
     hits: tuple[Violation, ...] = ()  # forbidden words found while it was read
     confidence: float = 1.0  # how sure `encoding` is: 1.0 unless it was detected
     regular: bool = True  # read from a regular file (not a pipe): wc sizes its columns from these
+    stored: int | None = None  # a compressed file's size as stored (`-z`; `bytes` is its text's); None: not compressed
+    fault: str | None = None  # why a compressed file's text ended early (truncated, corrupt): counted as far as read
 
     @property
     def totals(self) -> Totals:
-        return Totals(1, self.lines, self.words, self.chars, self.bytes, self.cjk_chars)
+        return Totals(1, self.lines, self.words, self.chars, self.bytes, self.cjk_chars, self.bytes - self.stored_bytes)
+
+    @property
+    def stored_bytes(self) -> int:
+        """The file's size as stored: its compressed size, or the bytes counted."""
+        return self.bytes if self.stored is None else self.stored
 
     @property
     def uncertain(self) -> bool:

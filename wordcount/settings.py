@@ -110,6 +110,7 @@ class Flags:
     scheduler_file: str | None
     ship_bytes: bool
     connect_timeout: float
+    decompress: bool
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,8 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         encoding=fallback,
         encoding_rules=encoding_rules,
         wc=flags.output_format is Format.wc and flags.words is WordMode.whitespace,  # wc's own word rule, on raw bytes
+        decompress=flags.decompress,
+        max_decompressed=flags.max_filesize if flags.decompress else None,  # a bomb is too large by its text
     )
     # Rows for the report, or for the jsonl records streamed as files are merged.
     job = Job(counting, per_file=file_rows or flags.output_format is Format.jsonl, audit=audit if audit else None)

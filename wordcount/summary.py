@@ -29,10 +29,12 @@ class Summary:
     """Everything a run found, merged in the parent as results arrive."""
 
     def __init__(self, top: int = 10, per_file: bool = False, cjk: bool = False, audit: Audit | None = None,
-                 *, ranked: Sequence[tuple[bytes, int]] | None = None, order: tuple[str, bool] = ("path", False)) -> None:
+                 *, ranked: Sequence[tuple[bytes, int]] | None = None, order: tuple[str, bool] = ("path", False),
+                 decompress: bool = False) -> None:
         """`ranked`: the top words as a cache kept them, when no file had to be counted; they
         stand for the frequencies unless words are merged in after all. `order`: how the
-        per-file rows are sorted (`--sort`, `--reverse`)."""
+        per-file rows are sorted (`--sort`, `--reverse`). `decompress`: compressed files were
+        counted as their text (`-z`), so the report shows sizes as stored too."""
         self.top_n = top
         self.per_file = per_file
         self.order = order
@@ -48,6 +50,7 @@ class Summary:
         self.words: Words = new_table()
         self.ranked = list(ranked) if ranked is not None else None
         self.left_out = LeftOut()  # what the walk left out at the user's word (hidden, ignored, …)
+        self.decompress = decompress
 
     def add(self, outcome: FileCounts | Skipped | Failed | Changed | Uncertain | LeftOut) -> None:
         """Take in one file's outcome, a problem met while walking, a warning, a doubt, or

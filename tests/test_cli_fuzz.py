@@ -2,8 +2,7 @@
 
 Each example runs wordcount in this process (CliRunner, exceptions not caught, so a traceback is
 a test failure) on a small tree: a few sample files, a binary and a Latin-1 file, a gzip file and a
-truncated one. Usage errors
-(exit 2) must be one line on stderr that names the option at fault.
+truncated one. Usage errors (exit 2) must be one line on stderr that names the option at fault.
 """
 
 from __future__ import annotations

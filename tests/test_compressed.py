@@ -29,7 +29,7 @@ from conftest import invoke, invoke_json, repo_env
 from wordcount import compressed, core, count, decode, plan
 from wordcount.job import Counting, Job
 from wordcount.progress import NoProgress
-from wordcount.results import FileCounts, FileEntry, Shipped
+from wordcount.results import FileCounts, FileEntry, Shipped, Skipped
 
 ZSTD = compressed.zstd_module()
 WITH_CHECKSUM = {ZSTD.CompressionParameter.checksum_flag: 1}  # as the zstd command writes by default
@@ -490,3 +490,28 @@ def test_an_unreadable_compressed_file_is_an_os_error_not_a_fault() -> None:
     with pytest.raises(OSError, match="Input/output error"):
         with compressed.Decompressed(Failing(blob), "bzip2") as text:
             text.read(1 << 20)
+
+
+class Recorded:
+    """A progress sink that adds up what it is told."""
+
+    def __init__(self) -> None:
+        self.files = self.bytes = self.words = 0
+
+    def add(self, files: int, nbytes: int, words: int) -> None:
+        self.files, self.bytes, self.words = self.files + files, self.bytes + nbytes, self.words + words
+
+
+@pytest.mark.parametrize("limit", [None, 1024])
+def test_progress_is_told_in_stored_bytes(tmp_path: pathlib.Path, limit: int | None) -> None:
+    """The live progress, sized by the files as stored, gets a compressed file's stored size (its
+    text's words), also when the file is read twice (not UTF-8 at first) or skipped as too large."""
+    text = b"ascii words\n" * 200_000 + "café crème\n".encode("cp1252") * 50
+    path = write(tmp_path / "t.gz", gzip.compress(text))
+    recorded = Recorded()
+    outcome = count.count_file(str(path), Counting(decompress=True, max_decompressed=limit), None, recorded)
+    assert recorded.files == 1 and recorded.bytes == path.stat().st_size
+    if limit is None:
+        assert isinstance(outcome, FileCounts) and recorded.words == outcome.words == 400_100
+    else:
+        assert outcome == Skipped(str(path), "too-large") and recorded.words == 0

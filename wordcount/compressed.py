@@ -16,7 +16,10 @@ from __future__ import annotations
 import io
 import sys
 from types import ModuleType
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+if TYPE_CHECKING:
+    from wordcount.progress import Progress
 
 # Magic bytes at the start of each format. bzip2's "BZh" and block size are followed by the
 # magic of its first block, or of the end of the stream for an empty one: "BZh9" alone is text.
@@ -196,6 +199,27 @@ class Decompressed(io.RawIOBase):
         if not self.closed:
             self.reader.close()
         super().close()
+
+
+class StoredProgress:
+    """Progress of a compressed file told in its bytes as stored, as a run's progress is sized
+    (the bar ends at 100%), where the counter tells bytes of text."""
+
+    def __init__(self, progress: Progress, text: Decompressed) -> None:
+        self.progress = progress
+        self.text = text
+        self.shown = self.words = 0
+
+    def add(self, files: int, nbytes: int, words: int) -> None:
+        stored = self.text.stored
+        self.progress.add(files, stored - self.shown, words)
+        self.shown = stored
+        self.words += words
+
+    def void(self) -> None:
+        """Take back what was told: the file was not counted after all."""
+        self.progress.add(0, -self.shown, -self.words)
+        self.shown = self.words = 0
 
 
 def describe(name: str, error: BaseException) -> str:

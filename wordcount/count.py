@@ -297,11 +297,13 @@ def _count_compressed(stream: BinaryIO, packed: str, path: str, counting: Counti
     stream.seek(0)
     with compressed.Decompressed(stream, packed, counting.max_decompressed) as text:
         reader = cast(BinaryIO, text)  # it reads, seeks and tells as count.py asks of a file
+        shown = compressed.StoredProgress(progress, text)
         try:
             head = read_head(reader)
-            counted = count_wc(reader, path, progress, forbid, head) if counting.wc else _count_text(
-                reader, head, path, counting, words, progress, forbid)
+            counted = count_wc(reader, path, shown, forbid, head) if counting.wc else _count_text(
+                reader, head, path, counting, words, shown, forbid)
         except compressed.TooLarge:
+            shown.void()
             return Skipped(path, "too-large")
         stored = text.stored if text.fault is None else stream.seek(0, io.SEEK_END)
     if isinstance(counted, Skipped):

@@ -515,3 +515,17 @@ def test_progress_is_told_in_stored_bytes(tmp_path: pathlib.Path, limit: int | N
         assert isinstance(outcome, FileCounts) and recorded.words == outcome.words == 400_100
     else:
         assert outcome == Skipped(str(path), "too-large") and recorded.words == 0
+
+
+def test_workers_import_the_decompressors_only_for_a_compressed_file(tmp_path: pathlib.Path) -> None:
+    """Counting plain files (with -z on) loads neither gzip nor Zstandard; a gzip file loads gzip."""
+    write(tmp_path / "plain.txt", TEXT)
+    write(tmp_path / "packed.gz", gzip.compress(TEXT))
+    script = ("import sys\nfrom wordcount import count\nfrom wordcount.job import Counting\n"
+              "from wordcount.progress import NoProgress\n"
+              "for path in sys.argv[1:]:\n"
+              "    count.count_file(path, Counting(decompress=True), None, NoProgress())\n"
+              "    print(sorted(m for m in ('gzip', 'backports.zstd', 'compression.zstd') if m in sys.modules))\n")
+    completed = subprocess.run([sys.executable, "-c", script, str(tmp_path / "plain.txt"), str(tmp_path / "packed.gz")],
+                               capture_output=True, text=True, env=repo_env(), timeout=60, check=True)
+    assert completed.stdout.splitlines() == ["[]", "['gzip']"]

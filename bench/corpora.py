@@ -3,6 +3,7 @@
 - kernel: the Linux source tree from Debian's `linux-source-6.1` package (~79,000 files, 1.3 GB)
 - zipf:   ~2,000 files, ~1 GB of English-like text whose words follow Zipf's law, drawn from
           Debian's `wamerican` word list
+- zipfgz: the zipf corpus with every file gzip'd (`gzip -6`, the default), for `-z`
 - onefile: the zipf corpus as one ~1 GB file
 - small:  100,000 files of ~1 KB
 - tiny:   a folder of 3 small files
@@ -18,6 +19,7 @@ import glob
 import os
 import pathlib
 import random
+import shlex
 import shutil
 import subprocess
 import sys
@@ -114,6 +116,17 @@ def zipf(target: pathlib.Path) -> None:
         (folder / f"doc{index:04}.txt").write_text(_text(pool, rng.randrange(len(pool)), count), encoding="utf-8")
 
 
+@_corpus("zipfgz", "tree")
+def zipfgz(target: pathlib.Path) -> None:
+    """The zipf corpus, each file compressed by the system's gzip (two at a time), as `.txt.gz`."""
+    source = zipf()
+    copies = target / "tree"
+    copies.mkdir()
+    subprocess.run(["cp", "-r", f"{source}/.", str(copies)], check=True)
+    subprocess.run(f"find {shlex.quote(str(copies))} -name '*.txt' -print0 | xargs -0 -n 50 -P 2 gzip -6",
+                   shell=True, check=True)
+
+
 @_corpus("onefile", "all.txt")
 def onefile(target: pathlib.Path) -> None:
     """The zipf corpus concatenated into one file."""
@@ -144,7 +157,7 @@ def tiny(target: pathlib.Path) -> None:
         (target / "tree" / f"f{index}.txt").write_text(text)
 
 
-BUILDERS = {"kernel": kernel, "zipf": zipf, "onefile": onefile, "small": small, "tiny": tiny}
+BUILDERS = {"kernel": kernel, "zipf": zipf, "zipfgz": zipfgz, "onefile": onefile, "small": small, "tiny": tiny}
 
 
 if __name__ == "__main__":

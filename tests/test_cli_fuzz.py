@@ -1,13 +1,14 @@
 """Fuzzing the command line: any combination of options, with odd values, ends in 0, 1, 2 or 3.
 
 Each example runs wordcount in this process (CliRunner, exceptions not caught, so a traceback is
-a test failure) on a small tree: a few sample files, a binary and a Latin-1 file. Usage errors
-(exit 2) must be one line on stderr that names the option at fault.
+a test failure) on a small tree: a few sample files, a binary and a Latin-1 file, a gzip file and a
+truncated one. Usage errors (exit 2) must be one line on stderr that names the option at fault.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import pathlib
 import shutil
@@ -54,6 +55,9 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
     (root / "sub" / "empty.txt").write_bytes(b"")
     (root / "todo.md").write_text("TODO: nothing much\n" * 3)
     (root / "page.html").write_text("<p>TODO &amp; <code>x</code></p>\n")
+    packed = gzip.compress("TODO: compressed words\n".encode() * 50)
+    (root / "sub" / "notes.txt.gz").write_bytes(packed)
+    (root / "sub" / "cut.txt.gz").write_bytes(packed[: len(packed) // 2])  # truncated: an error with -z
     (root / ".hidden").write_text("hidden words\n")
     scratch = base / "scratch"
     scratch.mkdir()
@@ -83,6 +87,7 @@ FLAGS = [
     "--allow-bom", "--ship-bytes", "--no-ship-bytes", "--no-require-git", "--require-git", "--reverse",
     "--no-reverse", "-l", "--lines", "-w", "--words", "-m", "--chars", "-c", "--bytes", "-L", "--max-line-length",
     "--markup-code", "--no-markup-code",
+    "-z", "--decompress", "--no-decompress",
 ]
 ENCODINGS = ("utf-8", "utf-16", "UTF-32", "latin-1", "cp1252", "gbk", "ascii", "utf-7", "base64", "rot13", "idna",
              "punycode", "klingon", "*.txt=utf-16", "sub/**=latin-1", "=gbk", "*.txt=", "!x=gbk", "[z-a]=gbk")

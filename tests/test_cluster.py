@@ -5,9 +5,13 @@ every wait has a timeout, so nothing can hang the suite."""
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 import os
 import pathlib
+import random
 import signal
 import socket
 import subprocess
@@ -50,7 +54,8 @@ def local_cluster(request: pytest.FixtureRequest) -> Iterator[Any]:
 def mixed(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """A tree with a bit of everything: the sample corpus (encodings, a binary, CJK), files large
     enough to be cut into pieces (UTF-8, UTF-16, GB18030, and one found not to be UTF-8 only
-    past its first block), many small files, and a file holding forbidden words."""
+    past its first block), many small files, a file holding forbidden words, and compressed files
+    (`-z`: one larger than a piece, one truncated)."""
     root = tmp_path_factory.mktemp("mixed")
     subprocess.run(["cp", "-r", str(SAMPLE), str(root / "sample")], check=True)
     text = "中華民國的首都是臺北。我們今天一起去圖書館看書 the words 圖書館裡有很多舊書和新書。\n" * 4000
@@ -60,6 +65,12 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     late = "plain ascii words before the legacy part\n" * 30_000  # more than one block of ASCII
     late += "Все люди рождаются свободными и равными в своем достоинстве и правах.\n" * 2000
     (root / "late-koi8.txt").write_bytes(late.encode("koi8-r"))
+    packed = root / "packed"
+    packed.mkdir()
+    (packed / "utf16.txt.gz").write_bytes(gzip.compress(text.encode("utf-16")))
+    noise = random.Random(7).randbytes(100_000).hex() + "\n"
+    (packed / "large.txt.bz2").write_bytes(bz2.compress((noise + text).encode()))  # larger than a piece as stored
+    (packed / "cut-koi8.txt.xz").write_bytes(lzma.compress(late.encode("koi8-r"))[:-40])  # truncated
     small = root / "small"
     small.mkdir()
     for index in range(300):
@@ -84,6 +95,7 @@ OPTIONS = {
     "totals-only": ["--top", "0", "--format", "json"],
     "wc": ["--format", "wc"],
     "csv": ["--per-file", "--format", "csv"],
+    "decompress": ["--per-file", "--format", "json", "-z", "--top", "20"],
 }
 
 
@@ -105,6 +117,11 @@ def test_cluster_report_equals_local(local_cluster: Any, mixed: pathlib.Path, sm
         report = json.loads(remote.stdout)
         assert {row["encoding"] for row in report["files"]} >= {"utf-8", "utf-16", "gb18030", "koi8-r"}
         assert report["skipped"] and report["uncertain"] is not None
+    if name == "decompress":
+        report = json.loads(remote.stdout)
+        assert remote.exit_code == 3 and report["errors"][0]["error"].startswith("truncated xz data")
+        assert {row["path"] for row in report["files"] if "stored" in row} == {
+            str(mixed / "packed" / name) for name in ("utf16.txt.gz", "large.txt.bz2", "cut-koi8.txt.xz")}
 
 
 def test_cluster_cuts_large_files(local_cluster: Any, mixed: pathlib.Path, small_pieces: None,

@@ -411,7 +411,7 @@ def test_one_and_two_jobs_give_the_same_report(tmp_path: pathlib.Path, monkeypat
     cut: list[str] = []  # the files planned in pieces
     original = plan.plan_pieces
     monkeypatch.setattr(plan, "plan_pieces", lambda path, *args: cut.append(path) or original(path, *args))
-    for args in (["--markup", "auto"], ["--markup", "auto", "--markup-code", "--forbid", "TODO", "--words", "unicode"]):
+    for args in (["--markup", "auto"], ["--markup", "auto", "--markup-code", "--forbid", "TODO", "--word-mode", "unicode"]):
         one = json_report(str(tmp_path), "-j", "1", *args)
         two = json_report(str(tmp_path), "-j", "2", *args)
         assert one == two

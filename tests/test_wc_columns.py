@@ -287,3 +287,22 @@ def test_max_line_length_of_a_marked_up_file_is_the_files(tmp_path: pathlib.Path
     plain, prose = (invoke_json("-L", "-l", "-w", "--markup", mode, str(tmp_path))["totals"] for mode in ("none", "auto"))
     assert plain["max_line_length"] == prose["max_line_length"] == len("code " * 30)
     assert plain["lines"] == prose["lines"] and prose["words"] < plain["words"]
+
+
+def test_the_new_options_together_on_compressed_and_marked_up_files(tmp_path: pathlib.Path) -> None:
+    """-L on a file counted with -z is its text's; a gzip file named .md is compressed first (skipped
+    as `compressed` without -z, counted as plain text with it); --by groups show the stored sizes."""
+    import gzip
+
+    text = "# heading\n\n    indented code line\n" + "wide 日本語\tline\n" * 3
+    (tmp_path / "plain.txt").write_text(text)
+    (tmp_path / "packed.txt.gz").write_bytes(gzip.compress(text.encode()))
+    (tmp_path / "page.md").write_bytes(gzip.compress(text.encode()))
+    skipped = invoke_json("--markup", "auto", str(tmp_path))["skipped"]
+    assert {item["reason"] for item in skipped} == {"compressed"} and len(skipped) == 2
+    report = invoke_json("-z", "--markup", "auto", "-L", "-w", "--per-file", "--by", "ext", str(tmp_path))
+    rows = {pathlib.Path(row["path"]).name: row for row in report["files"]}
+    assert rows["packed.txt.gz"]["max_line_length"] == rows["plain.txt"]["max_line_length"] == 22
+    assert rows["page.md"]["words"] == rows["plain.txt"]["words"]  # read as the plain text it holds
+    groups = {group["group"]: group for group in report["groups"]}
+    assert groups[".gz"]["stored"] == (tmp_path / "packed.txt.gz").stat().st_size

@@ -272,3 +272,14 @@ def test_wc_counts_do_not_depend_on_block_boundaries(monkeypatch: pytest.MonkeyP
     whole = wc_count(data)
     monkeypatch.setattr(count, "BLOCK_BYTES", 5)
     assert wc_count(data) == whole
+
+
+def test_a_binary_file_counted_as_wc_counts_it_is_in_no_encoding(tmp_path: pathlib.Path) -> None:
+    """`--require-encoding` on a binary file that `--format wc` counts: a violation (the file is
+    in no encoding), not a crash on the encoding name `binary`."""
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01 two words\n")
+    (tmp_path / "ok.txt").write_text("fine\n")
+    result = invoke(str(tmp_path), "--format", "wc", "--require-encoding", "utf-8")
+    assert result.exit_code == 1
+    assert "blob.bin: require-encoding: not utf-8: it is binary" in result.stderr
+    assert "ok.txt" not in result.stderr

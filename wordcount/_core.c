@@ -1101,9 +1101,12 @@ static PyTypeObject ScannerType = {
 #ifndef _WIN32
 
 /* Whether a file's bytes need the Python side to decide how they are read: a BOM, a NUL (binary,
- * or UTF-16/32), an ISO-2022 escape or an HZ shift (see decode.plan). */
+ * or UTF-16/32), an ISO-2022 escape or an HZ shift (see decode.plan), or bzip2's magic (see
+ * compressed.kind: gzip's, xz's and zstd's are never UTF-8 without a NUL, bzip2's "BZh" is). */
 static int needs_a_plan(const uint8_t *p, size_t n)
 {
+    if (n >= 4 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9')
+        return 1;
     if (n >= 2 && ((p[0] == 0xEF && p[1] == 0xBB) || (p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
         return 1;
     if (memchr(p, 0, n) || memchr(p, 0x1B, n)) return 1;

@@ -190,8 +190,9 @@ def family(name: str) -> str:
 
 def encoding_is(row: FileCounts, required: str) -> bool:
     """Whether a file is cleanly in the `required` encoding. ASCII is UTF-8, and a UTF-8 file
-    without a BOM whose bytes are all ASCII is ASCII."""
-    if row.replaced:
+    without a BOM whose bytes are all ASCII is ASCII. A binary file (counted by `--format wc`) is
+    in no encoding."""
+    if row.replaced or row.encoding == "binary":
         return False
     want, have = family(required), family(row.encoding)
     if want == have or (want == "utf-8" and have == "ascii"):

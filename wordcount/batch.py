@@ -2,7 +2,8 @@
 
 A file's share is the same whoever counted it, a worker reading it whole (`count_batch`) or
 the assembly of its pieces: its totals, its row (with per-file output), a warning if it changed
-while it was read, an entry if its encoding is uncertain, the audit rules it breaks, and its
+while it was read, an error if its compressed data ended early (it is counted as far as read),
+an entry if its encoding is uncertain, the audit rules it breaks, and its
 own frequencies packed for the cache. `BatchParts` is that rule, written once.
 
 Workers run this module: it stays cheap to import, like `count.py`.
@@ -73,9 +74,11 @@ class BatchParts:
         self.totals += outcome.totals
         if self.per_file:
             self.rows.append(outcome)
+        if outcome.fault is not None:  # counted as far as it could be read, and an error
+            self.problems.append(Failed(path, outcome.fault))
         if outcome.changed:
             self.warnings.append(Changed(path, CHANGED_WHILE_READ))
-        elif words is not None:
+        elif words is not None and outcome.fault is None:
             self.packed.append((path, pack_words(words)))
         if outcome.uncertain:
             self.uncertain.append(outcome.doubt())

@@ -247,6 +247,11 @@ def wordcount(
             metavar="SIZE",
         ),
     ] = None,
+    decompress: Annotated[
+        bool,
+        typer.Option("-z", "--decompress/--no-decompress",
+                     help="Count gzip, bzip2, xz and zstd files as their text (else they are skipped as compressed).")
+    ] = False,
     max_words: Annotated[
         int | None,
         typer.Option(parser=whole_number(0), help="Audit: fail (exit 1) for a file of more than N words.", metavar="N"),
@@ -368,6 +373,7 @@ def wordcount(
         connect_timeout=connect_timeout,
         markup=markup,
         markup_code=markup_code,
+        decompress=decompress,
     )
     chosen = settings.from_flags(flags, ctx.meta.get(_CONFIG))
     with exit_codes():

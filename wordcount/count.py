@@ -20,9 +20,9 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from wordcount import decode, whole
+from wordcount import compressed, decode, whole
 from wordcount.audit import Searcher
 from wordcount.job import Counting
 from wordcount.linewidth import LineWidth
@@ -76,15 +76,15 @@ def to_utf8(text: str) -> tuple[str, bytes, int]:
         return text, text.encode("utf-8"), replaced
 
 
-def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns = (), measure: bool = False
-             ) -> FileCounts:
+def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns = (), measure: bool = False,
+             head: bytes | None = None) -> FileCounts:
     """Count a stream as GNU wc before 9.5 does (`--format wc`), searching its text, read as
-    UTF-8, for the `forbid` patterns, and with `measure` finding its widest line. A binary file
-    is counted too; its encoding is `binary`."""
+    UTF-8, for the `forbid` patterns, and with `measure` finding its widest line; `head`: its
+    first block, when it was read already. A binary file is counted too; its encoding is `binary`."""
     tally = WcTally()
     searcher = Searcher(path, forbid) if forbid else None
     widths = LineWidth() if measure else None
-    head = read_head(stream)
+    head = read_head(stream) if head is None else head
     bom = decode.starts_with_bom(head)
     binary = b"\0" in head and not bom and decode.wide(head) is None
     size = 0
@@ -262,10 +262,11 @@ def count_stream(
     A regular file whose size, once read, is not the number of bytes read changed while it
     was read: its counts (of what was read) come back marked `changed`. Counts of a stream that
     is not a regular file (a pipe, standard input from one) come back marked not `regular`.
-    With `counting.wc`, the stream is counted as GNU wc counts it (`count_wc`).
+    With `counting.wc`, the stream is counted as GNU wc counts it (`count_wc`), as its text with
+    `counting.decompress` when it is compressed (see `_count_compressed`).
     """
     counted: FileCounts | Skipped
-    if counting.wc:
+    if counting.wc and not counting.decompress:
         counted = count_wc(stream, path, progress, forbid, counting.line_width)
     elif not stream.seekable():
         with tempfile.SpooledTemporaryFile(max_size=8 * BLOCK_BYTES) as spool:
@@ -284,7 +285,7 @@ def count_stream(
         return counted if path != STDIN else replace(counted, regular=False)
     if not stat.S_ISREG(info.st_mode):
         return replace(counted, regular=False)
-    if path != STDIN and info.st_size != counted.bytes:
+    if path != STDIN and counted.fault is None and info.st_size != counted.stored_bytes:
         return replace(counted, changed=True)
     return counted
 
@@ -292,11 +293,48 @@ def count_stream(
 def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Words | None,
                     progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
+    head = read_head(stream)
+    packed = compressed.kind(head)
+    if packed is not None:  # by its bytes, whatever its name says
+        return _count_compressed(stream, packed, path, counting, words, progress, forbid)
     if (kind := counting.markup_for(path)) is not None:
         from wordcount.document import count_document  # only for a marked-up file (--markup auto)
 
+        stream.seek(0)
         return count_document(stream, path, kind, counting, words, progress, forbid)
-    head = read_head(stream)
+    if counting.wc:
+        return count_wc(stream, path, progress, forbid, counting.line_width, head)
+    return _count_text(stream, head, path, counting, words, progress, forbid)
+
+
+def _count_compressed(stream: BinaryIO, packed: str, path: str, counting: Counting, words: Words | None,
+                      progress: Progress, forbid: Patterns) -> FileCounts | Skipped:
+    """A compressed file (in format `packed`): skipped as `compressed` unless `counting.decompress`,
+    else its text counted as `zcat FILE | wc` reads it, a pipe. Text longer than
+    `counting.max_decompressed` is `too-large`, as discovery calls a file too large to count. Data
+    that ends early or is corrupt is counted as far as it could be read, the fault kept."""
+    if not counting.decompress:
+        return Skipped(path, "compressed")
+    stream.seek(0)
+    with compressed.Decompressed(stream, packed, counting.max_decompressed) as text:
+        reader = cast(BinaryIO, text)  # it reads, seeks and tells as count.py asks of a file
+        shown = compressed.StoredProgress(progress, text)
+        try:
+            head = read_head(reader)
+            counted = count_wc(reader, path, shown, forbid, counting.line_width, head) if counting.wc else _count_text(
+                reader, head, path, counting, words, shown, forbid)
+        except compressed.TooLarge:
+            shown.void()
+            return Skipped(path, "too-large")
+        stored = text.stored if text.fault is None else stream.seek(0, io.SEEK_END)
+    if isinstance(counted, Skipped):
+        return counted
+    return replace(counted, regular=False, stored=stored, fault=text.fault)
+
+
+def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, words: Words | None,
+                progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
+    """Count a stream that can seek and whose first block is `head`, as `counting` says."""
     plan = decode.plan(head, counting.encoding_for(path))
     if plan.binary:
         return Skipped(path, "binary")
@@ -414,7 +452,8 @@ def count_file(
             outcome = count_stream(stream, path, counting, words, progress, forbid)
             if isinstance(outcome, Skipped):
                 progress.add(0, len(shipped.data) if shipped is not None else os.fstat(stream.fileno()).st_size, 0)
-            elif shipped is not None and shipped.size is not None and shipped.size != outcome.bytes:
+            elif shipped is not None and shipped.size is not None and shipped.size != outcome.stored_bytes \
+                    and outcome.fault is None:
                 outcome = replace(outcome, changed=True)  # as count_stream tells for a file it reads
             return outcome
     except OSError as error:

@@ -34,6 +34,8 @@ class Counting:
     The four word rules (`ignore_case`, `nfkc`, `min_length`, `stopwords`) rewrite the
     frequencies before they leave a worker (`tally.normalized`). `markup` counts the prose of
     Markdown and HTML files (`document.py`), their code too with `markup_code`.
+    `decompress` counts compressed
+    files as their text (`-z`), skipping those whose text is longer than `max_decompressed` bytes.
     """
 
     frequencies: bool = True
@@ -48,6 +50,8 @@ class Counting:
     line_width: bool = False
     markup: str = "none"  # `--markup`: none or auto (`settings.Markup`)
     markup_code: bool = False  # `--markup-code`: code in marked-up files is prose too
+    decompress: bool = False
+    max_decompressed: int | None = None  # `--max-filesize` with `-z`: None without either
 
     @property
     def cuts(self) -> bool:

@@ -24,7 +24,8 @@ class Layout:
     `rows`: the per-file rows are shown; `order`: how they are sorted (a count column or
     `path`, and whether reversed); `columns`: the count columns, in wc's order; `total`: when
     the total is shown (wc's `--total`: `auto` is each format's habit); `by`: the breakdown,
-    with the `roots` its folders are found below.
+    with the `roots` its folders are found below; `stored`: the sizes as stored are shown beside
+    the bytes counted (`-z`).
     """
 
     rows: bool = False
@@ -34,6 +35,7 @@ class Layout:
     by: Grouping | None = None
     roots: tuple[str, ...] = ()
     unaligned: bool = False  # `--format wc` pads no number (names read as a stream: wc knew no size)
+    stored: bool = False  # compressed files were counted as their text (`-z`): show the sizes as stored too
 
     @property
     def shows_rows(self) -> bool:

@@ -182,9 +182,10 @@ def _measured(entries: Iterable[FileEntry], bar: Any) -> Iterator[FileEntry]:
 
 
 def _keep(batch: BatchResult, stored: Stored) -> None:
-    """What a cache stores of a batch: rows (binary files too), packed words, violations by file."""
+    """What a cache stores of a batch: rows (binary and compressed files too), packed words, violations by file."""
     stored.counted.extend(batch.files)
-    stored.counted.extend(item for item in batch.problems if isinstance(item, Skipped) and item.reason == "binary")
+    stored.counted.extend(item for item in batch.problems
+                          if isinstance(item, Skipped) and item.reason in ("binary", "compressed"))
     stored.packed.update(batch.file_words)
     for violation in batch.violations:
         if violation.path is not None:

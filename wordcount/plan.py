@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from wordcount import count, decode
+from wordcount import compressed, count, decode
 from wordcount.batch import BatchParts
 from wordcount.count import replan
 from wordcount.freq import merge, new_table
@@ -137,7 +137,8 @@ def cut_file(entry: FileEntry, jobs: int, job: Job) -> list[Piece] | None:
     it is read the same way whatever the number of jobs. A file searched for forbidden words is
     not cut: one reader gives exact line numbers. Nor are files the counting settings say must
     be read whole (`job.Counting.cuts`), nor a marked-up file counted by its prose (`--markup
-    auto`): it is parsed whole.
+    auto`): it is parsed whole, nor a compressed file (`compressed.kind`): its text can only
+    be read from the start.
     """
     audit = job.audit
     if jobs < 2 or entry.size < SPLIT_BYTES or not job.counting.cuts or (audit and audit.searches(entry.path)):
@@ -146,10 +147,12 @@ def cut_file(entry: FileEntry, jobs: int, job: Job) -> list[Piece] | None:
         return None
     try:
         with open(entry.path, "rb") as stream:
-            plan = decode.plan(count.read_head(stream), job.counting.encoding_for(entry.path))
+            head = count.read_head(stream)
     except OSError:
         return None  # counted whole: the worker reports the error
-    return plan_pieces(entry.path, entry.size, plan, jobs)
+    if compressed.kind(head) is not None:
+        return None
+    return plan_pieces(entry.path, entry.size, decode.plan(head, job.counting.encoding_for(entry.path)), jobs)
 
 
 def files_of(task: Task) -> tuple[str, ...]:

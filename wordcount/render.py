@@ -31,6 +31,8 @@ def _file_row(row: FileCounts, layout: Layout) -> dict[str, object]:
     record["confidence"] = row.confidence
     if row.replaced:
         record["replaced"] = row.replaced
+    if row.stored is not None:
+        record["stored"] = row.stored  # a compressed file's size as stored (`-z`)
     return record
 
 
@@ -63,14 +65,15 @@ def _document(summary: Summary, files: bool) -> dict[str, object]:
     document: dict[str, object] = {"schema": SCHEMA, "version": __version__}
     if layout.total != "never":
         document["totals"] = {"files": totals.files, **_counts(totals, layout),
-                              **({"cjk_chars": totals.cjk_chars} if summary.cjk else {})}
+                              **({"cjk_chars": totals.cjk_chars} if summary.cjk else {}),
+                              **({"stored": totals.stored} if layout.stored else {})}
     document["top"] = [{"word": word, "count": count} for word, count in summary.top()]
     if files and layout.shows_rows:
         document["files"] = [_file_row(row, layout) for row in summary.sorted_files()]
     if layout.by is not None:
         document["by"] = layout.by.label
-        document["groups"] = [{"group": group.name, "files": group.totals.files, **_counts(group.totals, layout)}
-                              for group in _groups(summary)]
+        document["groups"] = [{"group": group.name, "files": group.totals.files, **_counts(group.totals, layout),
+                               **({"stored": group.totals.stored} if layout.stored else {})} for group in _groups(summary)]
     document["skipped"] = [{"path": item.path, "reason": item.reason} for item in summary.sorted_skipped()]
     left_out = summary.left_out
     document["left_out"] = {"hidden": left_out.hidden, "ignored": left_out.ignored, "excluded": left_out.excluded}
@@ -115,12 +118,13 @@ def render_csv(summary: Summary) -> str:
         writer.writerow(["group", "files", *layout.columns])
         writer.writerows([group.name, group.totals.files, *layout.values(group.totals)] for group in _groups(summary))
     elif layout.rows:
-        writer.writerow(["path", *layout.columns, "encoding", "replaced", "confidence"])
+        stored = ["stored"] if layout.stored else []  # with -z: each file's size as stored, last
+        writer.writerow(["path", *layout.columns, "encoding", "replaced", "confidence", *stored])
         if layout.shows_rows:
-            writer.writerows([row.path, *layout.values(row), row.encoding, row.replaced, f"{row.confidence:.2f}"]
-                             for row in summary.sorted_files())
+            writer.writerows([row.path, *layout.values(row), row.encoding, row.replaced, f"{row.confidence:.2f}",
+                              *([row.stored_bytes] if stored else [])] for row in summary.sorted_files())
         if layout.total in ("always", "only"):
-            writer.writerow(["", *layout.values(summary.totals), "", "", ""])
+            writer.writerow(["", *layout.values(summary.totals), "", "", "", *([summary.totals.stored] if stored else [])])
     else:
         writer.writerow(["word", "count"])
         writer.writerows(summary.top())
@@ -142,14 +146,16 @@ def _columns(rows: Iterable[list[str]], left: int = 0) -> list[str]:
 
 
 def _numbers(counts: Totals | FileCounts, layout: Layout) -> list[str]:
-    return [f"{value:,}" for value in layout.values(counts)]
+    """The table's cells of the chosen columns, and with -z the size as stored."""
+    stored = counts.stored if isinstance(counts, Totals) else counts.stored_bytes
+    return [f"{value:,}" for value in layout.values(counts)] + ([f"{stored:,}"] if layout.stored else [])
 
 
 def _counts_lines(summary: Summary) -> list[str]:
     """The table's counts: the per-file rows and their total, or the totals alone; and the
     breakdown by extension or folder."""
     totals, layout = summary.totals, summary.layout
-    headings = [HEADINGS[column] for column in layout.columns]
+    headings = [HEADINGS[column] for column in layout.columns] + (["stored"] if layout.stored else [])
     out: list[str] = []
     if layout.shows_rows:
         rows = [[*headings, "confidence", "encoding", "path"]]
@@ -206,10 +212,16 @@ def skipped_lines(summary: Summary) -> list[str]:
     (at most SKIPPED_LISTED), each file with its reason."""
     reasons = Counter(item.reason for item in summary.skipped.values())
     detail = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(reasons.items()))
+    hint = [compressed_line(reasons["compressed"])] if reasons["compressed"] else []
     if len(summary.skipped) > SKIPPED_LISTED:
-        return [f"skipped {len(summary.skipped):,} ({detail})"]
+        return [f"skipped {len(summary.skipped):,} ({detail})", *hint]
     return [f"skipped {len(summary.skipped):,} ({detail}):",
-            *(f"  {printable(item.path)}: {item.reason}" for item in summary.sorted_skipped())]
+            *(f"  {printable(item.path)}: {item.reason}" for item in summary.sorted_skipped()), *hint]
+
+
+def compressed_line(count: int) -> str:
+    """The table's footer for compressed files skipped: how many, and the flag that counts them."""
+    return f"{plural(count, 'compressed file')} skipped (-z counts {_them(count)})"
 
 
 def left_out_line(left_out: LeftOut) -> str:

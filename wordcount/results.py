@@ -35,6 +35,7 @@ class Totals:
     bytes: int = 0
     cjk_chars: int = 0  # words that are one CJK character (`--word-mode cjk`)
     max_line_length: int = 0  # the widest line's display width (`-L`): the largest, not a sum
+    inflated: int = 0  # how many more bytes the text of compressed files has than they take stored (`-z`)
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(
@@ -45,7 +46,13 @@ class Totals:
             self.bytes + other.bytes,
             self.cjk_chars + other.cjk_chars,
             max(self.max_line_length, other.max_line_length),
+            self.inflated + other.inflated,
         )
+
+    @property
+    def stored(self) -> int:
+        """The files' size as stored: `bytes`, with compressed files at their compressed size."""
+        return self.bytes - self.inflated
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +73,18 @@ class FileCounts:
     confidence: float = 1.0  # how sure `encoding` is: 1.0 unless it was detected
     regular: bool = True  # read from a regular file (not a pipe): wc sizes its columns from these
     max_line_length: int = 0  # its widest line's display width, measured only with `-L`
+    stored: int | None = None  # a compressed file's size as stored (`-z`; `bytes` is its text's); None: not compressed
+    fault: str | None = None  # why a compressed file's text ended early (truncated, corrupt): counted as far as read
 
     @property
     def totals(self) -> Totals:
-        return Totals(1, self.lines, self.words, self.chars, self.bytes, self.cjk_chars, self.max_line_length)
+        return Totals(1, self.lines, self.words, self.chars, self.bytes, self.cjk_chars,
+                      max_line_length=self.max_line_length, inflated=self.bytes - self.stored_bytes)
+
+    @property
+    def stored_bytes(self) -> int:
+        """The file's size as stored: its compressed size, or the bytes counted."""
+        return self.bytes if self.stored is None else self.stored
 
     @property
     def uncertain(self) -> bool:

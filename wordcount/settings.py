@@ -89,6 +89,7 @@ class Flags:
     connect_timeout: float
     markup: Markup
     markup_code: bool
+    decompress: bool
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,8 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         line_width="max_line_length" in layout.columns,
         markup=flags.markup.value,
         markup_code=flags.markup_code,
+        decompress=flags.decompress,
+        max_decompressed=flags.max_filesize if flags.decompress else None,  # a bomb is too large by its text
     )
     file_rows = layout.rows or layout.by is not None
     # Rows for the report, or for the jsonl records streamed as files are merged.
@@ -247,7 +250,8 @@ def _layout(flags: Flags, roots: tuple[str, ...], streamed: bool) -> Layout:
     if not columns:
         columns = WC_DEFAULT_COLUMNS if flags.output_format is Format.wc else DEFAULT_COLUMNS
     rows = flags.per_file or flags.output_format is Format.wc
-    return Layout(rows, (flags.sort.value, flags.reverse), columns, flags.total.value, flags.by, roots, streamed)
+    stored = flags.decompress and flags.output_format is not Format.wc  # wc prints what `zcat | wc` prints
+    return Layout(rows, (flags.sort.value, flags.reverse), columns, flags.total.value, flags.by, roots, streamed, stored)
 
 
 def _audit(flags: Flags, loaded: Config | None) -> Audit:

@@ -37,7 +37,7 @@ class Summary:
         self.top_n = top
         self.per_file = per_file
         self.layout = layout
-        self.cjk = cjk  # words were counted with `--words cjk`: show how many were CJK characters
+        self.cjk = cjk  # words were counted with `--word-mode cjk`: show how many were CJK characters
         self.audit = audit
         self.violations: list[Violation] = []  # those found in the workers
         self.totals = Totals()

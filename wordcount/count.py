@@ -2,7 +2,7 @@
 
 What a line, a word and a character are is `tally.py`'s; this module reads: bytes are the
 file's bytes, as stored. Every file is counted as UTF-8 bytes: UTF-8 files as they are
-(validated, not decoded), others transcoded block by block, their undecodable bytes replaced
+(validated, not decoded), others transcoded block by block (`transcode.py`), their undecodable bytes replaced
 and counted. A file's counts become a `FileCounts` (or a `Skipped`, a `Failed`), a batch's a
 small `BatchResult` for the parent; a piece's a `PieceResult`, assembled by the caller.
 
@@ -11,10 +11,8 @@ This module must stay cheap to import: workers load it, and nothing of Typer or 
 
 from __future__ import annotations
 
-import codecs
 import io
 import os
-import re
 import stat
 import sys
 import tempfile
@@ -30,51 +28,13 @@ from wordcount.pieces import piece_bounds
 from wordcount.progress import Progress
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.freq import Words, new_table, packed
+from wordcount.transcode import Undecodable, decoded_block, new_decoder, to_utf8
 from wordcount.tally import new_scanner, normalized, rejects, utf8_block
 from wordcount.wcwords import WcTally
 from wordcount.wording import os_message
 
 BLOCK_BYTES = 1 << 20
 SMALL_READ_BYTES = 64 * 1024  # what a file's first read asks for: most files are smaller
-
-# Undecodable bytes are replaced by U+FFFD, and counted, without any state outside the decoding
-# call (a Dask worker counts files in several threads at once): the error handler, registered
-# once by name for the whole process, leaves in the text a mark that says how many bytes it
-# replaced, and `unmark` turns the marks of a decoded block into U+FFFD and adds them up. A mark
-# is a lone surrogate, which UTF-8 cannot encode and text codecs do not produce (UTF-7 can: such
-# a surrogate, which could not be counted as UTF-8 before either, is replaced like a mark).
-_REPLACE = "wordcount-mark-replaced"
-_MARK_BASE = 0xD800
-_MARK_MAX = 0x7FF  # replaced bytes one mark can tell; a decoder's error never spans that many
-_MARKS = re.compile("[\ud800-\udfff]")
-
-
-def _mark_replaced(error: UnicodeError) -> tuple[str, int]:
-    """Like errors="replace", but the replacement is a mark of how many bytes it replaces."""
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    return chr(_MARK_BASE + min(error.end - error.start, _MARK_MAX)), error.end
-
-
-codecs.register_error(_REPLACE, _mark_replaced)
-
-
-def unmark(text: str) -> tuple[str, int]:
-    """Text decoded with errors=_REPLACE as errors="replace" gives it, and the number of bytes
-    that were replaced."""
-    replaced = sum(ord(mark) - _MARK_BASE for mark in _MARKS.findall(text))
-    return _MARKS.sub("\ufffd", text), replaced
-
-
-def to_utf8(text: str) -> tuple[str, bytes, int]:
-    """A block decoded with errors=_REPLACE: its text, that text as UTF-8, and how many bytes were
-    replaced. Encoding finds the marks for free: text without any (the usual case) is not searched."""
-    try:
-        return text, text.encode("utf-8"), 0
-    except UnicodeEncodeError:
-        text, replaced = unmark(text)
-        return text, text.encode("utf-8"), replaced
-
 
 def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns = (), measure: bool = False,
              head: bytes | None = None) -> FileCounts:
@@ -175,7 +135,7 @@ def _count_pass(
     searcher = Searcher(path, forbid) if forbid else None
     widths = LineWidth() if counting.line_width else None
     search_text = _SearchText()
-    decoder = None if plan.codec is None else codecs.getincrementaldecoder(plan.codec)(errors=_REPLACE)
+    decoder = None if plan.codec is None else new_decoder(plan.codec)
     # A file read in one block (a short one: see `_blocks`) feeds the batch's frequencies
     # directly; a longer one gets its own, merged only once it has been read to the end.
     table = words if words is None or len(head) < BLOCK_BYTES else new_table()
@@ -196,7 +156,7 @@ def _count_pass(
                 raise _NotUtf8(plan.skip + error.offset) from None  # type: ignore[attr-defined]
             text = search_text.of(block, last) if searcher is not None or widths is not None else ""
         else:
-            text, data, bad = to_utf8(_decoded(decoder, block, last, plan.codec))
+            text, data, bad = to_utf8(decoded_block(decoder, block, last, plan.codec))
             replaced += bad
             started = scanner.feed(data, last)
         if searcher is not None:
@@ -212,29 +172,6 @@ def _count_pass(
         cjk_chars=getattr(scanner, "cjk", 0), bom=bom, hits=searcher.violations() if searcher is not None else (),
         confidence=plan.confidence, max_line_length=widths.longest if widths is not None else 0,
     )
-
-
-class Undecodable(Exception):
-    """A codec refused a file as a whole (not byte by byte, which is replaced and counted)."""
-
-
-def decoded_text(data: bytes, codec: str) -> tuple[str, int]:
-    """`data` decoded whole with `codec` as the blocks of a file are (undecodable bytes replaced
-    by U+FFFD): its text and how many bytes were replaced (`document.py` reads a file whole)."""
-    decoder = codecs.getincrementaldecoder(codec)(errors=_REPLACE)
-    text, _, replaced = to_utf8(_decoded(decoder, data, True, codec))
-    return text, replaced
-
-
-def _decoded(decoder: codecs.IncrementalDecoder, block: bytes, last: bool, codec: str | None) -> str:
-    """One block decoded; a codec that raises instead of replacing makes the file Undecodable.
-
-    Only codec errors are caught: this file cannot be read so, and the run goes on.
-    """
-    try:
-        return decoder.decode(block, last)
-    except (UnicodeError, LookupError) as error:
-        raise Undecodable(f"cannot be decoded as {codec}: {error}") from None
 
 
 def replan(plan: decode.Plan, sample: bytes) -> decode.Plan:

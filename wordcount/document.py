@@ -17,7 +17,8 @@ from typing import BinaryIO
 
 from wordcount import decode, markup
 from wordcount.audit import Searcher
-from wordcount.count import BLOCK_BYTES, Patterns, Undecodable, decoded_text, replan
+from wordcount.count import BLOCK_BYTES, Patterns, replan
+from wordcount.transcode import Undecodable, decoded_text
 from wordcount.freq import Words
 from wordcount.job import Counting
 from wordcount.linewidth import LineWidth

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from wordcount.linewidth import LineWidth, char_width
 
 from conftest import invoke, invoke_json, repo_env
-from test_wc_format import WC_ENV, contents, names, needs_gnu_wc, ours
+from test_wc_format import WC_ENV, contents, names, needs_gnu_wc, ours, write_files
 
 FLAGS = ("-l", "-w", "-m", "-c", "-L")
 
@@ -31,16 +31,6 @@ FLAGS = ("-l", "-w", "-m", "-c", "-L")
 def gnu_wc(*args: bytes | str) -> bytes:
     """What `LC_ALL=C.UTF-8 wc ARGS…` prints on stdout."""
     return subprocess.run(["wc", *args], capture_output=True, env=WC_ENV).stdout
-
-
-def write_files(folder: str, files: dict[str, bytes]) -> list[str]:
-    paths = []
-    for name, data in files.items():
-        path = os.path.join(folder, name)
-        with open(os.fsencode(path), "wb") as handle:
-            handle.write(data)
-        paths.append(path)
-    return sorted(paths)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -108,6 +108,17 @@ def names(draw: st.DrawFn) -> str:
     return name
 
 
+def write_files(folder: str, files: dict[str, bytes]) -> list[str]:
+    """Write each file (names as os.fsdecode gives them) into `folder`; their paths, sorted."""
+    paths = []
+    for name, data in files.items():
+        path = os.path.join(folder, name)
+        with open(os.fsencode(path), "wb") as handle:
+            handle.write(data)
+        paths.append(path)
+    return sorted(paths)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(files=st.dictionaries(names(), contents(), min_size=1, max_size=5),
        nested=st.booleans())
@@ -118,13 +129,7 @@ def test_wc_format_is_gnu_wc_byte_for_byte(files: dict[str, bytes], nested: bool
     with tempfile.TemporaryDirectory() as tmp:
         folder = os.path.join(tmp, "sub dir\n") if nested else tmp
         os.makedirs(folder, exist_ok=True)
-        paths = []
-        for name, data in files.items():
-            path = os.path.join(folder, name)
-            with open(os.fsencode(path), "wb") as handle:
-                handle.write(data)
-            paths.append(path)
-        expected = gnu_wc([os.fsencode(path) for path in sorted(paths)])
+        expected = gnu_wc([os.fsencode(path) for path in write_files(folder, files)])
         assert ours(tmp) == expected
 
 

@@ -71,6 +71,12 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     noise = random.Random(7).randbytes(100_000).hex() + "\n"
     (packed / "large.txt.bz2").write_bytes(bz2.compress((noise + text).encode()))  # larger than a piece as stored
     (packed / "cut-koi8.txt.xz").write_bytes(lzma.compress(late.encode("koi8-r"))[:-40])  # truncated
+    docs = root / "docs"  # --markup auto: a page larger than a piece, and an HTML one
+    docs.mkdir()
+    page = "---\ntitle: TODO not prose\n---\n\n# Guide\n\nSee [the TODO list](https://x.test/TODO).\n\n```\ncode TODO\n```\n\n"
+    (docs / "guide.md").write_text(page + "Plain prose with a TODO and `inline code` here.\n\n" * 3000)
+    (docs / "page.html").write_text("<html><head><style>p {}</style></head><body><p>TODO &amp; more</p>"
+                                    "<pre>code TODO</pre></body></html>\n")
     small = root / "small"
     small.mkdir()
     for index in range(300):
@@ -96,6 +102,8 @@ OPTIONS = {
     "wc": ["--format", "wc"],
     "csv": ["--per-file", "--format", "csv"],
     "decompress": ["--per-file", "--format", "json", "-z", "--top", "20"],
+    "markup-columns-by": ["--per-file", "--format", "json", "--markup", "auto", "--forbid", "TODO", "-L", "-l", "-w",
+                          "--by", "dir", "--sort", "words"],
 }
 
 
@@ -117,6 +125,10 @@ def test_cluster_report_equals_local(local_cluster: Any, mixed: pathlib.Path, sm
         report = json.loads(remote.stdout)
         assert {row["encoding"] for row in report["files"]} >= {"utf-8", "utf-16", "gb18030", "koi8-r"}
         assert report["skipped"] and report["uncertain"] is not None
+    if name == "markup-columns-by":  # the prose only: not the front matter (line 2) nor the code (line 10)
+        report = json.loads(remote.stdout)
+        lines = {item["line"] for item in report["violations"] if item["path"].endswith("guide.md")}
+        assert 7 in lines and not lines & {2, 10} and report["groups"] and "max_line_length" in report["totals"]
     if name == "decompress":
         report = json.loads(remote.stdout)
         assert remote.exit_code == 3 and report["errors"][0]["error"].startswith("truncated xz data")

@@ -206,8 +206,10 @@ def test_any_command_line_ends_in_a_known_exit_code(tree: Tree, data: st.DataObj
     check(result, args)
 
 
-# Options tried by their own tests below, or that end the run before anything else is checked.
-TRIED_ELSEWHERE = {"--scheduler", "--scheduler-file", "--version", "--help", "-h"}
+# Options tried by their own tests below, or that end the run before anything else is checked
+# (the completion options in test_help.py: --install-completion would write to ~/.bashrc).
+TRIED_ELSEWHERE = {"--scheduler", "--scheduler-file", "--version", "--help", "-h", "--install-completion",
+                   "--show-completion"}
 
 
 def test_the_fuzzing_knows_every_option_of_the_cli(tree: Tree) -> None:

@@ -98,10 +98,11 @@ class ProgressBar:
             sized = os.get_terminal_size(sys.stderr.fileno()).columns > 0
         except (OSError, ValueError):
             sized = False
+        self.sized = sized
         self.bar = _binary_units(tqdm.tqdm)(
             total=0,
             # tqdm's own sizes say MB for MiB: the sizes and the rate are written by _size, as in the log.
-            bar_format="{desc}: {percentage:3.0f}%|{bar}| {sizes} [{elapsed}<{remaining}, {speed}{postfix}]",
+            bar_format=LAYOUTS[0],
             file=sys.stderr,
             # A terminal that reports no size (a bare pty) would get no bar at all.
             dynamic_ncols=sized,
@@ -122,12 +123,31 @@ class ProgressBar:
         self.bar.update(nbytes - self.bar.n)
 
     def close(self) -> None:
+        """Draw the last totals, then clear the line (leave=False), also of a ^C the terminal
+        echoed after the bar: what is written next, the report or "interrupted", starts clean."""
         self.bar.refresh()  # the last totals, even if they came within tqdm's minimum interval
         self.bar.close()
+        if self.sized:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+# The bar's layouts, the fullest first: the first that fits the terminal is drawn. Every one
+# keeps the file and word counts ({counts}); the sizes, times and speed go first.
+LAYOUTS = (
+    "{desc}: {percentage:3.0f}%|{bar}| {sizes} [{elapsed}<{remaining}, {speed}{postfix}]",
+    "{percentage:3.0f}%|{bar}| {counts}, {sizes} [{remaining}]",
+    "{percentage:3.0f}%|{bar}| {counts} [{remaining}]",
+    "{percentage:3.0f}%|{bar}| {counts}",
+    "{counts}",
+)
+MIN_BAR = 4  # the narrowest bar worth drawing
+ECHO_ROOM = 3  # columns left free at the end of the line: the terminal echoes Ctrl-C there as ^C
 
 
 def _binary_units(base: Any) -> Any:
-    """A tqdm class whose bar can show `{sizes}` (done/total) and `{speed}` in KiB, MiB, GiB."""
+    """A tqdm class whose bar shows `{sizes}` (done/total) and `{speed}` in KiB, MiB, GiB and
+    `{counts}` (files and words), in the fullest of `LAYOUTS` that fits the terminal's width."""
 
     class Bar(base):  # type: ignore[misc,valid-type]
         @property
@@ -137,9 +157,22 @@ def _binary_units(base: Any) -> Any:
             fields["sizes"] = f"{_size(fields['n'])}/{_size(fields['total'] or 0)}"
             # The average since the start, as the log's rate.
             fields["speed"] = f"{_size(fields['n'] / elapsed)}/s" if elapsed > 0 else "?/s"
+            fields["counts"] = fields.get("postfix") or ""
+            if fields.get("ncols"):
+                fields["ncols"] = max(fields["ncols"] - ECHO_ROOM, 1)
+                fields["bar_format"] = _layout(self.format_meter, fields)
             return fields
 
     return Bar
+
+
+def _layout(format_meter: Callable[..., str], fields: dict[str, Any]) -> str:
+    """The fullest of `LAYOUTS` whose text, with a bar of MIN_BAR, fits in `fields["ncols"]`."""
+    for layout in LAYOUTS[:-1]:
+        text = format_meter(**{**fields, "bar_format": layout.replace("{bar}", ""), "ncols": None})
+        if len(text) + MIN_BAR <= fields["ncols"]:
+            return layout
+    return LAYOUTS[-1]
 
 
 class ProgressLog:

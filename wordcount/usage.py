@@ -90,7 +90,8 @@ def deprecated_word_mode(args: list[str]) -> list[str]:
 
 class Command(TyperCommand):
     """The command, with every usage error turned into the tool's one line (`usage_message`),
-    and the old spelling `--words MODE` still understood (`deprecated_word_mode`)."""
+    the old spelling `--words MODE` still understood (`deprecated_word_mode`) and the help
+    grouped into sections (helptext.py)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, deprecated_word_mode(list(args)))  # type: ignore[no-any-return]
@@ -102,6 +103,18 @@ class Command(TyperCommand):
             raise
         except UsageError as error:
             raise UsageLine(usage_message(error, self)) from None
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The grouped help of helptext.py (imported only now: start-up stays cheap)."""
+        from wordcount import helptext
+
+        formatter.write(helptext.render(self, ctx, formatter.width or 80))
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        """Completions, each option described by its short text of the grouped help."""
+        from wordcount import helptext
+
+        return helptext.described(super().shell_complete(ctx, incomplete), self, ctx)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -170,6 +183,17 @@ def choice(kind: type[Enum]) -> Callable[[object], Any]:
 
 def choices(kind: type[Enum]) -> str:
     return "|".join(str(member.value) for member in kind)
+
+
+def completion(kind: type[Enum]) -> Callable[[str], list[str]]:
+    """Shell completion of an option whose values are an Enum's: those that begin with what was
+    typed (the values are parsed by `choice`, so click knows nothing of them)."""
+    names = [str(member.value) for member in kind]
+
+    def complete(incomplete: str) -> list[str]:
+        return [name for name in names if name.startswith(incomplete)]
+
+    return complete
 
 
 _SIZE = re.compile(r"([0-9]*)(?:\.([0-9]*))?([kKMG]?)")

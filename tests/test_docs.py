@@ -71,7 +71,7 @@ def fenced_blocks(page: pathlib.Path) -> list[Block]:
             continue
         end = next(j for j in range(index + 1, len(lines)) if lines[j].startswith(fence.group(1)))
         above = next((lines[j] for j in range(index - 1, -1, -1) if lines[j].strip()), "")
-        blocks.append(Block(page, index + 1, fence.group(2), "\n".join(lines[index + 1 : end]) + "\n",
+        blocks.append(Block(page, index + 1, fence.group(2), "".join(line + "\n" for line in lines[index + 1 : end]),
                             MARKER.fullmatch(above.strip())))
         index = end + 1
     for before, after in zip(blocks, blocks[1:]):

@@ -1,7 +1,7 @@
 """The command line: the Typer signature, flags → settings, and the run inside one exit-code handler.
 
 settings.from_flags (every derived value, usage errors) → pipeline.run (discover, count, report)
-→ the exit code (README, "Exit codes").
+→ the exit code (docs/failures.md, "Exit codes").
 """
 
 from __future__ import annotations

@@ -183,7 +183,7 @@ def detected(sample: bytes) -> Plan:
     return Plan(encoding, 0, encoding, confidence)
 
 
-# BOM-less UTF-16 and UTF-32 (README, "Encodings"): the rule looks at the first WIDE_SAMPLE
+# BOM-less UTF-16 and UTF-32 (docs/encodings.md): the rule looks at the first WIDE_SAMPLE
 # bytes of the first block; shorter files with a NUL are binary.
 WIDE_SAMPLE = 4096
 MIN_WIDE_BYTES = 16

@@ -88,7 +88,7 @@ def _document(summary: Summary, files: bool) -> dict[str, object]:
 
 
 def render_json(summary: Summary) -> str:
-    """The report as JSON (schema 1, documented in the README)."""
+    """The report as JSON (schema 1, documented in docs/reports.md)."""
     return _dump(_document(summary, files=True))
 
 

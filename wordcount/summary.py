@@ -16,7 +16,7 @@ from wordcount.results import BatchResult, Changed, Failed, FileCounts, LeftOut,
 
 
 class ExitCode(IntEnum):
-    """The exit codes wordcount promises (README, "Exit codes")."""
+    """The exit codes wordcount promises (docs/failures.md, "Exit codes")."""
 
     OK = 0
     AUDIT_FAILED = 1

@@ -110,6 +110,12 @@ class OutputShape:
         return "surrogateescape" if self.format is Format.wc else "backslashreplace"
 
     @property
+    def ranks(self) -> int | None:
+        """How many ranked words a cache gives back: the top words, or with the HTML report
+        every one (None), for its rank-frequency curve."""
+        return None if self.format is Format.html else self.top
+
+    @property
     def streams_records(self) -> bool:
         """Whether each file's record is written as soon as it is merged (`--format jsonl`)."""
         return self.format is Format.jsonl
@@ -205,7 +211,8 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         decompress=flags.decompress,
         max_decompressed=flags.max_filesize if flags.decompress else None,  # a bomb is too large by its text
     )
-    file_rows = layout.rows or layout.by is not None
+    # The HTML report charts the words per file, so it keeps the rows as --by does.
+    file_rows = layout.rows or layout.by is not None or flags.output_format is Format.html
     # Rows for the report, or for the jsonl records streamed as files are merged.
     job = Job(counting, per_file=file_rows or flags.output_format is Format.jsonl, audit=audit if audit else None)
     walk = WalkOptions(

@@ -147,10 +147,9 @@ class Cache:
         unchanged = last is not None and last.stamps == _stamps(entry for entry in entries if entry.path in hit_paths)
         return Lookup(tuple(entries), tuple(hits), tuple(violations), tuple(misses), last, unchanged)
 
-    def ranked(self, lookup: Lookup, wanted: int | None) -> list[tuple[bytes, int]] | None:
-        """The top `wanted` words (None: every word) straight from the last run over the same
-        paths, when every file it counted is unchanged and there is no other (else None; and
-        when more are wanted than the RANKED it kept)."""
+    def ranked(self, lookup: Lookup, wanted: int) -> list[tuple[bytes, int]] | None:
+        """The top `wanted` words straight from the last run over the same paths, when every
+        file it counted is unchanged and there is no other (else None)."""
         last = lookup.last
         if last is None or lookup.misses or last.stamps != _stamps(lookup.entries):
             return None
@@ -158,7 +157,7 @@ class Cache:
         if table is None:
             return None
         ranked = list(unpack_table(table).items())
-        if (wanted is None or wanted > len(ranked)) and len(ranked) == RANKED:
+        if wanted > len(ranked) and len(ranked) == RANKED:
             return None
         return ranked[:wanted]
 

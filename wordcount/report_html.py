@@ -5,7 +5,8 @@ corpus people look at first); how many words the files hold, as a histogram on l
 the `--by` breakdown when asked; and what was skipped, failed, doubtful or against a rule, as
 tables. Charts are inline SVG (`svg.py`); the page loads nothing (its Content-Security-Policy
 forbids it), runs no script, and stays small for any tree: long lists show their first
-`LISTED` rows and say how many more there are, the curve is sampled.
+`LISTED` rows and say how many more there are, and the curve samples the ranks of the
+`CURVE_RANKS` most frequent words.
 
 Every text that comes from the files or the command line is escaped, and made printable first
 (control characters and undecodable bytes of names as `\\n`, `\\udcff`). The same summary gives
@@ -21,14 +22,13 @@ from html import escape
 
 from wordcount import __version__, svg
 from wordcount.decode import UNCERTAIN_BELOW
-from wordcount.freq import MAX_WORD_BYTES
 from wordcount.groups import grouped
-from wordcount.layout import HEADINGS
+from wordcount.layout import CURVE_RANKS, HEADINGS
 from wordcount.summary import Summary
 from wordcount.wording import plural, printable
 
 LISTED = 50  # a table shows this many rows, then says how many more there are
-CHARTED = 40  # the bar charts show this many bars
+CHARTED = 25  # the bar charts show this many bars
 CURVE_POINTS = 120  # the rank-frequency curve is sampled at about this many ranks, log-evenly
 LARGEST = 10  # the largest files listed when the per-file rows were not asked for
 ROOTS_NAMED = 3  # the paths named in the title
@@ -106,15 +106,12 @@ def _top_words(summary: Summary) -> str:
 
 
 def rank_counts(summary: Summary) -> list[int]:
-    """Every word's count, the largest first: from the merged table, or from the ranked words a
-    cache kept (all of them, when it was asked for the whole vocabulary: see `pipeline`). Words
-    too long to be ranked (`freq.MAX_WORD_BYTES`) are left out, as from the top words."""
-    if summary.words:
-        counts = [count for word, count in summary.words.items() if len(word) <= MAX_WORD_BYTES]
-    else:
-        counts = [count for _, count in summary.ranked or ()]
-    counts.sort(reverse=True)
-    return counts
+    """The counts of the CURVE_RANKS most frequent words, the largest first: from the merged
+    table (ranked in C: a vocabulary of millions costs one pass), or from the words a cache
+    kept ranked (as many: see `OutputShape.ranks`). Too long words are left out, as from the
+    top words."""
+    ranked = summary.words.top(CURVE_RANKS) if summary.words else (summary.ranked or [])[:CURVE_RANKS]
+    return [count for _, count in ranked]
 
 
 def sampled_ranks(total: int, wanted: int = CURVE_POINTS) -> list[int]:
@@ -133,9 +130,10 @@ def _curve(summary: Summary) -> str:
         return ""
     points = [(rank, counts[rank - 1]) for rank in sampled_ranks(len(counts))]
     chart = svg.loglog(points, "rank-frequency curve of the words, on log-log axes", "rank", "count")
+    drawn = (plural(len(counts), "distinct word") if len(counts) < CURVE_RANKS
+             else f"the {CURVE_RANKS:,} most frequent words")
     return (f'<section id="zipf"><h2>Rank and frequency</h2>{chart}<p class="note">'
-            f"{plural(len(counts), 'distinct word')}, {len(points):,} ranks drawn; the dashed line falls as "
-            "1/rank (Zipf's law).</p></section>")
+            f"{drawn}, {len(points):,} ranks drawn; the dashed line falls as 1/rank (Zipf's law).</p></section>")
 
 
 def word_bins(words: Sequence[int]) -> tuple[list[int], list[int]]:

@@ -26,7 +26,7 @@ from wordcount.job import Counting, Job, check_encoding_rules
 from wordcount.tally import fold, jieba_available
 from wordcount.discover import WalkOptions
 from wordcount.groups import Grouping
-from wordcount.layout import COLUMNS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
+from wordcount.layout import COLUMNS, CURVE_RANKS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
 from wordcount.listing import ListError, read_names
 from wordcount.progress import ProgressMode
 from wordcount.results import STDIN, Failed
@@ -110,10 +110,10 @@ class OutputShape:
         return "surrogateescape" if self.format is Format.wc else "backslashreplace"
 
     @property
-    def ranks(self) -> int | None:
-        """How many ranked words a cache gives back: the top words, or with the HTML report
-        every one (None), for its rank-frequency curve."""
-        return None if self.format is Format.html else self.top
+    def ranks(self) -> int:
+        """How many ranked words a cache gives back: the top words, and with the HTML report
+        at least those its rank-frequency curve draws."""
+        return max(self.top, CURVE_RANKS) if self.format is Format.html else self.top
 
     @property
     def streams_records(self) -> bool:

@@ -15,6 +15,7 @@ the same bytes: nothing here depends on time or on the order results arrived in.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -40,7 +41,7 @@ h1{font-size:22px;margin:8px 0 4px}h2{font-size:18px;margin:28px 0 6px;border-bo
 .sub,.more,.note,footer{color:#555;font-size:13px}
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:12px 0}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 14px;min-width:110px}
-.card b{display:block;font-size:22px}.card span{color:#555;font-size:13px}
+.card strong{display:block;font-size:22px}.card span{color:#555;font-size:13px}
 table{border-collapse:collapse;margin:6px 0;font-size:13px}
 th,td{padding:2px 10px;text-align:left;vertical-align:top}th{border-bottom:1px solid #bbb}
 tr:nth-child(even) td{background:#f5f5f5}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -84,7 +85,7 @@ def _totals(summary: Summary) -> str:
     if layout.stored:
         cards.append(("bytes stored", totals.stored))
     out = ['<section id="totals"><h2>Totals</h2><div class="cards">']
-    out += [f'<div class="card"><b>{value:,}</b><span>{escape(name)}</span></div>' for name, value in cards]
+    out += [f'<div class="card"><strong>{value:,}</strong><span>{escape(name)}</span></div>' for name, value in cards]
     out.append("</div>")
     if summary.cjk:
         out.append(f'<p class="note">{totals.cjk_chars:,} of the words are single CJK characters</p>')
@@ -141,15 +142,14 @@ def word_bins(words: Sequence[int]) -> tuple[list[int], list[int]]:
     first when a file has no word) and how many files fall in each [edge, next edge)."""
     edges = [0] if min(words) == 0 else []
     edge = 1
-    while edge <= max(words) or len(edges) < 2:
+    while not edges or edges[-1] <= max(words):
         edges.append(edge)
         edge = edge * 5 // 2 if str(edge)[0] == "2" else edge * 2  # 1, 2, 5, 10, 20, 50, …
-    edges.append(edge)
-    while len(edges) > 2 and edges[1] <= min(words):
+    while edges[1] <= min(words):
         edges.pop(0)  # start at the bin of the fewest words
     counts = [0] * (len(edges) - 1)
     for count in words:
-        counts[next(i for i in range(len(edges) - 1, -1, -1) if edges[i] <= count)] += 1
+        counts[bisect.bisect_right(edges, count) - 1] += 1
     return edges, counts
 
 

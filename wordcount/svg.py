@@ -26,7 +26,7 @@ LABEL_CHARS = 24  # a bar's label is cut to this many characters (the tooltip ho
 def short(value: float) -> str:
     """A number for an axis: 7, 120, 4.5k, 12k, 3M."""
     for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if value >= limit:
+        if value >= limit * 0.9995:  # 999,999 is 1M, not 1000k
             scaled = value / limit
             text = f"{scaled:.1f}".removesuffix(".0") if scaled < 10 else f"{scaled:.0f}"
             return text + suffix

@@ -192,7 +192,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
     if flags.word_mode is WordMode.jieba and not jieba_available():
         usage_error("--word-mode jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
     if flags.by is not None and flags.output_format in (Format.wc, Format.github, Format.sarif):
-        usage_error(f"--by: --format {flags.output_format.value} has no place for groups (use table, json, csv or jsonl)")
+        usage_error(f"--by: --format {flags.output_format.value} has no place for groups (use table, json, csv, jsonl or html)")
     audit = _audit(flags, loaded)
     layout = _layout(flags, roots, streamed)
     counting = Counting(

@@ -231,6 +231,7 @@ def _table(headings: Sequence[str], rows: Sequence[Sequence[object]], total: int
     paths = {index for index, heading in enumerate(headings) if heading in ("path", "where")}
 
     def cell(index: int, value: object) -> str:
+        """One cell: a number aligned right, a path in monospace, any text escaped."""
         if index in numeric:
             return f'<td class="n">{value:,}</td>' if isinstance(value, int) else f'<td class="n">{text(str(value))}</td>'
         return f'<td class="p">{text(str(value))}</td>' if index in paths else f"<td>{text(str(value))}</td>"

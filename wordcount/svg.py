@@ -34,10 +34,12 @@ def short(value: float) -> str:
 
 
 def _cut(label: str) -> str:
+    """A label cut to LABEL_CHARS characters, an ellipsis marking the cut."""
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "\u2026"
 
 
 def _open(width: int, height: int, title: str, kind: str) -> str:
+    """A chart's opening `<svg>` tag, of class `chart kind`, and its title."""
     return (f'<svg class="chart {kind}" xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
             f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>')
 
@@ -107,6 +109,7 @@ def loglog(points: Sequence[tuple[int, int]], title: str, x_name: str, y_name: s
     xs, ys = _decades(1, max(x for x, _ in points)), _decades(min(y for _, y in points), max(y for _, y in points))
 
     def place(x: float, y: float) -> tuple[float, float]:
+        """Where the point (x, y) lies on the page, in pixels."""
         fx = (math.log10(x) - math.log10(xs[0])) / (math.log10(xs[-1]) - math.log10(xs[0]))
         fy = (math.log10(y) - math.log10(ys[0])) / (math.log10(ys[-1]) - math.log10(ys[0]))
         return left + fx * plot_w, top + plot_h - fy * plot_h

@@ -130,7 +130,7 @@ def test_without_config_nothing_changes(tree: pathlib.Path) -> None:
         ("top = -1\n", "top: expected a whole number of at least 0, got -1"),
         ("top = [1]\n", "top: not a value for --top: [1]"),
         ("hidden = 'yes'\n", "hidden: not true or false: 'yes'"),
-        ("format = 'xml'\n", "format: 'xml' is not one of table, json, csv, wc, github, sarif, jsonl"),
+        ("format = 'xml'\n", "format: 'xml' is not one of table, json, csv, wc, github, sarif, jsonl, html"),
         ("exclude = 3\n", "exclude: not a list of strings: 3"),
         ("forbid = ['re:(']\n", "forbid: bad regular expression"),
         ("require-encoding = 'klingon'\n", "require-encoding: unknown encoding: klingon"),

@@ -139,7 +139,7 @@ def test_text_encodings_stay_accepted() -> None:
         (["--log-interval", "soon"], "--log-interval: expected a number of seconds of at least 0, got 'soon'"),
         (["--connect-timeout", "nan"], "--connect-timeout: expected a number of seconds of at least 0, got 'nan'"),
         (["--connect-timeout", "-1"], "--connect-timeout: expected a number of seconds of at least 0, got '-1'"),
-        (["--format", "xml"], "--format: 'xml' is not one of table, json, csv, wc, github, sarif, jsonl"),
+        (["--format", "xml"], "--format: 'xml' is not one of table, json, csv, wc, github, sarif, jsonl, html"),
         (["--word-mode", "all"], "--word-mode: 'all' is not one of whitespace, unicode, cjk, jieba"),
         (["--progress", "yes"], "--progress: 'yes' is not one of auto, bar, log, none"),
         (["--fail-on", "x"], "--fail-on: 'x' is not one of binary, undecodable, skipped, errors"),

@@ -119,7 +119,7 @@ def test_completion_descriptions_are_one_short_line(monkeypatch: pytest.MonkeyPa
     lines = complete("fish", "wordcount --", monkeypatch).splitlines()
     assert all(line.startswith("-") and "\t" in line for line in lines), lines
     described = dict(line.split("\t", 1) for line in lines)
-    assert described["--format"] == "table (default), json, csv, wc, github, sarif or jsonl."
+    assert described["--format"] == "table (default), json, csv, wc, github, sarif, jsonl, html."
     assert described["--no-hidden"] == "Undo --hidden (set in a config file)."
     assert max(len(text) for text in described.values()) <= 60
 

@@ -109,7 +109,7 @@ def test_files_from_takes_a_name_a_line_and_folders_are_walked(tmp_path: pathlib
     (["--files0-from=-", "--files-from=-"], "give --files0-from or --files-from, not both"),
     (["--by", "dir:0"], "--by: the depth in 'dir:0' is not a whole number of at least 1"),
     (["--by", "lang"], "--by: 'lang' is not one of ext, dir, dir:N"),
-    (["--by", "ext", "--format", "wc"], "--by: --format wc has no place for groups (use table, json, csv or jsonl)"),
+    (["--by", "ext", "--format", "wc"], "--by: --format wc has no place for groups (use table, json, csv, jsonl or html)"),
     (["--total", "some"], "--total: 'some' is not one of auto, always, only, never"),
 ])
 def test_usage_errors_name_the_option(args: list[str], message: str) -> None:

@@ -14,6 +14,7 @@ class Format(Choice):
     github = "github"
     sarif = "sarif"
     jsonl = "jsonl"
+    html = "html"
 
 
 class FailOn(Choice):

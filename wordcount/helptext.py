@@ -53,7 +53,7 @@ SECTIONS: list[tuple[str, list[Entry]]] = [
         _e("stopwords", "Leave these words out: en, zh, or a FILE of one word a line (repeatable)."),
     ]),
     ("Output", [
-        _e("output_format", "table (default), json, csv, wc, github, sarif or jsonl.", "FORMAT"),
+        _e("output_format", "table (default), json, csv, wc, github, sarif, jsonl, html.", "FORMAT"),
         _e("output", "Write the report to FILE (atomically) instead of standard output."),
         _e("per_file", "Add one row per file to the report."),
         _e("sort", "Order of those rows: path (default), lines, words, chars or bytes.", "KEY"),

@@ -15,6 +15,9 @@ DEFAULT_COLUMNS = ("lines", "words", "chars", "bytes")
 WC_DEFAULT_COLUMNS = ("lines", "words", "bytes")  # what GNU wc prints without a column option
 HEADINGS = {"lines": "lines", "words": "words", "chars": "chars", "bytes": "bytes", "max_line_length": "max-line"}
 TOTAL_MODES = ("auto", "always", "only", "never")
+# The ranks the HTML report's rank-frequency curve reaches: the words a cache keeps ranked
+# (`cache.RANKED`), so a run served by the cache draws the same curve.
+CURVE_RANKS = 10_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,7 +138,7 @@ def _count_with_cache(settings: Settings, counter: Backend, found: Found, store:
     """Take the unchanged files' counts from the cache, count the rest, and store the run."""
     stored = Stored()
     lookup = store.split(found.entries)
-    ranked = store.ranked(lookup, settings.output.top) if settings.job.counting.frequencies else None
+    ranked = store.ranked(lookup, settings.output.ranks) if settings.job.counting.frequencies else None
     summary = new_summary(settings, found, ranked)
     for row in lookup.hits:
         summary.add(row)  # a FileCounts brings its `uncertain` entry along

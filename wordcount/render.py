@@ -308,6 +308,13 @@ def render_jsonl(summary: Summary) -> str:
     return json.dumps({"type": "summary", **_document(summary, files=False)}, ensure_ascii=False) + "\n"
 
 
+def render_html(summary: Summary) -> str:
+    """The HTML report with its charts (`report_html`, imported only when asked for)."""
+    from wordcount import report_html
+
+    return report_html.render_html(summary)
+
+
 RENDERERS: dict[str, Callable[[Summary], str]] = {
     "table": render_table,
     "json": render_json,
@@ -316,4 +323,5 @@ RENDERERS: dict[str, Callable[[Summary], str]] = {
     "github": annotate.render_github,
     "sarif": annotate.render_sarif,
     "jsonl": render_jsonl,
+    "html": render_html,
 }

@@ -26,7 +26,7 @@ from wordcount.job import Counting, Job, check_encoding_rules
 from wordcount.tally import fold, jieba_available
 from wordcount.discover import WalkOptions
 from wordcount.groups import Grouping
-from wordcount.layout import COLUMNS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
+from wordcount.layout import COLUMNS, CURVE_RANKS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
 from wordcount.listing import ListError, read_names
 from wordcount.progress import ProgressMode
 from wordcount.results import STDIN, Failed
@@ -110,6 +110,12 @@ class OutputShape:
         return "surrogateescape" if self.format is Format.wc else "backslashreplace"
 
     @property
+    def ranks(self) -> int:
+        """How many ranked words a cache gives back: the top words, and with the HTML report
+        at least those its rank-frequency curve draws."""
+        return max(self.top, CURVE_RANKS) if self.format is Format.html else self.top
+
+    @property
     def streams_records(self) -> bool:
         """Whether each file's record is written as soon as it is merged (`--format jsonl`)."""
         return self.format is Format.jsonl
@@ -186,7 +192,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
     if flags.word_mode is WordMode.jieba and not jieba_available():
         usage_error("--word-mode jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
     if flags.by is not None and flags.output_format in (Format.wc, Format.github, Format.sarif):
-        usage_error(f"--by: --format {flags.output_format.value} has no place for groups (use table, json, csv or jsonl)")
+        usage_error(f"--by: --format {flags.output_format.value} has no place for groups (use table, json, csv, jsonl or html)")
     audit = _audit(flags, loaded)
     layout = _layout(flags, roots, streamed)
     counting = Counting(
@@ -205,7 +211,8 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         decompress=flags.decompress,
         max_decompressed=flags.max_filesize if flags.decompress else None,  # a bomb is too large by its text
     )
-    file_rows = layout.rows or layout.by is not None
+    # The HTML report charts the words per file, so it keeps the rows as --by does.
+    file_rows = layout.rows or layout.by is not None or flags.output_format is Format.html
     # Rows for the report, or for the jsonl records streamed as files are merged.
     job = Job(counting, per_file=file_rows or flags.output_format is Format.jsonl, audit=audit if audit else None)
     walk = WalkOptions(

@@ -108,7 +108,7 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
         "--min-length": values("0", "2", "100"),
         "--stopwords": values("en", "zh", str(tree.stopwords), str(base / "missing.txt"), root),
         "--format": values("table", "json", "csv", "wc", "github", "sarif", "jsonl", "html"),
-        "--sort": values("path", "lines", "words", "chars", "bytes"),
+        "--sort": values("path", "lines", "words", "chars", "bytes", "max-line-length"),
         "--markup": values("none", "auto"),
         "--output": values("report.out", "-", str(base / "missing" / "r.json"), root, "out/", str(tree.scratch)),
         "--encoding": values(*ENCODINGS),

@@ -319,12 +319,13 @@ def test_csv_and_wc_keep_their_shape_and_say_violations_on_stderr(project: pathl
     assert rows[0] == ["word", "count"]
 
 
-@pytest.mark.parametrize("key", ["path", "lines", "words", "chars", "bytes"])
+@pytest.mark.parametrize("key", ["path", "lines", "words", "chars", "bytes", "max-line-length"])
 @pytest.mark.parametrize("reverse", [False, True])
 def test_sort_orders_the_rows_of_every_format_ties_by_path(tmp_path: pathlib.Path, key: str, reverse: bool) -> None:
-    """--sort path|lines|words|chars|bytes (counts largest first, as tokei and scc sort) and
-    --reverse order the per-file rows of the table, JSON, CSV and wc formats alike; rows with
-    equal counts stay in path order, whichever the direction. Checked against a sort written here."""
+    """--sort path|lines|words|chars|bytes|max-line-length (counts largest first, as tokei and scc
+    sort) and --reverse order the per-file rows of the table, JSON, CSV and wc formats alike; rows
+    with equal counts stay in path order, whichever the direction. Checked against a sort written
+    here (the widest line is measured for --sort even without -L, whose figures the check uses)."""
     texts = {"b.txt": "one two\n", "a.txt": "uno dos\n", "c.txt": "x\ny\nz\n", "d.txt": "longer words here too\n",
              "sub/e.txt": "", "f.txt": "é é\n"}
     for name, text in texts.items():
@@ -336,7 +337,9 @@ def test_sort_orders_the_rows_of_every_format_ties_by_path(tmp_path: pathlib.Pat
     if key == "path":
         expected = sorted(paths, reverse=reverse)
     else:
-        expected = [row["path"] for row in sorted(rows, key=lambda row: ((1 if reverse else -1) * row[key], row["path"]))]
+        field = key.replace("-", "_")
+        measured = json.loads(invoke(*args, "-L", "--format", "json").stdout)["files"] if field not in rows[0] else rows
+        expected = [row["path"] for row in sorted(measured, key=lambda row: ((1 if reverse else -1) * row[field], row["path"]))]
     assert paths == expected
     csv_paths = [line.split(",")[0] for line in invoke(*args, "--format", "csv").stdout.splitlines()[1:] if line]
     assert csv_paths == expected

@@ -32,6 +32,7 @@ class SortKey(Choice):
     words = "words"
     chars = "chars"
     bytes = "bytes"
+    max_line_length = "max-line-length"  # the widest line first (measured as -L measures it)
 
 
 class Markup(Choice):

@@ -56,7 +56,7 @@ SECTIONS: list[tuple[str, list[Entry]]] = [
         _e("output_format", "table (default), json, csv, wc, github, sarif, jsonl, html.", "FORMAT"),
         _e("output", "Write the report to FILE (atomically) instead of standard output."),
         _e("per_file", "Add one row per file to the report."),
-        _e("sort", "Order of those rows: path (default), lines, words, chars or bytes.", "KEY"),
+        _e("sort", "Order of those rows: path (default) or a count, largest first.", "KEY"),
         _e("reverse", "Reverse the order of --sort."),
         _e("total", "When to show the total, as wc: auto (default), always, only or never.", "WHEN"),
         _e("by", "Add the totals of each extension, or of each folder N levels down."),

@@ -205,7 +205,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         encoding=fallback,
         encoding_rules=encoding_rules,
         wc=flags.output_format is Format.wc and flags.word_mode is WordMode.whitespace,  # wc's rule, on raw bytes
-        line_width="max_line_length" in layout.columns,
+        line_width="max_line_length" in layout.columns or flags.sort is SortKey.max_line_length,
         markup=flags.markup.value,
         markup_code=flags.markup_code,
         decompress=flags.decompress,

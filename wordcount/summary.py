@@ -110,7 +110,8 @@ class Summary:
         rows = sorted(self.files, key=lambda row: row.path)
         by, reverse = self.layout.order
         if by != "path":
-            rows.sort(key=lambda row: getattr(row, by), reverse=not reverse)  # a stable sort: ties keep path order
+            field = by.replace("-", "_")  # `max-line-length` is the rows' `max_line_length`
+            rows.sort(key=lambda row: getattr(row, field), reverse=not reverse)  # a stable sort: ties keep path order
         elif reverse:
             rows.reverse()
         return rows

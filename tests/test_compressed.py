@@ -311,6 +311,19 @@ def test_encodings_are_detected_in_the_text(tmp_path: pathlib.Path) -> None:
     assert [row["encoding"] for row in packed] == ["cp1252", "cp1252", "utf-16"]
 
 
+def test_encoding_rules_reach_the_text_by_its_name_without_the_suffix(tmp_path: pathlib.Path) -> None:
+    """`--encoding '*.txt=koi8-r'` pins the text of notes.txt.gz too (a rule may also name the
+    suffix: the first rule that matches either name wins); without -z the rule changes nothing."""
+    text = "Все люди рождаются свободными и равными в своем достоинстве и правах.\n".encode("koi8-r") * 50
+    write(tmp_path / "notes.txt.gz", gzip.compress(text))
+    write(tmp_path / "notes.txt", text)
+    rows = invoke_json(str(tmp_path), "--per-file", "-z", "--encoding", "*.txt=koi8-r", "--top", "3")["files"]
+    assert [(row["encoding"], row["confidence"]) for row in rows] == [("koi8-r", 1.0), ("koi8-r", 1.0)]
+    assert row_counts(rows[0]) == row_counts(rows[1])
+    first = invoke_json(str(tmp_path), "--per-file", "-z", "--encoding", "*.gz=cp1251", "--encoding", "*.txt=koi8-r")
+    assert [row["encoding"] for row in first["files"]] == ["koi8-r", "cp1251"]
+
+
 @pytest.mark.parametrize("mode", ["unicode", "cjk"])
 def test_word_modes_apply_to_the_text(tmp_path: pathlib.Path, mode: str) -> None:
     plain = write(tmp_path / "p.txt", TEXT)

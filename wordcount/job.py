@@ -12,6 +12,7 @@ Workers load this module: it stays cheap to import (pathspec only for `--encodin
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
 EncodingRules = tuple[tuple[str, str], ...]  # (glob, codec) pairs, the first that matches wins
+COMPRESSED_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".lzma", ".zst"})  # what a compressed file's name usually ends in
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +72,13 @@ class Counting:
         return None if self.markup == "none" else kind_of(path)
 
     def encoding_for(self, path: str) -> str | None:
-        """The codec `path` must be read with, or None to detect it."""
+        """The codec `path` must be read with, or None to detect it. A rule's glob matches a
+        compressed file's name with its compression suffix or without it (`*.txt` reaches the
+        text of `notes.txt.gz`, which is all `-z` decodes)."""
+        stem, suffix = os.path.splitext(path)
+        names = (path, stem) if suffix in COMPRESSED_SUFFIXES and self.decompress else (path,)
         for spec, encoding in _rule_specs(self.encoding_rules):
-            if spec.match_file(path):
+            if any(spec.match_file(name) for name in names):
                 return encoding
         return self.encoding
 

@@ -20,11 +20,6 @@ from wordcount import decode
 from wordcount.audit import Rules, Scope, check_glob, compile_forbidden
 from wordcount.wording import say
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 DEDICATED = ".wordcount.toml"
 PYPROJECT = "pyproject.toml"
 # Options that make no sense in a file: they are about this one invocation.
@@ -55,6 +50,10 @@ def _error(path: str, message: str) -> ConfigError:
 
 
 def _read_toml(path: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):  # imported here: a run without a config file does without (2 ms)
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wordcount.audit import Audit
-from wordcount.markup import kind_of
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -69,7 +68,11 @@ class Counting:
 
     def markup_for(self, path: str) -> str | None:
         """The markup `path` is read as (`markup.kind_of`), or None: as plain text."""
-        return None if self.markup == "none" else kind_of(path)
+        if self.markup == "none":
+            return None
+        from wordcount.markup import kind_of  # only with --markup auto: it costs every run 3 ms to load
+
+        return kind_of(path)
 
     def encoding_for(self, path: str) -> str | None:
         """The codec `path` must be read with, or None to detect it. A rule's glob matches a

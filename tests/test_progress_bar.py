@@ -8,7 +8,6 @@ import os
 import pathlib
 import pty
 import re
-import select
 import signal
 import struct
 import subprocess
@@ -19,7 +18,7 @@ import time
 import pytest
 import tqdm
 
-from conftest import REPO, repo_env
+from conftest import REPO, repo_env, terminal_output
 from wordcount import progress
 
 
@@ -103,24 +102,13 @@ def test_ctrl_c_leaves_the_terminal_clean(tmp_path: pathlib.Path) -> None:
     os.close(terminal)
     output = b""
     sent = False
-    deadline = time.monotonic() + 60
     try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([controller], [], [], 0.2)
-            if ready:
-                try:
-                    data = os.read(controller, 65536)
-                except OSError:  # EIO: the other side is closed
-                    break
-                if not data:
-                    break
-                output += data
-                if not sent and output.count(b" words") >= 3:
-                    output += b"^C"  # what the terminal itself echoes at the cursor
-                    os.killpg(process.pid, signal.SIGINT)
-                    sent = True
-            elif process.poll() is not None:
-                break
+        for data in terminal_output(controller, process, time.monotonic() + 60, poll=0.2):
+            output += data
+            if not sent and output.count(b" words") >= 3:
+                output += b"^C"  # what the terminal itself echoes at the cursor
+                os.killpg(process.pid, signal.SIGINT)
+                sent = True
         code = process.wait(timeout=10)
     finally:
         os.close(controller)

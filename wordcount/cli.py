@@ -22,7 +22,7 @@ from wordcount.progress import ProgressMode
 from wordcount.groups import Grouping
 from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 from wordcount.summary import ExitCode
-from wordcount.usage import Command, choice, choices, completion, grouping, parse_size, seconds, usage_error, whole_number
+from wordcount.usage import Command, choice_option, grouping, parse_size, seconds, usage_error, whole_number
 
 app = typer.Typer(add_completion=True, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -121,19 +121,14 @@ def wordcount(
     ] = False,
     total: Annotated[
         TotalMode,
-        typer.Option(parser=choice(TotalMode), metavar=choices(TotalMode), autocompletion=completion(TotalMode),
-                     help="When to show the total, as wc: auto (as each format does), always, only (no per-file "
-                     "rows), never."),
+        choice_option(TotalMode, help="When to show the total, as wc: auto (as each format does), always, only (no "
+                      "per-file rows), never."),
     ] = TotalMode.auto,
     word_mode: Annotated[
         WordMode,
-        typer.Option(
-            "--word-mode",
-            parser=choice(WordMode),
-            metavar=choices(WordMode), autocompletion=completion(WordMode),
-            help="What a word is: whitespace (as wc), unicode (runs of letters and digits), cjk (unicode, and "
-            "each Chinese or Japanese character is a word), jieba (Chinese segmented into words).",
-        ),
+        choice_option(WordMode, "--word-mode",
+                      help="What a word is: whitespace (as wc), unicode (runs of letters and digits), cjk (unicode, "
+                      "and each Chinese or Japanese character is a word), jieba (Chinese segmented into words)."),
     ] = WordMode.whitespace,
     ignore_case: Annotated[
         bool, typer.Option("--ignore-case/--no-ignore-case", help="Fold case (Unicode casefold) in the frequencies.")
@@ -157,9 +152,8 @@ def wordcount(
     ] = None,
     markup: Annotated[
         Markup,
-        typer.Option(parser=choice(Markup), metavar=choices(Markup), autocompletion=completion(Markup),
-                     help="auto: count only the prose of Markdown (.md, .markdown) and HTML (.html, .htm) files: no "
-                     "tags, attributes, front matter, code or link destinations."),
+        choice_option(Markup, help="auto: count only the prose of Markdown (.md, .markdown) and HTML (.html, .htm) "
+                      "files: no tags, attributes, front matter, code or link destinations."),
     ] = Markup.none,
     markup_code: Annotated[
         bool, typer.Option("--markup-code/--no-markup-code", help="With --markup auto, count code blocks and spans too.")
@@ -167,8 +161,8 @@ def wordcount(
     per_file: Annotated[bool, typer.Option("--per-file/--no-per-file", help="Add one row per file to the report.")] = False,
     sort: Annotated[
         SortKey,
-        typer.Option("--sort", parser=choice(SortKey), metavar=choices(SortKey), autocompletion=completion(SortKey),
-                     help="Order of the per-file rows (ties by path): path, or the most lines, words, chars or bytes first."),
+        choice_option(SortKey, "--sort", help="Order of the per-file rows (ties by path): path, or the most lines, "
+                      "words, chars or bytes, or the widest line, first."),
     ] = SortKey.path,
     reverse: Annotated[bool, typer.Option("--reverse/--no-reverse", help="Reverse the order of --sort.")] = False,
     by: Annotated[
@@ -188,8 +182,7 @@ def wordcount(
                      metavar="FILE"),
     ] = None,
     output_format: Annotated[
-        Format, typer.Option("--format", parser=choice(Format), metavar=choices(Format),
-                             autocompletion=completion(Format), help="Report format.")
+        Format, choice_option(Format, "--format", help="Report format.")
     ] = Format.table,
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="Write the report to FILE, atomically.", metavar="FILE")
@@ -204,8 +197,8 @@ def wordcount(
     ] = None,
     progress: Annotated[
         ProgressMode,
-        typer.Option(parser=choice(ProgressMode), metavar=choices(ProgressMode), autocompletion=completion(ProgressMode),
-                     help="Progress on stderr: a bar (auto: when stderr is a terminal), or log heartbeat lines."),
+        choice_option(ProgressMode, help="Progress on stderr: a bar (auto: when stderr is a terminal), or log "
+                      "heartbeat lines."),
     ] = ProgressMode.auto,
     use_cache: Annotated[
         bool,
@@ -284,8 +277,7 @@ def wordcount(
     ] = False,
     fail_on: Annotated[
         list[FailOn] | None,
-        typer.Option(parser=choice(FailOn), metavar=choices(FailOn), autocompletion=completion(FailOn),
-                     help="Audit: fail for binary, undecodable, skipped or unreadable files (repeatable).")
+        choice_option(FailOn, help="Audit: fail for binary, undecodable, skipped or unreadable files (repeatable).")
     ] = None,
     scheduler: Annotated[
         str | None,

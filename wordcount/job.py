@@ -54,12 +54,12 @@ class Counting:
     decompress: bool = False
     max_decompressed: int | None = None  # `--max-filesize` with `-z`: None without either
 
-    @property
-    def cuts(self) -> bool:
-        """Whether a large file may be cut into pieces counted apart. Not when it is counted as
-        GNU wc counts it (pieces are planned for decoded text), nor when its widest line is
-        measured (a line may run over a cut)."""
-        return not (self.wc or self.line_width)
+    def may_cut(self, path: str) -> bool:
+        """Whether the large file `path` may be cut into pieces counted apart. Not when it is
+        counted as GNU wc counts it (pieces are planned for decoded text), nor when its widest
+        line is measured (a line may run over a cut), nor when it is marked up and counted by its
+        prose (it is parsed whole)."""
+        return not (self.wc or self.line_width) and self.markup_for(path) is None
 
     @property
     def normalizes(self) -> bool:
@@ -78,6 +78,8 @@ class Counting:
         """The codec `path` must be read with, or None to detect it. A rule's glob matches a
         compressed file's name with its compression suffix or without it (`*.txt` reaches the
         text of `notes.txt.gz`, which is all `-z` decodes)."""
+        if not self.encoding_rules:  # every small file asks: answer without looking at its name
+            return self.encoding
         stem, suffix = os.path.splitext(path)
         names = (path, stem) if suffix in COMPRESSED_SUFFIXES and self.decompress else (path,)
         for spec, encoding in _rule_specs(self.encoding_rules):

@@ -136,14 +136,12 @@ def cut_file(entry: FileEntry, jobs: int, job: Job) -> list[Piece] | None:
     A file is planned from the same first block a worker counting it whole would read, so that
     it is read the same way whatever the number of jobs. A file searched for forbidden words is
     not cut: one reader gives exact line numbers. Nor are files the counting settings say must
-    be read whole (`job.Counting.cuts`), nor a marked-up file counted by its prose (`--markup
-    auto`): it is parsed whole, nor a compressed file (`compressed.kind`): its text can only
-    be read from the start.
+    be read whole (`job.Counting.may_cut`), nor a compressed file (`compressed.kind`): its text
+    can only be read from the start.
     """
     audit = job.audit
-    if jobs < 2 or entry.size < SPLIT_BYTES or not job.counting.cuts or (audit and audit.searches(entry.path)):
-        return None
-    if job.counting.markup_for(entry.path) is not None:
+    if (jobs < 2 or entry.size < SPLIT_BYTES or not job.counting.may_cut(entry.path)
+            or (audit and audit.searches(entry.path))):
         return None
     try:
         with open(entry.path, "rb") as stream:

@@ -41,6 +41,13 @@ def _counts(counts: Totals | FileCounts, layout: Layout) -> dict[str, int]:
     return dict(zip(layout.columns, layout.values(counts)))
 
 
+def _sums(totals: Totals, layout: Layout, cjk: bool = False) -> dict[str, int]:
+    """The JSON record of a total (the run's or a group's): files, the chosen counts, the words
+    that were single CJK characters with `--word-mode cjk`, the size as stored with `-z`."""
+    return {"files": totals.files, **_counts(totals, layout), **({"cjk_chars": totals.cjk_chars} if cjk else {}),
+            **({"stored": totals.stored_bytes} if layout.stored else {})}
+
+
 def _groups(summary: Summary) -> list[Group]:
     layout = summary.layout
     return grouped(summary.files, layout.by, layout.roots) if layout.by is not None else []
@@ -64,16 +71,13 @@ def _document(summary: Summary, files: bool) -> dict[str, object]:
     totals, layout = summary.totals, summary.layout
     document: dict[str, object] = {"schema": SCHEMA, "version": __version__}
     if layout.total != "never":
-        document["totals"] = {"files": totals.files, **_counts(totals, layout),
-                              **({"cjk_chars": totals.cjk_chars} if summary.cjk else {}),
-                              **({"stored": totals.stored} if layout.stored else {})}
+        document["totals"] = _sums(totals, layout, summary.cjk)
     document["top"] = [{"word": word, "count": count} for word, count in summary.top()]
     if files and layout.shows_rows:
         document["files"] = [_file_row(row, layout) for row in summary.sorted_files()]
     if layout.by is not None:
         document["by"] = layout.by.label
-        document["groups"] = [{"group": group.name, "files": group.totals.files, **_counts(group.totals, layout),
-                               **({"stored": group.totals.stored} if layout.stored else {})} for group in _groups(summary)]
+        document["groups"] = [{"group": group.name, **_sums(group.totals, layout)} for group in _groups(summary)]
     document["skipped"] = [{"path": item.path, "reason": item.reason} for item in summary.sorted_skipped()]
     left_out = summary.left_out
     document["left_out"] = {"hidden": left_out.hidden, "ignored": left_out.ignored, "excluded": left_out.excluded}
@@ -124,7 +128,8 @@ def render_csv(summary: Summary) -> str:
             writer.writerows([row.path, *layout.values(row), row.encoding, row.replaced, f"{row.confidence:.2f}",
                               *([row.stored_bytes] if stored else [])] for row in summary.sorted_files())
         if layout.total in ("always", "only"):
-            writer.writerow(["", *layout.values(summary.totals), "", "", "", *([summary.totals.stored] if stored else [])])
+            writer.writerow(["", *layout.values(summary.totals), "", "", "",
+                             *([summary.totals.stored_bytes] if stored else [])])
     else:
         writer.writerow(["word", "count"])
         writer.writerows(summary.top())
@@ -147,8 +152,8 @@ def _columns(rows: Iterable[list[str]], left: int = 0) -> list[str]:
 
 def _numbers(counts: Totals | FileCounts, layout: Layout) -> list[str]:
     """The table's cells of the chosen columns, and with -z the size as stored."""
-    stored = counts.stored if isinstance(counts, Totals) else counts.stored_bytes
-    return [f"{value:,}" for value in layout.values(counts)] + ([f"{stored:,}"] if layout.stored else [])
+    stored = [counts.stored_bytes] if layout.stored else []
+    return [f"{value:,}" for value in (*layout.values(counts), *stored)]
 
 
 def _counts_lines(summary: Summary) -> list[str]:

@@ -83,7 +83,7 @@ def _totals(summary: Summary) -> str:
         return ""
     cards = [("files", totals.files)] + [(HEADINGS[column], getattr(totals, column)) for column in layout.columns]
     if layout.stored:
-        cards.append(("bytes stored", totals.stored))
+        cards.append(("bytes stored", totals.stored_bytes))
     out = ['<section id="totals"><h2>Totals</h2><div class="cards">']
     out += [f'<div class="card"><strong>{value:,}</strong><span>{escape(name)}</span></div>' for name, value in cards]
     out.append("</div>")

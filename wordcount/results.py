@@ -50,7 +50,7 @@ class Totals:
         )
 
     @property
-    def stored(self) -> int:
+    def stored_bytes(self) -> int:
         """The files' size as stored: `bytes`, with compressed files at their compressed size."""
         return self.bytes - self.inflated
 

@@ -196,6 +196,12 @@ def completion(kind: type[Enum]) -> Callable[[str], list[str]]:
     return complete
 
 
+def choice_option(kind: type[Enum], *names: str, help: str) -> Any:
+    """A Typer option whose value is one of an Enum's: parsed in our words (`choice`), shown as
+    its values (`choices`), completed in shells (`completion`)."""
+    return typer.Option(*names, parser=choice(kind), metavar=choices(kind), autocompletion=completion(kind), help=help)
+
+
 _SIZE = re.compile(r"([0-9]*)(?:\.([0-9]*))?([kKMG]?)")
 _UNITS = {"": 1, "k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 

@@ -29,8 +29,10 @@ def count_whole(
     if compiled is None or counting.encoding is not None or counting.encoding_rules:
         return paths
     # Standard input and marked-up files (`--markup auto`, counted by their prose) are read one by one.
-    apart = [path for path in paths if path == STDIN or counting.markup_for(path) is not None]
-    files = [path for path in paths if path != STDIN and counting.markup_for(path) is None]
+    apart: list[str] = []
+    files: list[str] = []
+    for path in paths:
+        (apart if path == STDIN or counting.markup_for(path) is not None else files).append(path)
     totals, declined, changed = compiled.count_files([os.path.join(cwd, path) for path in files], words, limit)
     add(Totals(*totals), [files[index] for index in changed])
     progress.add(totals[0], totals[4], totals[2])

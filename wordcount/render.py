@@ -9,12 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable
 
 from wordcount import __version__
 from wordcount.decode import UNCERTAIN_BELOW
-from wordcount.groups import Group, grouped
 from wordcount.layout import HEADINGS, Layout
 from wordcount.results import BatchResult, Failed, FileCounts, LeftOut, Skipped, Totals, Violation
 from wordcount.summary import Summary
@@ -48,11 +46,6 @@ def _sums(totals: Totals, layout: Layout, cjk: bool = False) -> dict[str, int]:
             **({"stored": totals.stored_bytes} if layout.stored else {})}
 
 
-def _groups(summary: Summary) -> list[Group]:
-    layout = summary.layout
-    return grouped(summary.files, layout.by, layout.roots) if layout.by is not None else []
-
-
 def _violation_row(violation: Violation) -> dict[str, object]:
     record: dict[str, object] = {
         "rule": violation.rule,
@@ -77,7 +70,7 @@ def _document(summary: Summary, files: bool) -> dict[str, object]:
         document["files"] = [_file_row(row, layout) for row in summary.sorted_files()]
     if layout.by is not None:
         document["by"] = layout.by.label
-        document["groups"] = [{"group": group.name, **_sums(group.totals, layout)} for group in _groups(summary)]
+        document["groups"] = [{"group": group.name, **_sums(group.totals, layout)} for group in summary.groups()]
     document["skipped"] = [{"path": item.path, "reason": item.reason} for item in summary.sorted_skipped()]
     left_out = summary.left_out
     document["left_out"] = {"hidden": left_out.hidden, "ignored": left_out.ignored, "excluded": left_out.excluded}
@@ -120,7 +113,7 @@ def render_csv(summary: Summary) -> str:
     layout = summary.layout
     if layout.by is not None:
         writer.writerow(["group", "files", *layout.columns])
-        writer.writerows([group.name, group.totals.files, *layout.values(group.totals)] for group in _groups(summary))
+        writer.writerows([group.name, group.totals.files, *layout.values(group.totals)] for group in summary.groups())
     elif layout.rows:
         stored = ["stored"] if layout.stored else []  # with -z: each file's size as stored, last
         writer.writerow(["path", *layout.columns, "encoding", "replaced", "confidence", *stored])
@@ -175,7 +168,7 @@ def _counts_lines(summary: Summary) -> list[str]:
     if layout.by is not None:
         rows = [["files", *headings, layout.by.title]]
         rows += [[f"{group.totals.files:,}", *_numbers(group.totals, layout), printable(group.name)]
-                 for group in _groups(summary)]
+                 for group in summary.groups()]
         out += ["", *_columns(rows, left=1)] if out else _columns(rows, left=1)
     return out
 
@@ -215,9 +208,9 @@ def render_table(summary: Summary) -> str:
 def skipped_lines(summary: Summary) -> list[str]:
     """The table's lines of the files skipped: how many for each reason and, when they are few
     (at most SKIPPED_LISTED), each file with its reason."""
-    reasons = Counter(item.reason for item in summary.skipped.values())
-    detail = ", ".join(f"{reason}: {count:,}" for reason, count in sorted(reasons.items()))
-    hint = [compressed_line(reasons["compressed"])] if reasons["compressed"] else []
+    reasons = dict(summary.skip_reasons())
+    detail = ", ".join(f"{reason}: {count:,}" for reason, count in reasons.items())
+    hint = [compressed_line(reasons["compressed"])] if "compressed" in reasons else []
     if len(summary.skipped) > SKIPPED_LISTED:
         return [f"skipped {len(summary.skipped):,} ({detail})", *hint]
     return [f"skipped {len(summary.skipped):,} ({detail}):",

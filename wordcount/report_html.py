@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections import Counter
 from collections.abc import Sequence
 from html import escape
 
 from wordcount import __version__, svg
 from wordcount.decode import UNCERTAIN_BELOW
-from wordcount.groups import grouped
 from wordcount.layout import CURVE_RANKS, HEADINGS
 from wordcount.summary import Summary
 from wordcount.wording import plural, printable
@@ -169,7 +167,7 @@ def _groups(summary: Summary) -> str:
     layout = summary.layout
     if layout.by is None:
         return ""
-    groups = grouped(summary.files, layout.by, layout.roots)
+    groups = summary.groups()
     chart = svg.bars([(printable(group.name), group.totals.words) for group in groups[:CHARTED]],
                      f"words {layout.by.title}", svg.GROUP, "words")
     rows = [[group.name, group.totals.files, *layout.values(group.totals)] for group in groups[:LISTED]]
@@ -199,10 +197,10 @@ def _problems(summary: Summary) -> str:
     """What was not counted, or counted with a doubt or against a rule, as tables."""
     out = []
     if summary.skipped:
-        reasons = Counter(item.reason for item in summary.skipped.values())
+        reasons = summary.skip_reasons()
         out.append(f'<h2>Skipped: {plural(len(summary.skipped), "file")}</h2>'
-                   + _table(["reason", "files"], [[reason, count] for reason, count in sorted(reasons.items())],
-                            len(reasons), "reason", {1})
+                   + _table(["reason", "files"], [[reason, count] for reason, count in reasons], len(reasons), "reason",
+                            {1})
                    + _table(["path", "reason"], [[item.path, item.reason] for item in summary.sorted_skipped()[:LISTED]],
                             len(summary.skipped), "file", set()))
     left_out = summary.left_out

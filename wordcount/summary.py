@@ -6,11 +6,13 @@ the report does not depend on the number of workers. Rendering it is `render`'s 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from enum import IntEnum
 
 from wordcount.audit import Audit
 from wordcount.freq import Words, merge, new_table
+from wordcount.groups import Group, grouped
 from wordcount.layout import Layout
 from wordcount.results import BatchResult, Changed, Failed, FileCounts, LeftOut, Skipped, Totals, Uncertain, Violation
 
@@ -115,6 +117,15 @@ class Summary:
         elif reverse:
             rows.reverse()
         return rows
+
+    def groups(self) -> list[Group]:
+        """The `--by` breakdown of the per-file rows (none without `--by`)."""
+        by = self.layout.by
+        return grouped(self.files, by, self.layout.roots) if by is not None else []
+
+    def skip_reasons(self) -> list[tuple[str, int]]:
+        """How many files were skipped for each reason, by reason."""
+        return sorted(Counter(item.reason for item in self.skipped.values()).items())
 
     def sorted_skipped(self) -> list[Skipped]:
         return [self.skipped[path] for path in sorted(self.skipped)]

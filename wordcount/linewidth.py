@@ -10,7 +10,7 @@ The widths are Python's Unicode database read as glibc 2.36 reads it; the few pl
 glibc's table differs are written out below, and tests/test_wc_columns.py compares every code
 point with the C library's own `wcwidth` and `iswprint`.
 
-Workers load this module when `-L` is asked for; it imports only the standard library.
+Workers load this module when `-L` is asked for; beside the standard library it needs only `tally`.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+
+from wordcount.tally import bmp_classes
 
 TAB_STOP = 8
 
@@ -59,17 +61,9 @@ def char_width(char: str) -> int:
 
 @functools.lru_cache(maxsize=None)
 def _bmp_classes() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Patterns of runs of the BMP characters of no width and of two columns, built from the
-    Unicode database on first use (`re` looks a class of ranges up in a bitmap: fast)."""
-    runs: dict[int, list[str]] = {0: [], 2: []}
-    start, kind = 0, char_width("\0")
-    for point in range(1, 0x10001):
-        width = char_width(chr(point)) if point < 0x10000 else -1  # -1: the end of the BMP ends a run
-        if width != kind:
-            if kind in runs:
-                runs[kind].append(f"\\u{start:04x}-\\u{point - 1:04x}")
-            start, kind = point, width
-    return re.compile("[" + "".join(runs[0]) + "]+"), re.compile("[" + "".join(runs[2]) + "]+")
+    """Patterns of runs of the BMP characters of no width and of two columns, built on first use."""
+    classes = bmp_classes(char_width, (0, 2))
+    return classes[0], classes[2]
 
 
 @functools.lru_cache(maxsize=4096)

@@ -20,6 +20,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from wordcount import core
@@ -64,6 +65,24 @@ def normalize_spaces(data: bytes) -> bytes:
         if prefix in data:
             data = pattern.sub(b" ", data)
     return data
+
+
+def bmp_classes(key: Callable[[str], object], wanted: Iterable[object]) -> dict[object, re.Pattern[str]]:
+    """For each `wanted` value of `key`, a pattern of runs of the BMP characters that have it,
+    built from Python's Unicode database (`re` looks a class of ranges up in a bitmap: fast).
+    Callers build theirs once, on first use: it looks at 65,536 characters."""
+    runs: dict[object, list[str]] = {value: [] for value in wanted}
+    start, kind = 0, key("\0")
+    for point in range(1, 0x10001):
+        value = key(chr(point)) if point < 0x10000 else _END_OF_BMP
+        if value != kind:
+            if kind in runs:
+                runs[kind].append(f"\\u{start:04x}-\\u{point - 1:04x}")
+            start, kind = point, value
+    return {value: re.compile("[" + "".join(found) + "]+" if found else "(?!)") for value, found in runs.items()}
+
+
+_END_OF_BMP = object()  # what `bmp_classes` takes past the last character: it ends the last run
 
 
 def utf8_tail(data: bytes) -> int:

@@ -12,7 +12,7 @@ counted like any other.
 wc 9.5 made unprintable characters and encoding errors parts of words; the whitespace word
 mode (`tally.Tally`) follows that rule, on decoded text.
 
-Workers load this module with count.py; it imports only the standard library and two names of
+Workers load this module with count.py; it imports only the standard library and three names of
 `tally`.
 """
 
@@ -22,7 +22,7 @@ import functools
 import re
 import unicodedata
 
-from wordcount.tally import WORD_MARKS, utf8_tail
+from wordcount.tally import WORD_MARKS, bmp_classes, utf8_tail
 
 _WC_ASCII_IGNORED = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20)) + b"\x7f"
 # glibc's UTF-8 decoder (wc's mbrtowc) takes code points past U+10FFFF, written in four to six
@@ -38,17 +38,8 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 @functools.lru_cache(maxsize=None)
 def _wc_ignored() -> re.Pattern[str]:
-    """A pattern of the characters of the BMP that wc ignores, built from Python's Unicode
-    database on first use (`re` looks a class of BMP ranges up in a bitmap: fast)."""
-    runs: list[str] = []
-    start = None
-    for point in range(0x10001):
-        if point < 0x10000 and _wc_ignores(chr(point)):
-            start = point if start is None else start
-        elif start is not None:
-            runs.append(f"\\u{start:04x}-\\u{point - 1:04x}")
-            start = None
-    return re.compile("[" + "".join(runs) + "]+")
+    """A pattern of the characters of the BMP that wc ignores, built on first use."""
+    return bmp_classes(_wc_ignores, (True,))[True]
 
 
 def _wc_ignores(char: str) -> bool:

@@ -184,7 +184,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
             check_glob(glob)  # a pattern the walk could not compile fails here, before anything is counted
         except ValueError as error:
             usage_error(f"--exclude: {error}")
-    if not (flags.files0_from or flags.files_from):
+    if flags.files0_from is None and flags.files_from is None:
         check_roots(roots)  # a listed name that does not exist is that file's error, as in wc
     output = None if flags.output == STDIN else flags.output  # `-o -` is standard output, as `-` is standard input
     if output is not None and (problem := atomic.check_writable(output)):

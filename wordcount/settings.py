@@ -184,8 +184,6 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
             check_glob(glob)  # a pattern the walk could not compile fails here, before anything is counted
         except ValueError as error:
             usage_error(f"--exclude: {error}")
-    if flags.files0_from is None and flags.files_from is None:
-        check_roots(roots)  # a listed name that does not exist is that file's error, as in wc
     output = None if flags.output == STDIN else flags.output  # `-o -` is standard output, as `-` is standard input
     if output is not None and (problem := atomic.check_writable(output)):
         usage_error(f"--output: cannot write the report: {problem}")
@@ -291,20 +289,6 @@ def _run_shape(flags: Flags, cluster: Any) -> RunShape:
 
         cache_folder = default_folder()
     return RunShape(flags.jobs or pool.default_jobs(), progress, flags.log_interval, cache_folder, cluster)
-
-
-def check_roots(roots: tuple[str, ...]) -> None:
-    """A usage error for a path named on the command line that does not exist."""
-    for root in roots:
-        if root != STDIN:
-            try:
-                os.stat(root)
-            except FileNotFoundError:  # a dangling link named here does not exist either
-                usage_error(f"no such file or folder: {root}")
-            except ValueError:  # a NUL in the name: no such file can exist
-                usage_error(f"no such file or folder: {root!r}")
-            except OSError:
-                pass  # it exists but cannot be looked at: discovery reports it in `errors`
 
 
 def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:

@@ -26,7 +26,7 @@ from wordcount.tally import fold, jieba_available
 from wordcount.discover import WalkOptions
 from wordcount.groups import Grouping
 from wordcount.layout import COLUMNS, CURVE_RANKS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
-from wordcount.listing import ListError, read_names
+from wordcount.listing import ListError, read_names, readable_stdin
 from wordcount.progress import ProgressMode
 from wordcount.results import STDIN, Failed
 from wordcount.usage import usage_error
@@ -230,10 +230,11 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
 def _roots(flags: Flags) -> tuple[tuple[str, ...], tuple[Failed, ...], bool]:
     """The paths to count: the arguments, or the names of a --files0-from/--files-from list
     (with the entries of the list that are no file name, as errors, and whether the list was
-    read as a stream: see `listing.Names`)."""
+    read as a stream: see `listing.Names`); without either, standard input when it is readable
+    (a pipe, a file), else the current folder."""
     given = flags.files0_from is not None, flags.files_from is not None
     if not any(given):
-        return tuple(flags.paths or ["."]), (), False
+        return tuple(flags.paths or [STDIN if readable_stdin() else "."]), (), False
     option = "--files0-from" if given[0] else "--files-from"
     if all(given):
         usage_error("give --files0-from or --files-from, not both")
@@ -257,7 +258,9 @@ def _layout(flags: Flags, roots: tuple[str, ...], streamed: bool) -> Layout:
         columns = WC_DEFAULT_COLUMNS if flags.output_format is Format.wc else DEFAULT_COLUMNS
     rows = flags.per_file or flags.output_format is Format.wc
     stored = flags.decompress and flags.output_format is not Format.wc  # wc prints what `zcat | wc` prints
-    return Layout(rows, (flags.sort.value, flags.reverse), columns, flags.total.value, flags.by, roots, streamed, stored)
+    unnamed = roots == (STDIN,) and not flags.paths and flags.files0_from is None and flags.files_from is None
+    return Layout(rows, (flags.sort.value, flags.reverse), columns, flags.total.value, flags.by, roots, streamed, stored,
+                  unnamed)
 
 
 def _audit(flags: Flags, loaded: Config | None) -> Audit:

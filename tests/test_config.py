@@ -125,10 +125,23 @@ def test_without_config_nothing_changes(tree: pathlib.Path) -> None:
         ("colour = 'red'\n", "unknown key: colour"),
         ("config = 'x.toml'\n", "unknown key: config"),
         ("version = true\n", "unknown key: version"),
-        ("top = 'ten'\n", "top: expected a whole number of at least 0, got 'ten'"),  # as for --top ten
-        ("top = true\n", "top: not a value for --top: True"),
-        ("top = -1\n", "top: expected a whole number of at least 0, got -1"),
-        ("top = [1]\n", "top: not a value for --top: [1]"),
+        ("top = 'ten'\n", "top: expected a whole number, got a string: 'ten'"),
+        ("top = '3'\n", "top: expected a whole number, got a string: '3'"),  # a number, not text
+        ("top = true\n", "top: expected a whole number, got a boolean: true"),
+        ("top = 3.0\n", "top: expected a whole number, got a float: 3.0"),
+        ("top = -1\n", "top: expected a whole number of at least 0, got -1"),  # as for --top -1
+        ("top = [1]\n", "top: expected a whole number, got an array: [1]"),
+        ("jobs = '2'\n", "jobs: expected a whole number, got a string: '2'"),
+        ("max-depth = {a = 1}\n", "max-depth: expected a whole number, got a table: {'a': 1}"),
+        ("log-interval = '30'\n", "log-interval: expected a number, got a string: '30'"),
+        ("connect-timeout = false\n", "connect-timeout: expected a number, got a boolean: false"),
+        ("max-filesize = 1.5\n", "max-filesize: expected a whole number or a string, got a float: 1.5"),
+        ("max-filesize = 2024-01-01\n", "max-filesize: expected a whole number or a string, got a date or time: 2024-01-01"),
+        ("output = 3\n", "output: expected a string, got an integer: 3"),
+        ("require-encoding = 8\n", "require-encoding: expected a string, got an integer: 8"),
+        ("format = 1\n", "format: expected a string, got an integer: 1"),
+        ("by = 2\n", "by: expected a string, got an integer: 2"),
+        ("word-mode = true\n", "word-mode: expected a string, got a boolean: true"),
         ("hidden = 'yes'\n", "hidden: not true or false: 'yes'"),
         ("format = 'xml'\n", "format: 'xml' is not one of table, json, csv, wc, github, sarif, jsonl, html"),
         ("exclude = 3\n", "exclude: not a list of strings: 3"),
@@ -165,6 +178,17 @@ def test_bad_config_is_a_usage_error_naming_key_and_file(tree: pathlib.Path, tex
 def test_missing_config_file_is_a_usage_error(tree: pathlib.Path) -> None:
     result = invoke("--config", "nowhere.toml")
     assert result.exit_code == 2 and "config file nowhere.toml: No such file or directory" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["top = 3", "log-interval = 5", "log-interval = 0.5", "connect-timeout = 2",
+                                  "max-filesize = 1024", "max-filesize = '1k'", "by = 'dir:2'", "format = 'csv'",
+                                  "exclude = '*.txt'", "exclude = ['*.txt']", "hidden = false"])
+def test_each_type_an_option_takes_is_accepted(tree: pathlib.Path, text: str) -> None:
+    """Numbers for counts (whole) and seconds (any), a number of bytes or a SIZE string, strings
+    for the rest, a string or a list of them for repeatable options, true or false for flags."""
+    write_config(tree / ".wordcount.toml", text + "\n")
+    result = invoke("-q")
+    assert result.exit_code == 0, result.stderr
 
 
 def test_sizes_and_flags_from_config(tree: pathlib.Path) -> None:

@@ -192,13 +192,29 @@ def default_map(config: Config, ctx: typer.Context) -> dict[str, Any]:
         elif param.is_flag:
             if not isinstance(value, bool):
                 raise _error(config.path, f"{key}: not true or false: {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise _error(config.path, f"{key}: not a value for --{key}: {value!r}")
-        elif isinstance(value, str):
-            check_value(config.path, key, key, value)
+        else:
+            _check_type(config.path, key, value, getattr(getattr(param.type, "func", None), "config_types", (str,)))
+            if isinstance(value, str):
+                check_value(config.path, key, key, value)
         try:
             param.process_value(ctx, value)  # the conversion and checks the command line would make
         except typer.BadParameter as error:
             raise _error(config.path, f"{key}: {error.message}") from None
         defaults[param.name] = value
     return defaults
+
+
+_WANTED = {int: "a whole number", float: "a number", str: "a string"}
+_TOML_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
+               dict: "a table"}
+
+
+def _check_type(path: str, key: str, value: object, kinds: tuple[type, ...]) -> None:
+    """A usage error unless the TOML value is of one of the types the option takes: `top = "3"`
+    is a string where a number is meant, as `top = true` is a boolean (in Python, an int)."""
+    if isinstance(value, kinds) and not isinstance(value, bool):
+        return
+    wanted = " or ".join(_WANTED[kind] for kind in kinds if not (kind is int and float in kinds))
+    shown = ("true" if value else "false") if isinstance(value, bool) else (
+        repr(value) if isinstance(value, (str, list, dict)) else str(value))
+    raise _error(path, f"{key}: expected {wanted}, got {_TOML_KINDS.get(type(value), 'a date or time')}: {shown}")

@@ -262,3 +262,97 @@ def test_scoped_rules_in_workers_equal_serial(tree: pathlib.Path) -> None:
     found = json.loads(outputs[0])["violations"]
     assert sum(v["rule"] == "max-words" for v in found) == 41
     assert sum(v["rule"] == "forbid" and v["path"].startswith("./docs/gen") for v in found) == 26
+
+
+# --------------------------------------------------------------------------- where the search starts
+
+
+@pytest.fixture
+def project(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A project with its own config (max-words = 2), and a working folder elsewhere whose own
+    config must not apply to it."""
+    root = tmp_path / "srv" / "repo"
+    write_config(root / ".wordcount.toml", "max-words = 2\n")
+    write_config(root / "docs" / "guide.md", "one two three\n")
+    write_config(root / "notes" / "todo.md", "four five six\n")
+    elsewhere = tmp_path / "elsewhere"
+    write_config(elsewhere / ".wordcount.toml", "max-words = 100\n")
+    return root
+
+
+def test_the_config_is_found_from_the_paths_not_the_working_folder(project: pathlib.Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cd elsewhere && wordcount /srv/repo/docs` uses the repository's config: the search starts
+    in the deepest folder holding every path (a folder holds itself, a file its folder)."""
+    monkeypatch.chdir(project.parent.parent / "elsewhere")
+    for paths in ([project / "docs"], [project / "docs" / "guide.md"], [project / "docs", project / "notes"]):
+        code, document = report(*map(str, paths))
+        assert code == 1 and {v["rule"] for v in document["violations"]} == {"max-words"}, paths
+        assert document["config"] == str(project / ".wordcount.toml")
+    # Paths in two places share only a folder above the project: its config is not theirs.
+    (project.parent.parent / "other.txt").write_text("a b c d\n")
+    code, document = report(str(project / "docs"), str(project.parent.parent / "other.txt"))
+    assert code == 0 and document["config"] is None
+
+
+def test_without_a_path_the_search_starts_in_the_working_folder(project: pathlib.Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no path (the folder or standard input) or a list of names, the working folder is
+    where the search starts."""
+    monkeypatch.chdir(project / "docs")
+    assert report()[1]["config"] == str(project / ".wordcount.toml")
+    result = invoke("--format", "json", "-q", "--files-from", "-", input="guide.md\n")
+    assert result.exit_code == 1 and json.loads(result.stdout)["config"] == str(project / ".wordcount.toml")
+
+
+@pytest.mark.parametrize("marker", [".git/", ".git", ".hg/"])
+def test_the_search_stops_at_the_top_of_a_repository(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
+                                                     marker: str) -> None:
+    """As black stops at `.git` (a folder, or a linked worktree's file) or `.hg`: a config above
+    a checkout does not apply to it; one at its top does."""
+    write_config(tmp_path / ".wordcount.toml", "max-words = 1\n")
+    repo = tmp_path / "checkout"
+    write_config(repo / "docs" / "a.md", "one two three\n")
+    monkeypatch.chdir(tmp_path)
+    assert report(str(repo / "docs"))[0] == 1  # no repository yet: the config above applies
+    if marker.endswith("/"):
+        (repo / marker).mkdir()
+    else:
+        (repo / marker).write_text("gitdir: /somewhere/else\n")
+    code, document = report(str(repo / "docs"))
+    assert code == 0 and document["config"] is None
+    write_config(repo / "pyproject.toml", "[tool.wordcount]\nmax-words = 2\n")
+    assert report(str(repo / "docs"))[1]["config"] == str(repo / "pyproject.toml")
+
+
+def test_config_option_wins_and_is_named_as_given(project: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project.parent.parent / "elsewhere")
+    code, document = report("--config", ".wordcount.toml", str(project / "docs"))
+    assert code == 0 and document["config"] == ".wordcount.toml"
+    summary = json.loads(invoke("--format", "jsonl", "-q", str(project)).stdout.splitlines()[-1])
+    assert summary["config"] == str(project / ".wordcount.toml")
+
+
+def test_verbose_says_which_config_applies(project: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--verbose says on stderr which config file applies and how it was found; -q silences it."""
+    monkeypatch.chdir(project.parent.parent / "elsewhere")
+    docs = project / "docs"
+    lines = invoke("-v", "--top", "0", str(docs)).stderr.splitlines()
+    assert f"wordcount: config file {project / '.wordcount.toml'} (found from {docs} up)" in lines
+    lines = invoke("--verbose", "--config", ".wordcount.toml", str(docs)).stderr.splitlines()
+    assert "wordcount: config file .wordcount.toml (--config)" in lines
+    (project / ".wordcount.toml").unlink()
+    (project / ".git").mkdir()
+    lines = invoke("-v", str(docs)).stderr.splitlines()
+    assert f"wordcount: no config file found from {docs} up" in lines
+    assert "wordcount: no path given: counting this folder" in invoke("-v").stderr.splitlines()
+    assert invoke("-v", "-q", str(docs)).stderr == ""
+
+
+def test_a_broken_pyproject_on_the_way_up_is_a_usage_error(tree: pathlib.Path) -> None:
+    """A pyproject.toml that is not TOML, met while looking for the config: exit 2 naming it."""
+    (tree / "docs" / "pyproject.toml").write_text("x = \n")
+    result = invoke(str(tree / "docs"))
+    assert result.exit_code == 2
+    assert result.stderr == f"wordcount: config file {tree / 'docs' / 'pyproject.toml'}: not valid TOML: " \
+        "Invalid value (at line 1, column 5)\n"

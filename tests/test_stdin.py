@@ -124,3 +124,14 @@ def test_in_process_runs_without_a_path_count_the_current_folder(folder: pathlib
     monkeypatch.chdir(folder)
     result = invoke("--format", "json", "--per-file", input="not read\n")
     assert [row["path"] for row in json.loads(result.stdout)["files"]] == ["./here.txt"]
+
+
+def test_verbose_says_what_is_counted_without_a_path(folder: pathlib.Path) -> None:
+    """--verbose says whether standard input or the folder was counted, for a CI job that wonders."""
+    command = [sys.executable, "-m", "wordcount", "-v", "--top", "0"]
+    piped = subprocess.run(command, input=TEXT, capture_output=True, cwd=folder, env=repo_env(), timeout=60)
+    assert ("wordcount: no path given: counting standard input, which is not a terminal (give . to count this "
+            "folder)") in piped.stderr.decode().splitlines()
+    alone = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, cwd=folder, env=repo_env(),
+                           timeout=60)
+    assert "wordcount: no path given: counting this folder" in alone.stderr.decode().splitlines()

@@ -62,7 +62,7 @@ def _violation_row(violation: Violation) -> dict[str, object]:
 def _document(summary: Summary, files: bool) -> dict[str, object]:
     """The JSON report's content; `files`: with the per-file rows (when they were asked for)."""
     totals, layout = summary.totals, summary.layout
-    document: dict[str, object] = {"schema": SCHEMA, "version": __version__}
+    document: dict[str, object] = {"schema": SCHEMA, "version": __version__, "config": summary.config}
     if layout.total != "never":
         document["totals"] = _sums(totals, layout, summary.cjk)
     document["top"] = [{"word": word, "count": count} for word, count in summary.top()]

@@ -141,6 +141,7 @@ class Settings:
     output: OutputShape
     how: RunShape
     listed: tuple[Failed, ...] = ()  # the names of a --files0-from/--files-from list that are no file name
+    config: str | None = None  # the config file that applies, for the report to say
 
     def cache_scope(self) -> str:
         """What, beside the counting settings, a cache's stored run depends on: the working
@@ -224,7 +225,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         require_git=not flags.no_require_git,
     )
     shape = OutputShape(flags.output_format, output, flags.top, file_rows, flags.quiet, layout)
-    return Settings(roots, job, walk, shape, _run_shape(flags, cluster), listed)
+    return Settings(roots, job, walk, shape, _run_shape(flags, cluster), listed, loaded.path if loaded else None)
 
 
 def _roots(flags: Flags) -> tuple[tuple[str, ...], tuple[Failed, ...], bool]:

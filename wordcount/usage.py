@@ -88,13 +88,28 @@ def deprecated_word_mode(args: list[str]) -> list[str]:
     return rewritten
 
 
+ARGS = "wordcount.args"  # where the command line's arguments wait in the click context's `meta`
+
+
+def operands(ctx: Any) -> list[str]:
+    """The path operands of the command line, as click parses them, for an option's callback
+    run before click has given them their values (the config file's, looked for from them)."""
+    try:
+        values, _, _ = ctx.command.make_parser(ctx).parse_args(list(ctx.meta.get(ARGS, ())))
+    except UsageError:  # click reports it when it parses the arguments for real
+        return []
+    return list(values.get("paths") or ())
+
+
 class Command(TyperCommand):
     """The command, with every usage error turned into the tool's one line (`usage_message`),
     the old spelling `--words MODE` still understood (`deprecated_word_mode`) and the help
     grouped into sections (helptext.py)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, deprecated_word_mode(list(args)))  # type: ignore[no-any-return]
+        args = deprecated_word_mode(list(args))
+        ctx.meta[ARGS] = tuple(args)  # for `operands`: the config is looked for from the paths
+        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:

@@ -81,6 +81,8 @@ def run_process(
             pytest.fail("running as root needs setpriv (util-linux) to drop CAP_DAC_OVERRIDE")
         command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
     kwargs.setdefault("env", repo_env())
+    if "input" not in kwargs:  # without a path, a piped standard input would be counted instead of the folder
+        kwargs.setdefault("stdin", subprocess.DEVNULL)
     return subprocess.run(command, capture_output=True, timeout=timeout, **kwargs)
 
 

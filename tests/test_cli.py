@@ -225,7 +225,6 @@ def test_no_path_means_current_folder(tmp_path: pathlib.Path, monkeypatch: pytes
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["/no/such/path"], "no such file or folder: /no/such/path"),
         (["--encoding", "klingon", str(SAMPLE)], "unknown encoding: klingon"),
         (["--encoding", "legacy/**=klingon", str(SAMPLE)], "unknown encoding: klingon"),
         (["--encoding", "=gbk", str(SAMPLE)], "the glob before '=' is empty"),
@@ -244,7 +243,7 @@ def test_no_path_means_current_folder(tmp_path: pathlib.Path, monkeypatch: pytes
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
-    """Bad flags, bad values and missing paths exit 2 with a message on stderr and no report."""
+    """Bad flags and bad values exit 2 with a message on stderr and no report."""
     result = invoke(*args)
     assert result.exit_code == 2
     assert message in result.stderr
@@ -261,11 +260,12 @@ def test_max_filesize_values(text: str, size: int) -> None:
     assert cli.parse_size(text) == size
 
 
-def test_dangling_link_argument_is_a_usage_error(tmp_path: pathlib.Path) -> None:
-    """A path argument that is a link to nothing does not exist: exit 2."""
+def test_dangling_link_argument_is_an_error_of_its_own(tmp_path: pathlib.Path) -> None:
+    """A path argument that is a link to nothing does not exist: listed in the errors, exit 3."""
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
-    result = invoke(str(tmp_path / "dangling"))
-    assert result.exit_code == 2 and "no such file or folder" in result.stderr
+    result = invoke("--format", "json", "-q", str(tmp_path / "dangling"))
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["errors"] == [{"path": str(tmp_path / "dangling"), "error": "No such file or directory"}]
 
 
 def test_forced_encoding(tmp_path: pathlib.Path) -> None:

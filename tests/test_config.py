@@ -125,10 +125,23 @@ def test_without_config_nothing_changes(tree: pathlib.Path) -> None:
         ("colour = 'red'\n", "unknown key: colour"),
         ("config = 'x.toml'\n", "unknown key: config"),
         ("version = true\n", "unknown key: version"),
-        ("top = 'ten'\n", "top: expected a whole number of at least 0, got 'ten'"),  # as for --top ten
-        ("top = true\n", "top: not a value for --top: True"),
-        ("top = -1\n", "top: expected a whole number of at least 0, got -1"),
-        ("top = [1]\n", "top: not a value for --top: [1]"),
+        ("top = 'ten'\n", "top: expected a whole number, got a string: 'ten'"),
+        ("top = '3'\n", "top: expected a whole number, got a string: '3'"),  # a number, not text
+        ("top = true\n", "top: expected a whole number, got a boolean: true"),
+        ("top = 3.0\n", "top: expected a whole number, got a float: 3.0"),
+        ("top = -1\n", "top: expected a whole number of at least 0, got -1"),  # as for --top -1
+        ("top = [1]\n", "top: expected a whole number, got an array: [1]"),
+        ("jobs = '2'\n", "jobs: expected a whole number, got a string: '2'"),
+        ("max-depth = {a = 1}\n", "max-depth: expected a whole number, got a table: {'a': 1}"),
+        ("log-interval = '30'\n", "log-interval: expected a number, got a string: '30'"),
+        ("connect-timeout = false\n", "connect-timeout: expected a number, got a boolean: false"),
+        ("max-filesize = 1.5\n", "max-filesize: expected a whole number or a string, got a float: 1.5"),
+        ("max-filesize = 2024-01-01\n", "max-filesize: expected a whole number or a string, got a date or time: 2024-01-01"),
+        ("output = 3\n", "output: expected a string, got an integer: 3"),
+        ("require-encoding = 8\n", "require-encoding: expected a string, got an integer: 8"),
+        ("format = 1\n", "format: expected a string, got an integer: 1"),
+        ("by = 2\n", "by: expected a string, got an integer: 2"),
+        ("word-mode = true\n", "word-mode: expected a string, got a boolean: true"),
         ("hidden = 'yes'\n", "hidden: not true or false: 'yes'"),
         ("format = 'xml'\n", "format: 'xml' is not one of table, json, csv, wc, github, sarif, jsonl, html"),
         ("exclude = 3\n", "exclude: not a list of strings: 3"),
@@ -165,6 +178,17 @@ def test_bad_config_is_a_usage_error_naming_key_and_file(tree: pathlib.Path, tex
 def test_missing_config_file_is_a_usage_error(tree: pathlib.Path) -> None:
     result = invoke("--config", "nowhere.toml")
     assert result.exit_code == 2 and "config file nowhere.toml: No such file or directory" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["top = 3", "log-interval = 5", "log-interval = 0.5", "connect-timeout = 2",
+                                  "max-filesize = 1024", "max-filesize = '1k'", "by = 'dir:2'", "format = 'csv'",
+                                  "exclude = '*.txt'", "exclude = ['*.txt']", "hidden = false"])
+def test_each_type_an_option_takes_is_accepted(tree: pathlib.Path, text: str) -> None:
+    """Numbers for counts (whole) and seconds (any), a number of bytes or a SIZE string, strings
+    for the rest, a string or a list of them for repeatable options, true or false for flags."""
+    write_config(tree / ".wordcount.toml", text + "\n")
+    result = invoke("-q")
+    assert result.exit_code == 0, result.stderr
 
 
 def test_sizes_and_flags_from_config(tree: pathlib.Path) -> None:
@@ -238,3 +262,97 @@ def test_scoped_rules_in_workers_equal_serial(tree: pathlib.Path) -> None:
     found = json.loads(outputs[0])["violations"]
     assert sum(v["rule"] == "max-words" for v in found) == 41
     assert sum(v["rule"] == "forbid" and v["path"].startswith("./docs/gen") for v in found) == 26
+
+
+# --------------------------------------------------------------------------- where the search starts
+
+
+@pytest.fixture
+def project(tmp_path: pathlib.Path) -> pathlib.Path:
+    """A project with its own config (max-words = 2), and a working folder elsewhere whose own
+    config must not apply to it."""
+    root = tmp_path / "srv" / "repo"
+    write_config(root / ".wordcount.toml", "max-words = 2\n")
+    write_config(root / "docs" / "guide.md", "one two three\n")
+    write_config(root / "notes" / "todo.md", "four five six\n")
+    elsewhere = tmp_path / "elsewhere"
+    write_config(elsewhere / ".wordcount.toml", "max-words = 100\n")
+    return root
+
+
+def test_the_config_is_found_from_the_paths_not_the_working_folder(project: pathlib.Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cd elsewhere && wordcount /srv/repo/docs` uses the repository's config: the search starts
+    in the deepest folder holding every path (a folder holds itself, a file its folder)."""
+    monkeypatch.chdir(project.parent.parent / "elsewhere")
+    for paths in ([project / "docs"], [project / "docs" / "guide.md"], [project / "docs", project / "notes"]):
+        code, document = report(*map(str, paths))
+        assert code == 1 and {v["rule"] for v in document["violations"]} == {"max-words"}, paths
+        assert document["config"] == str(project / ".wordcount.toml")
+    # Paths in two places share only a folder above the project: its config is not theirs.
+    (project.parent.parent / "other.txt").write_text("a b c d\n")
+    code, document = report(str(project / "docs"), str(project.parent.parent / "other.txt"))
+    assert code == 0 and document["config"] is None
+
+
+def test_without_a_path_the_search_starts_in_the_working_folder(project: pathlib.Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no path (the folder or standard input) or a list of names, the working folder is
+    where the search starts."""
+    monkeypatch.chdir(project / "docs")
+    assert report()[1]["config"] == str(project / ".wordcount.toml")
+    result = invoke("--format", "json", "-q", "--files-from", "-", input="guide.md\n")
+    assert result.exit_code == 1 and json.loads(result.stdout)["config"] == str(project / ".wordcount.toml")
+
+
+@pytest.mark.parametrize("marker", [".git/", ".git", ".hg/"])
+def test_the_search_stops_at_the_top_of_a_repository(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
+                                                     marker: str) -> None:
+    """As black stops at `.git` (a folder, or a linked worktree's file) or `.hg`: a config above
+    a checkout does not apply to it; one at its top does."""
+    write_config(tmp_path / ".wordcount.toml", "max-words = 1\n")
+    repo = tmp_path / "checkout"
+    write_config(repo / "docs" / "a.md", "one two three\n")
+    monkeypatch.chdir(tmp_path)
+    assert report(str(repo / "docs"))[0] == 1  # no repository yet: the config above applies
+    if marker.endswith("/"):
+        (repo / marker).mkdir()
+    else:
+        (repo / marker).write_text("gitdir: /somewhere/else\n")
+    code, document = report(str(repo / "docs"))
+    assert code == 0 and document["config"] is None
+    write_config(repo / "pyproject.toml", "[tool.wordcount]\nmax-words = 2\n")
+    assert report(str(repo / "docs"))[1]["config"] == str(repo / "pyproject.toml")
+
+
+def test_config_option_wins_and_is_named_as_given(project: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project.parent.parent / "elsewhere")
+    code, document = report("--config", ".wordcount.toml", str(project / "docs"))
+    assert code == 0 and document["config"] == ".wordcount.toml"
+    summary = json.loads(invoke("--format", "jsonl", "-q", str(project)).stdout.splitlines()[-1])
+    assert summary["config"] == str(project / ".wordcount.toml")
+
+
+def test_verbose_says_which_config_applies(project: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--verbose says on stderr which config file applies and how it was found; -q silences it."""
+    monkeypatch.chdir(project.parent.parent / "elsewhere")
+    docs = project / "docs"
+    lines = invoke("-v", "--top", "0", str(docs)).stderr.splitlines()
+    assert f"wordcount: config file {project / '.wordcount.toml'} (found from {docs} up)" in lines
+    lines = invoke("--verbose", "--config", ".wordcount.toml", str(docs)).stderr.splitlines()
+    assert "wordcount: config file .wordcount.toml (--config)" in lines
+    (project / ".wordcount.toml").unlink()
+    (project / ".git").mkdir()
+    lines = invoke("-v", str(docs)).stderr.splitlines()
+    assert f"wordcount: no config file found from {docs} up" in lines
+    assert "wordcount: no path given: counting this folder" in invoke("-v").stderr.splitlines()
+    assert invoke("-v", "-q", str(docs)).stderr == ""
+
+
+def test_a_broken_pyproject_on_the_way_up_is_a_usage_error(tree: pathlib.Path) -> None:
+    """A pyproject.toml that is not TOML, met while looking for the config: exit 2 naming it."""
+    (tree / "docs" / "pyproject.toml").write_text("x = \n")
+    result = invoke(str(tree / "docs"))
+    assert result.exit_code == 2
+    assert result.stderr == f"wordcount: config file {tree / 'docs' / 'pyproject.toml'}: not valid TOML: " \
+        "Invalid value (at line 1, column 5)\n"

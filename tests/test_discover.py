@@ -869,21 +869,47 @@ def test_cli_overlapping_arguments_count_each_file_once() -> None:
 # --------------------------------------------------------------------------- missing paths
 
 
-def test_missing_path_is_a_usage_error() -> None:
-    """A path that does not exist: exit 2, the name on stderr, nothing on stdout (even beside a good path)."""
-    make("tree/a.txt")
-    result = invoke("tree", "no-such-thing")
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert "no-such-thing" in result.stderr
+@pytest.mark.parametrize("output_format", ["table", "json", "csv", "wc", "jsonl", "github", "sarif", "html"])
+def test_a_missing_path_is_its_own_error_and_the_rest_are_counted(output_format: str) -> None:
+    """As in wc: a path that does not exist is listed in the errors (and on stderr), the other
+    paths are counted, and the run exits 3; in every format."""
+    make("tree/a.txt", "b.txt")
+    result = invoke("--format", output_format, "tree", "no-such-thing", "b.txt")
+    assert result.exit_code == 3, result.output
+    assert "wordcount: no-such-thing: No such file or directory" in result.stderr.splitlines()
+    if output_format in ("json", "table"):
+        report = invoke_json("tree", "no-such-thing", "b.txt")
+        assert report["errors"] == [{"path": "no-such-thing", "error": "No such file or directory"}]
+        assert report["totals"]["files"] == 2 and report["totals"]["words"] == 2 * len(TEXT.split())
 
 
-def test_missing_path_is_a_usage_error_in_a_real_process() -> None:
-    """The same through `python -m wordcount`: exit 2, message on stderr, empty stdout."""
-    completed = run_process(["--format", "json", "no-such-thing"], timeout=60)
-    assert completed.returncode == 2
-    assert completed.stdout == b""
-    assert b"no-such-thing" in completed.stderr
+def test_a_missing_path_is_its_own_error_in_a_real_process() -> None:
+    """The same through `python -m wordcount`: exit 3, the report of what exists on stdout."""
+    make("a.txt")
+    completed = run_process(["--format", "json", "-q", "no-such-thing", "a.txt"], timeout=60)
+    assert completed.returncode == 3
+    report = json_report(completed)
+    assert report["errors"] == [{"path": "no-such-thing", "error": "No such file or directory"}]
+    assert report["totals"]["files"] == 1
+
+
+def test_a_path_holding_a_nul_is_its_own_error() -> None:
+    """No file name holds a NUL byte: such an argument is that path's error, not a crash."""
+    make("a.txt")
+    report = invoke_json("a\0b", "a.txt")
+    assert report["errors"] == [{"path": "a\0b", "error": "invalid file name: it holds a NUL byte"}]
+    assert report["totals"]["files"] == 1
+
+
+def test_a_listed_name_that_does_not_exist_is_its_own_error_too() -> None:
+    """--files-from and --files0-from lists: the same, an error for the missing name, exit 3."""
+    make("a.txt")
+    for option, names in (("--files-from", "a.txt\nnope\n"), ("--files0-from", "a.txt\0nope\0")):
+        result = invoke("--format", "json", "-q", option, "-", input=names)
+        assert result.exit_code == 3
+        report = json.loads(result.stdout)
+        assert report["errors"] == [{"path": "nope", "error": "No such file or directory"}]
+        assert report["totals"]["files"] == 1
 
 
 # --------------------------------------------------------------------------- determinism

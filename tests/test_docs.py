@@ -113,7 +113,7 @@ def run_block(block: Block, shims: pathlib.Path, workspace: pathlib.Path) -> sub
     }
     env.pop("DASK_SCHEDULER_ADDRESS", None)
     return subprocess.run(["bash", "-c", "set -eo pipefail\n" + block.text], cwd=workspace, env=env,
-                          capture_output=True, text=True, timeout=60)
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
 
 
 @pytest.mark.parametrize("block", runnable_blocks(), ids=lambda block: block.where)

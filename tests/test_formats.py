@@ -251,8 +251,8 @@ def test_json_report_always_has_left_out_counts(project: pathlib.Path) -> None:
     all zeros when nothing was left out; no per-file record is written for what was left out."""
     (project / ".hidden.md").write_text("x\n")
     report = json.loads(invoke(".", "--format", "json", "-q").stdout)
-    assert list(report) == ["schema", "version", "totals", "top", "skipped", "left_out", "errors", "warnings",
-                            "uncertain", "violations"]
+    assert list(report) == ["schema", "version", "config", "totals", "top", "skipped", "left_out", "errors",
+                            "warnings", "uncertain", "violations"]
     jsonschema.validate(report["left_out"], LEFT_OUT_SCHEMA)
     assert report["left_out"] == {"hidden": 1, "ignored": 0, "excluded": 0}
     *records, summary = jsonl(invoke(".", "--format", "jsonl", "-q").stdout)

@@ -74,3 +74,16 @@ def test_the_schema_refuses_what_the_report_never_holds(tree: pathlib.Path) -> N
                    {**report, "files": [{**report["files"][0], "colour": "red"}]}):
         with pytest.raises(jsonschema.ValidationError):
             validate(broken)
+
+
+def test_the_config_used_is_named_and_validates(tree: pathlib.Path, tmp_path: pathlib.Path) -> None:
+    """`config` is the config file that applied (a string) or null; nothing else validates."""
+    settings = tmp_path / "strict.toml"
+    settings.write_text("top = 2\n")
+    report = json.loads(invoke("--format", "json", "-q", "--config", str(settings), str(tree)).stdout)
+    assert report["config"] == str(settings)
+    validate(report)
+    assert json.loads(invoke("--format", "json", "-q", str(tree)).stdout)["config"] is None
+    for broken in ({**report, "config": 3}, {key: value for key, value in report.items() if key != "config"}):
+        with pytest.raises(jsonschema.ValidationError):
+            validate(broken)

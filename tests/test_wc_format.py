@@ -183,6 +183,19 @@ def test_stdin_from_a_file_is_sized_like_a_file_and_a_pipe_is_seven_wide(tmp_pat
     assert piped.stdout == b"      2       3      14 -\n"
 
 
+@needs_gnu_wc
+def test_a_missing_operand_is_left_out_as_wc_leaves_it_out(tmp_path: pathlib.Path) -> None:
+    """`wc A missing B` says why on stderr and counts A and B: the same lines on stdout, the
+    missing name on stderr, and exit 3 (wc's 1: some input could not be read)."""
+    (tmp_path / "a.txt").write_bytes(b"one two\nthree\n")
+    (tmp_path / "b.txt").write_bytes(b"four\n" * 300)
+    paths = [str(tmp_path / name) for name in ("a.txt", "missing", "b.txt")]
+    result = invoke("-q", "--format", "wc", *paths)
+    assert result.exit_code == 3
+    assert result.stdout_bytes == gnu_wc([os.fsencode(path) for path in paths])
+    assert invoke("--format", "wc", *paths).stderr == f"wordcount: {paths[1]}: No such file or directory\n"
+
+
 def test_widths_come_from_the_regular_files_only() -> None:
     """A pipe among the inputs makes every column at least 7 wide; its bytes do not count
     towards the width, as wc never knew them before reading."""

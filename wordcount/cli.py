@@ -22,7 +22,8 @@ from wordcount.progress import ProgressMode
 from wordcount.groups import Grouping
 from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 from wordcount.summary import ExitCode
-from wordcount.usage import Command, choice_option, grouping, parse_size, seconds, usage_error, whole_number
+from wordcount.usage import (Command, choice_option, grouping, operands, parse_size, seconds, usage_error,
+                             whole_number)
 
 app = typer.Typer(add_completion=True, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -80,22 +81,38 @@ def _version(value: bool) -> None:
 
 
 _CONFIG = "wordcount.config"  # where the loaded config waits in the click context's `meta`
+_FOUND = "wordcount.config.found"  # and which one applies, and how it was found
 
 
 def _load_config(ctx: typer.Context, value: str | None) -> str | None:
-    """Read the config file (`--config FILE`, or the one found from the working folder up) into
-    the context's default_map, before the other options take their values."""
-    path = value if value is not None else config.find(os.getcwd())
-    if path is None:
-        return None
+    """Read the config file (`--config FILE`, or the one found from the paths' common folder up)
+    into the context's default_map, before the other options take their values."""
     try:
-        loaded = config.load(path)
+        if value is not None:
+            found = config.Found(value)
+        else:
+            start = config.search_start(operands(ctx))
+            found = config.Found(config.find(start), start)
+        ctx.meta[_FOUND] = found
+        if found.path is None:
+            return None
+        loaded = config.load(found.path)
         defaults = config.default_map(loaded, ctx)
     except config.ConfigError as error:
         ctx.fail(str(error))
     ctx.default_map = {**(ctx.default_map or {}), **defaults}
     ctx.meta[_CONFIG] = loaded
-    return path
+    return found.path
+
+
+def _say_verbose(found: config.Found | None, chosen: settings.Settings, flags: settings.Flags) -> None:
+    """What `--verbose` says on stderr before the count: which config file applies and why, and
+    what is counted when no path was given."""
+    if found is not None:
+        say(found.describe())
+    if not flags.paths and flags.files0_from is None and flags.files_from is None:
+        say("no path given: counting standard input, which is not a terminal (give . to count this folder)"
+            if chosen.output.layout.unnamed else "no path given: counting this folder")
 
 
 @app.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
@@ -213,6 +230,10 @@ def wordcount(
     quiet: Annotated[
         bool, typer.Option("-q", "--quiet/--no-quiet", help="No progress, warnings or violations on stderr.")
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose/--no-verbose",
+                           help="Say on stderr which config file applies, and what is counted without a path.")
+    ] = False,
     hidden: Annotated[bool, typer.Option("--hidden/--no-hidden", help="Include hidden files and folders.")] = False,
     no_ignore: Annotated[
         bool, typer.Option("--no-ignore/--ignore", help="Do not honour ignore files (.gitignore, .ignore, git's excludes).")
@@ -307,7 +328,7 @@ def wordcount(
             "--config",
             callback=_load_config,
             is_eager=True,
-            help="Read settings from FILE instead of the .wordcount.toml or pyproject.toml found from here up.",
+            help="Read settings from FILE instead of the .wordcount.toml or pyproject.toml found from the paths up.",
             metavar="FILE",
         ),
     ] = None,
@@ -369,6 +390,8 @@ def wordcount(
         decompress=decompress,
     )
     chosen = settings.from_flags(flags, ctx.meta.get(_CONFIG))
+    if verbose and not quiet:
+        _say_verbose(ctx.meta.get(_FOUND), chosen, flags)
     with exit_codes():
         summary = pipeline.run(chosen)
     if not chosen.output.quiet:

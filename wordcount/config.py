@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ import typer
 
 from wordcount import decode
 from wordcount.audit import Rules, Scope, check_glob, compile_forbidden
+from wordcount.results import STDIN
 from wordcount.wording import say
 
 DEDICATED = ".wordcount.toml"
@@ -77,10 +78,37 @@ def _table(path: str, document: dict[str, Any]) -> dict[str, Any] | None:
     return table
 
 
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Which config file applies to a run, and how it was chosen (for `--verbose`)."""
+
+    path: str | None  # None: none applies
+    start: str | None = None  # the folder the search went up from; None: named by --config
+
+    def describe(self) -> str:
+        if self.start is None:
+            return f"config file {self.path} (--config)"
+        if self.path is None:
+            return f"no config file found from {self.start} up"
+        return f"config file {self.path} (found from {self.start} up)"
+
+
+def search_start(paths: Sequence[str]) -> str:
+    """The folder the search for the config file starts in: the deepest one holding every path
+    given (a folder holds itself), as black finds a project's root, so that `cd / && wordcount
+    /srv/repo/docs` finds the repository's config; the working folder when no path names a
+    place (none given, or standard input)."""
+    folders = [path if os.path.isdir(path) else os.path.dirname(path)
+               for path in (os.path.abspath(arg) for arg in paths if arg != STDIN)]
+    return os.path.commonpath(folders) if folders else os.getcwd()
+
+
 def find(start: str) -> str | None:
     """The config file that applies in folder `start`: in the nearest folder, going up, that
     holds a `.wordcount.toml` or a `pyproject.toml` with a `[tool.wordcount]` table. When one
-    folder holds both, `.wordcount.toml` wins (the file made for wordcount is the more specific)."""
+    folder holds both, `.wordcount.toml` wins (the file made for wordcount is the more specific).
+    The search ends at the top of a git or Mercurial repository, as black's does: a config file
+    above a checkout is not its project's."""
     folder = os.path.abspath(start)
     while True:
         dedicated = os.path.join(folder, DEDICATED)
@@ -90,9 +118,15 @@ def find(start: str) -> str | None:
         if os.path.isfile(pyproject) and _table(pyproject, _read_toml(pyproject)) is not None:
             return pyproject
         parent = os.path.dirname(folder)
-        if parent == folder:
+        if parent == folder or _repository_top(folder):
             return None
         folder = parent
+
+
+def _repository_top(folder: str) -> bool:
+    """Whether `folder` is the top of a work tree: it holds `.git` (a folder, or a file in a
+    linked worktree or a submodule) or a `.hg` folder."""
+    return os.path.lexists(os.path.join(folder, ".git")) or os.path.isdir(os.path.join(folder, ".hg"))
 
 
 def load(path: str) -> Config:
@@ -192,13 +226,29 @@ def default_map(config: Config, ctx: typer.Context) -> dict[str, Any]:
         elif param.is_flag:
             if not isinstance(value, bool):
                 raise _error(config.path, f"{key}: not true or false: {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise _error(config.path, f"{key}: not a value for --{key}: {value!r}")
-        elif isinstance(value, str):
-            check_value(config.path, key, key, value)
+        else:
+            _check_type(config.path, key, value, getattr(getattr(param.type, "func", None), "config_types", (str,)))
+            if isinstance(value, str):
+                check_value(config.path, key, key, value)
         try:
             param.process_value(ctx, value)  # the conversion and checks the command line would make
         except typer.BadParameter as error:
             raise _error(config.path, f"{key}: {error.message}") from None
         defaults[param.name] = value
     return defaults
+
+
+_WANTED = {int: "a whole number", float: "a number", str: "a string"}
+_TOML_KINDS = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
+               dict: "a table"}
+
+
+def _check_type(path: str, key: str, value: object, kinds: tuple[type, ...]) -> None:
+    """A usage error unless the TOML value is of one of the types the option takes: `top = "3"`
+    is a string where a number is meant, as `top = true` is a boolean (in Python, an int)."""
+    if isinstance(value, kinds) and not isinstance(value, bool):
+        return
+    wanted = " or ".join(_WANTED[kind] for kind in kinds if not (kind is int and float in kinds))
+    shown = ("true" if value else "false") if isinstance(value, bool) else (
+        repr(value) if isinstance(value, (str, list, dict)) else str(value))
+    raise _error(path, f"{key}: expected {wanted}, got {_TOML_KINDS.get(type(value), 'a date or time')}: {shown}")

@@ -84,8 +84,11 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
             continue
         try:
             info = os.stat(root)  # a path that was named is followed even if it is a link
-        except OSError as error:
+        except OSError as error:  # one that does not exist is its own error, and the rest are counted (as in wc)
             yield Failed(root, os_message(error))
+            continue
+        except ValueError:  # a NUL in the name
+            yield Failed(root, "invalid file name: it holds a NUL byte")
             continue
         if stat.S_ISDIR(info.st_mode):
             # Within one walk that follows no link, only a file with several links is met twice.

@@ -63,6 +63,7 @@ SECTIONS: list[tuple[str, list[Entry]]] = [
         _e("progress", "auto (a bar on a terminal), bar, log (heartbeat lines) or none.", "MODE"),
         _e("log_interval", "Seconds between the lines of --progress log (default: 30)."),
         _e("quiet", "No progress, warnings or violations on standard error."),
+        _e("verbose", "Say which config file applies, and what is counted without a path."),
     ]),
     ("Files", [
         _e("hidden", "Include hidden files and folders."),
@@ -98,7 +99,7 @@ SECTIONS: list[tuple[str, list[Entry]]] = [
     ]),
     ("General", [
         _e("config_file", "Read settings from FILE (default: .wordcount.toml or pyproject.toml "
-           "found from here up)."),
+           "found from the paths up)."),
         _e("install_completion", "Install completion for the current shell (bash, zsh or fish)."),
         _e("show_completion", "Print the completion script for the current shell."),
         _e("version", "Show the version and the counting core, and exit."),

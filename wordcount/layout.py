@@ -39,6 +39,7 @@ class Layout:
     roots: tuple[str, ...] = ()
     unaligned: bool = False  # `--format wc` pads no number (names read as a stream: wc knew no size)
     stored: bool = False  # compressed files were counted as their text (`-z`): show the sizes as stored too
+    unnamed: bool = False  # standard input was read for want of a path: `--format wc` names it not, as wc
 
     @property
     def shows_rows(self) -> bool:

@@ -1,4 +1,5 @@
-"""Lists of file names to count (`--files0-from=F`, `--files-from=F`), read as GNU wc reads them.
+"""What to count besides the paths given: lists of file names (`--files0-from=F`, `--files-from=F`),
+read as GNU wc reads them, and standard input when no path is given and it holds something.
 
 `--files0-from` takes names ended by NUL bytes (`find … -print0`), the last one's NUL optional;
 `--files-from` takes one name a line, empty lines skipped. `-` reads the list from standard
@@ -79,3 +80,19 @@ def read_names(source: str, nul: bool) -> Names:
         else:
             paths.append(os.fsdecode(record))
     return Names(tuple(paths), tuple(problems), streamed)
+
+
+def readable_stdin() -> bool:
+    """Whether standard input is there to be counted when no path is given, as ripgrep decides
+    (grep-cli's `is_readable_stdin`): a pipe, a regular file or a socket that is no terminal.
+    A terminal, a device (`/dev/null`), a closed descriptor or a stream without one (a test
+    runner's) is not: the current folder is counted instead."""
+    stream = sys.stdin
+    try:
+        descriptor = stream.fileno()
+        if os.isatty(descriptor):
+            return False
+        mode = os.fstat(descriptor).st_mode
+    except (OSError, ValueError, AttributeError):  # closed (None at start-up), or no descriptor
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)

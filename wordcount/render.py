@@ -62,7 +62,7 @@ def _violation_row(violation: Violation) -> dict[str, object]:
 def _document(summary: Summary, files: bool) -> dict[str, object]:
     """The JSON report's content; `files`: with the per-file rows (when they were asked for)."""
     totals, layout = summary.totals, summary.layout
-    document: dict[str, object] = {"schema": SCHEMA, "version": __version__}
+    document: dict[str, object] = {"schema": SCHEMA, "version": __version__, "config": summary.config}
     if layout.total != "never":
         document["totals"] = _sums(totals, layout, summary.cjk)
     document["top"] = [{"word": word, "count": count} for word, count in summary.top()]
@@ -260,14 +260,16 @@ def render_wc(summary: Summary) -> str:
     files' total size, and at least 7 wide when an input is not a regular file (a pipe,
     standard input from one), as wc sizes its columns before reading anything; 1 wide for a
     single file and column, for names read from a stream (`--files0-from=-`), or with
-    `--total only` (whose line has no name)."""
+    `--total only` (whose line has no name). Standard input read for want of a path is not
+    named, as wc names it only when `-` is given."""
     layout = summary.layout
     rows = summary.sorted_files()
     size = sum(row.bytes for row in rows if row.regular)
     width = max(len(str(size)), 1 if all(row.regular for row in rows) else 7)
     if layout.total == "only" or layout.unaligned or (len(rows) == 1 and len(layout.columns) == 1):
         width = 1
-    lines = [] if layout.total == "only" else [_wc_line(layout.values(row), width, wc_name(row.path)) for row in rows]
+    lines = [] if layout.total == "only" else [
+        _wc_line(layout.values(row), width, None if layout.unnamed else wc_name(row.path)) for row in rows]
     if layout.total in ("always", "only") or (layout.total == "auto" and len(rows) > 1):
         lines.append(_wc_line(layout.values(summary.totals), width, "total" if layout.total != "only" else None))
     return "".join(line + "\n" for line in lines)

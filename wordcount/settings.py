@@ -26,7 +26,7 @@ from wordcount.tally import fold, jieba_available
 from wordcount.discover import WalkOptions
 from wordcount.groups import Grouping
 from wordcount.layout import COLUMNS, CURVE_RANKS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
-from wordcount.listing import ListError, read_names
+from wordcount.listing import ListError, read_names, readable_stdin
 from wordcount.progress import ProgressMode
 from wordcount.results import STDIN, Failed
 from wordcount.usage import usage_error
@@ -141,6 +141,7 @@ class Settings:
     output: OutputShape
     how: RunShape
     listed: tuple[Failed, ...] = ()  # the names of a --files0-from/--files-from list that are no file name
+    config: str | None = None  # the config file that applies, for the report to say
 
     def cache_scope(self) -> str:
         """What, beside the counting settings, a cache's stored run depends on: the working
@@ -184,8 +185,6 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
             check_glob(glob)  # a pattern the walk could not compile fails here, before anything is counted
         except ValueError as error:
             usage_error(f"--exclude: {error}")
-    if flags.files0_from is None and flags.files_from is None:
-        check_roots(roots)  # a listed name that does not exist is that file's error, as in wc
     output = None if flags.output == STDIN else flags.output  # `-o -` is standard output, as `-` is standard input
     if output is not None and (problem := atomic.check_writable(output)):
         usage_error(f"--output: cannot write the report: {problem}")
@@ -226,16 +225,17 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         require_git=not flags.no_require_git,
     )
     shape = OutputShape(flags.output_format, output, flags.top, file_rows, flags.quiet, layout)
-    return Settings(roots, job, walk, shape, _run_shape(flags, cluster), listed)
+    return Settings(roots, job, walk, shape, _run_shape(flags, cluster), listed, loaded.path if loaded else None)
 
 
 def _roots(flags: Flags) -> tuple[tuple[str, ...], tuple[Failed, ...], bool]:
     """The paths to count: the arguments, or the names of a --files0-from/--files-from list
     (with the entries of the list that are no file name, as errors, and whether the list was
-    read as a stream: see `listing.Names`)."""
+    read as a stream: see `listing.Names`); without either, standard input when it is readable
+    (a pipe, a file), else the current folder."""
     given = flags.files0_from is not None, flags.files_from is not None
     if not any(given):
-        return tuple(flags.paths or ["."]), (), False
+        return tuple(flags.paths or [STDIN if readable_stdin() else "."]), (), False
     option = "--files0-from" if given[0] else "--files-from"
     if all(given):
         usage_error("give --files0-from or --files-from, not both")
@@ -259,7 +259,9 @@ def _layout(flags: Flags, roots: tuple[str, ...], streamed: bool) -> Layout:
         columns = WC_DEFAULT_COLUMNS if flags.output_format is Format.wc else DEFAULT_COLUMNS
     rows = flags.per_file or flags.output_format is Format.wc
     stored = flags.decompress and flags.output_format is not Format.wc  # wc prints what `zcat | wc` prints
-    return Layout(rows, (flags.sort.value, flags.reverse), columns, flags.total.value, flags.by, roots, streamed, stored)
+    unnamed = roots == (STDIN,) and not flags.paths and flags.files0_from is None and flags.files_from is None
+    return Layout(rows, (flags.sort.value, flags.reverse), columns, flags.total.value, flags.by, roots, streamed, stored,
+                  unnamed)
 
 
 def _audit(flags: Flags, loaded: Config | None) -> Audit:
@@ -291,20 +293,6 @@ def _run_shape(flags: Flags, cluster: Any) -> RunShape:
 
         cache_folder = default_folder()
     return RunShape(flags.jobs or pool.default_jobs(), progress, flags.log_interval, cache_folder, cluster)
-
-
-def check_roots(roots: tuple[str, ...]) -> None:
-    """A usage error for a path named on the command line that does not exist."""
-    for root in roots:
-        if root != STDIN:
-            try:
-                os.stat(root)
-            except FileNotFoundError:  # a dangling link named here does not exist either
-                usage_error(f"no such file or folder: {root}")
-            except ValueError:  # a NUL in the name: no such file can exist
-                usage_error(f"no such file or folder: {root!r}")
-            except OSError:
-                pass  # it exists but cannot be looked at: discovery reports it in `errors`
 
 
 def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:

@@ -32,13 +32,16 @@ class Summary:
     """Everything a run found, merged in the parent as results arrive."""
 
     def __init__(self, top: int = 10, per_file: bool = False, cjk: bool = False, audit: Audit | None = None,
-                 *, ranked: Sequence[tuple[bytes, int]] | None = None, layout: Layout = Layout()) -> None:
+                 *, ranked: Sequence[tuple[bytes, int]] | None = None, layout: Layout = Layout(),
+                 config: str | None = None) -> None:
         """`per_file`: keep each file's row (to show them, or to group them). `ranked`: the top
         words as a cache kept them, when no file had to be counted; they stand for the
-        frequencies unless words are merged in after all. `layout`: how the report shows it all."""
+        frequencies unless words are merged in after all. `layout`: how the report shows it all.
+        `config`: the config file whose settings applied, if one did."""
         self.top_n = top
         self.per_file = per_file
         self.layout = layout
+        self.config = config
         self.cjk = cjk  # words were counted with `--word-mode cjk`: show how many were CJK characters
         self.audit = audit
         self.violations: list[Violation] = []  # those found in the workers

@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from typer._click.exceptions import BadOptionUsage, NoSuchOption, UsageError
@@ -88,13 +88,28 @@ def deprecated_word_mode(args: list[str]) -> list[str]:
     return rewritten
 
 
+ARGS = "wordcount.args"  # where the command line's arguments wait in the click context's `meta`
+
+
+def operands(ctx: Any) -> list[str]:
+    """The path operands of the command line, as click parses them, for an option's callback
+    run before click has given them their values (the config file's, looked for from them)."""
+    try:
+        values, _, _ = ctx.command.make_parser(ctx).parse_args(list(ctx.meta.get(ARGS, ())))
+    except UsageError:  # click reports it when it parses the arguments for real
+        return []
+    return list(values.get("paths") or ())
+
+
 class Command(TyperCommand):
     """The command, with every usage error turned into the tool's one line (`usage_message`),
     the old spelling `--words MODE` still understood (`deprecated_word_mode`) and the help
     grouped into sections (helptext.py)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, deprecated_word_mode(list(args)))  # type: ignore[no-any-return]
+        args = deprecated_word_mode(list(args))
+        ctx.meta[ARGS] = tuple(args)  # for `operands`: the config is looked for from the paths
+        return super().parse_args(ctx, args)  # type: ignore[no-any-return]
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
@@ -128,6 +143,19 @@ class Command(TyperCommand):
 # Parsers of option values: the tool's own messages instead of the validation library's. Each
 # takes a string (the command line) or a value already typed (a config file, a default).
 
+Parser = TypeVar("Parser", bound=Callable[..., Any])
+
+
+def config_types(*kinds: type) -> Callable[[Parser], Parser]:
+    """Mark a parser with the TOML types a config file may give it (`config.default_map` checks
+    them); an option whose parser has no mark takes a string there."""
+
+    def mark(parser: Parser) -> Parser:
+        parser.config_types = kinds  # type: ignore[attr-defined]
+        return parser
+
+    return mark
+
 
 def shown(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
@@ -136,6 +164,7 @@ def shown(value: object) -> str:
 def whole_number(minimum: int) -> Callable[[object], int]:
     """A parser of whole numbers of at least `minimum`."""
 
+    @config_types(int)
     def parse(value: object) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
             number: int | None = value
@@ -152,6 +181,7 @@ def whole_number(minimum: int) -> Callable[[object], int]:
     return parse
 
 
+@config_types(int, float)
 def seconds(value: object) -> float:
     """A parser of a duration in seconds: a finite number, at least 0."""
     number: float | None
@@ -206,6 +236,7 @@ _SIZE = re.compile(r"([0-9]*)(?:\.([0-9]*))?([kKMG]?)")
 _UNITS = {"": 1, "k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
+@config_types(int, str)
 def parse_size(text: str) -> int:
     """Bytes from `4096`, `64k`, `10M` or `1.5G` (powers of 1024); a fraction needs a unit."""
     if isinstance(text, int) and not isinstance(text, bool):  # from a config file: `max-filesize = 1048576`

@@ -106,27 +106,40 @@ def _dump(document: dict[str, object]) -> str:
 
 
 def render_csv(summary: Summary) -> str:
-    """The groups' rows with `--by`, else per-file rows with `--per-file` (and with `--total
-    always` or `only`, a total row whose path is empty), else `word,count` rows of the top words."""
+    """The report as one CSV table (docs/reports.md, "CSV"): see `_csv_rows`."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    layout = summary.layout
-    if layout.by is not None:
-        writer.writerow(["group", "files", *layout.columns])
-        writer.writerows([group.name, group.totals.files, *layout.values(group.totals)] for group in summary.groups())
-    elif layout.rows:
-        stored = ["stored"] if layout.stored else []  # with -z: each file's size as stored, last
-        writer.writerow(["path", *layout.columns, "encoding", "replaced", "confidence", *stored])
-        if layout.shows_rows:
-            writer.writerows([row.path, *layout.values(row), row.encoding, row.replaced, f"{row.confidence:.2f}",
-                              *([row.stored_bytes] if stored else [])] for row in summary.sorted_files())
-        if layout.total in ("always", "only"):
-            writer.writerow(["", *layout.values(summary.totals), "", "", "",
-                             *([summary.totals.stored_bytes] if stored else [])])
-    else:
-        writer.writerow(["word", "count"])
-        writer.writerows(summary.top())
+    csv.writer(buffer, lineterminator="\n").writerows(_csv_rows(summary))
     return buffer.getvalue()
+
+
+def _csv_rows(summary: Summary) -> list[list[object]]:
+    """The header and rows of the one table a CSV holds, the first that applies: the groups with
+    `--by`; the files with `--per-file` (not with `--total only`); the totals with `--total always`
+    or `only`, or when `--top 0` leaves no words to show; else the top words. A table keyed by
+    group or path ends, with `--total always` (or `only`, for groups), in a total row whose key
+    is empty. The top words have no total row: their counts are of the words ranked (normalised,
+    without too-long tokens), which the totals do not add up."""
+    layout, totals = summary.layout, summary.totals
+    stored = ["stored"] if layout.stored else []  # with -z: the sizes as stored, last
+
+    def kept(counts: Totals | FileCounts) -> list[object]:
+        return [counts.stored_bytes] if stored else []
+
+    if layout.by is not None:
+        rows: list[list[object]] = [["group", "files", *layout.columns, *stored]]
+        rows += [[group.name, group.totals.files, *layout.values(group.totals), *kept(group.totals)]
+                 for group in summary.groups()]
+        return rows + ([["", totals.files, *layout.values(totals), *kept(totals)]]
+                       if layout.total in ("always", "only") else [])
+    if layout.shows_rows:
+        rows = [["path", *layout.columns, "encoding", "replaced", "confidence", *stored]]
+        rows += [[row.path, *layout.values(row), row.encoding, row.replaced, f"{row.confidence:.2f}",
+                  *kept(row)] for row in summary.sorted_files()]
+        return rows + ([["", *layout.values(totals), "", "", "", *kept(totals)]] if layout.total == "always" else [])
+    if layout.total in ("always", "only") or (layout.total == "auto" and summary.top_n <= 0):
+        record = _sums(totals, layout, summary.cjk)
+        return [list(record), list(record.values())]
+    return [["word", "count"], *map(list, summary.top())]
 
 
 def _columns(rows: Iterable[list[str]], left: int = 0) -> list[str]:

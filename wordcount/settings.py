@@ -115,6 +115,12 @@ class OutputShape:
         return max(self.top, CURVE_RANKS) if self.format is Format.html else self.top
 
     @property
+    def annotated(self) -> bool:
+        """Whether the report on standard output is GitHub's annotations, which show each
+        violation where people read the log (stderr then only counts them)."""
+        return self.format is Format.github and self.output is None
+
+    @property
     def streams_records(self) -> bool:
         """Whether each file's record is written as soon as it is merged (`--format jsonl`)."""
         return self.format is Format.jsonl

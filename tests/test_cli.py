@@ -10,10 +10,13 @@ import importlib.util
 import os
 import pathlib
 import random
+import shutil
+import subprocess
+import sys
 
 import pytest
 
-from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, run_process
+from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, repo_env, run_process
 from wordcount import __version__, atomic, cli, core, pool
 
 # The true encoding of every text file in the sample corpus, and the name the report gives it.
@@ -80,6 +83,7 @@ def test_jobs_give_byte_identical_reports(tmp_path: pathlib.Path, monkeypatch: p
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(pool, name, spy)
+    monkeypatch.setattr(pool, "default_jobs", lambda: 4)  # a real pool of 4 even on fewer CPUs
     outputs = {}
     for jobs in ("1", "2", "4"):
         used.clear()
@@ -89,6 +93,34 @@ def test_jobs_give_byte_identical_reports(tmp_path: pathlib.Path, monkeypatch: p
         assert used == (["run_serial"] if jobs == "1" else ["run_pool"])
     assert outputs["1"] == outputs["2"] == outputs["4"]
     assert json.loads(outputs["1"])["totals"]["files"] == 48
+
+
+def test_jobs_above_the_cpus_are_capped_with_a_note(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-j above the CPUs this process may use starts no more workers than CPUs (more would only
+    take turns) and says so in one line on stderr (not with -q); the report is -j 1's."""
+    tree = make_tree(tmp_path / "tree")
+    pools: list[int] = []
+    original = pool.run_pool
+    monkeypatch.setattr(pool, "run_pool", lambda tasks, job, jobs, *rest: pools.append(jobs) or original(tasks, job, jobs, *rest))
+    monkeypatch.setattr(pool, "default_jobs", lambda: 2)
+    many = invoke(str(tree), "--format", "json", "-j", "64")
+    assert many.exit_code == 0 and pools == [2]
+    assert many.stderr == "wordcount: --jobs 64: this process may use 2 CPUs; counting with 2\n"
+    assert many.stdout == invoke(str(tree), "--format", "json", "-j", "1").stdout
+    assert invoke(str(tree), "-j", "64", "-q").stderr == "" and invoke(str(tree), "-j", "2").stderr == ""
+    assert pools == [2, 2, 2]
+
+
+def test_jobs_are_capped_to_the_cpus_given_by_taskset(tmp_path: pathlib.Path) -> None:
+    """The CPUs are those this process may run on (`taskset`), not the machine's."""
+    taskset = shutil.which("taskset")
+    if taskset is None:
+        pytest.skip("taskset (util-linux) is not installed")
+    (tmp_path / "a.txt").write_text("one two\n")
+    done = subprocess.run([taskset, "-c", "0", sys.executable, "-m", "wordcount", str(tmp_path), "-j", "3"],
+                          capture_output=True, env=repo_env(), timeout=60)
+    assert done.returncode == 0
+    assert done.stderr.decode() == "wordcount: --jobs 3: this process may use 1 CPU; counting with 1\n"
 
 
 def test_small_input_runs_serially(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:

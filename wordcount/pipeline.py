@@ -30,6 +30,8 @@ OnRecords = Callable[[str], object]  # jsonl: each file's record as it is merged
 def backend(settings: Settings) -> Iterator[Backend]:
     """The backend the settings ask for, connected (a cluster) for as long as the run lasts."""
     if settings.how.cluster is None:
+        if settings.how.jobs_note and not settings.output.quiet:
+            say(settings.how.jobs_note)
         # Where worker processes cannot be started, the pool counts here and says so, once.
         yield pool.LocalBackend(settings.how.jobs, None if settings.output.quiet else say)
         return

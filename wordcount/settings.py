@@ -30,6 +30,7 @@ from wordcount.listing import ListError, read_names
 from wordcount.progress import ProgressMode
 from wordcount.results import STDIN, Failed
 from wordcount.usage import usage_error
+from wordcount.wording import plural
 from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 
 
@@ -135,6 +136,14 @@ class RunShape:
     log_interval: float
     cache_folder: str | None = None  # None: no cache
     cluster: Any = None  # a `scheduler.Settings` to count on a Dask cluster; None: count here
+    jobs_asked: int | None = None  # `-j N` above the CPUs this process may use, capped to `jobs`
+
+    @property
+    def jobs_note(self) -> str | None:
+        """The line that says `-j` was capped to the CPUs, when it was."""
+        if self.jobs_asked is None:
+            return None
+        return f"--jobs {self.jobs_asked:,}: this process may use {plural(self.jobs, 'CPU')}; counting with {self.jobs}"
 
 
 @dataclass(frozen=True)
@@ -296,7 +305,10 @@ def _run_shape(flags: Flags, cluster: Any) -> RunShape:
         from wordcount.cache import default_folder  # sqlite3 and friends only when asked for
 
         cache_folder = default_folder()
-    return RunShape(flags.jobs or pool.default_jobs(), progress, flags.log_interval, cache_folder, cluster)
+    cpus = pool.default_jobs()
+    capped = cluster is None and flags.jobs is not None and flags.jobs > cpus  # more would only take turns
+    return RunShape(cpus if capped or flags.jobs is None else flags.jobs, progress, flags.log_interval, cache_folder,
+                    cluster, flags.jobs if capped else None)
 
 
 def check_roots(roots: tuple[str, ...]) -> None:

@@ -13,6 +13,7 @@ import random
 import shutil
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 
@@ -174,6 +175,25 @@ def test_csv_without_per_file_gives_word_counts(tmp_path: pathlib.Path) -> None:
     (tmp_path / "t.txt").write_text("b a b\n")
     rows = list(csv.reader(io.StringIO(invoke(str(tmp_path), "--format", "csv").stdout)))
     assert rows == [["word", "count"], ["b", "2"], ["a", "1"]]
+
+
+def test_the_table_shortens_long_top_words_by_display_width(tmp_path: pathlib.Path) -> None:
+    """A top word wider than 40 columns (a URL, a hash, a line of CJK without spaces) is shown
+    in the table as its start and `…`, 40 columns in all, wide characters counted as 2; JSON
+    and CSV keep every word whole."""
+    ascii_word, cjk_word, fits = "b" * 1000, "漢" * 300, "c" * 40
+    (tmp_path / "t.txt").write_text(" ".join([cjk_word] * 3 + [ascii_word] * 2 + [fits, "short"]) + "\n")
+
+    def width(text: str) -> int:  # the sample's characters: wide East Asian or one column
+        return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+    table = invoke(str(tmp_path)).stdout.splitlines()
+    shown = [line.split()[1] for line in table[table.index("  count  word") + 1 :]]
+    assert shown == ["漢" * 19 + "…", "b" * 39 + "…", fits, "short"]
+    assert all(width(word) <= 40 for word in shown) and max(map(len, table)) < 60
+    whole = [cjk_word, ascii_word, fits, "short"]
+    assert [item["word"] for item in invoke_json(str(tmp_path))["top"]] == whole
+    assert [row[0] for row in csv.reader(io.StringIO(invoke(str(tmp_path), "--format", "csv").stdout))][1:] == whole
 
 
 def test_table_shows_totals_top_and_problems(tmp_path: pathlib.Path) -> None:

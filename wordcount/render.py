@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from wordcount import __version__
 from wordcount.decode import UNCERTAIN_BELOW
 from wordcount.layout import HEADINGS, Layout
+from wordcount.linewidth import shortened
 from wordcount.results import BatchResult, Failed, FileCounts, LeftOut, Skipped, Totals, Violation
 from wordcount.summary import Summary
 from wordcount.wcname import wc_name
@@ -21,6 +22,7 @@ from wordcount.wording import plural, printable
 
 SCHEMA = 1
 SKIPPED_LISTED = 20  # the table lists the skipped files one by one up to this many
+WORD_COLUMNS = 40  # the table shortens a longer top word (a URL, a hash) to this many columns, with `…`
 
 
 def _file_row(row: FileCounts, layout: Layout) -> dict[str, object]:
@@ -196,7 +198,8 @@ def render_table(summary: Summary) -> str:
     top = summary.top()
     if top:
         out += ["", f"top {plural(len(top), 'word')}"] if out else [f"top {plural(len(top), 'word')}"]
-        out += ["  " + line for line in _columns([["count", "word"]] + [[f"{c:,}", printable(w)] for w, c in top], 1)]
+        shown = [[f"{count:,}", shortened(printable(word), WORD_COLUMNS)] for word, count in top]
+        out += ["  " + line for line in _columns([["count", "word"], *shown], 1)]
     if summary.skipped:
         out += ["", *skipped_lines(summary)]
     if summary.left_out.total:

@@ -238,6 +238,7 @@ def test_uncertain_list_is_identical_for_any_number_of_jobs(tmp_path: pathlib.Pa
         return original(tasks, options, jobs, on_progress, more)
 
     monkeypatch.setattr(pool, "run_pool", spy)
+    monkeypatch.setattr(pool, "default_jobs", lambda: 7)  # a real pool of 7 even on fewer CPUs
     for index in range(30):
         data = [b"caf\xe9 %d\n" % index, UDHR["el"].encode("cp1253"), b"plain %d\n" % index][index % 3]
         (tmp_path / f"d{index % 4}" / f"f{index:02}.txt").parent.mkdir(exist_ok=True)

@@ -211,9 +211,7 @@ def render_table(summary: Summary) -> str:
         out += ["", f"{len(summary.warnings):,} counted with a warning:"]
         out += [f"  {printable(item.path)}: {item.note}" for item in summary.sorted_warnings()]
     if summary.uncertain:
-        out += ["", f"{len(summary.uncertain):,} read with an uncertain encoding (confidence below "
-                f"{UNCERTAIN_BELOW:.2f}; pin one with --encoding 'GLOB=NAME'):"]
-        out += [f"  {printable(item.path)}: {item.encoding} ({item.confidence:.2f})" for item in summary.sorted_uncertain()]
+        out += ["", *uncertain_lines(summary)]
     violations = summary.sorted_violations()
     if violations:
         out += ["", f"{plural(len(violations), 'rule violation')}:"]
@@ -231,6 +229,15 @@ def skipped_lines(summary: Summary) -> list[str]:
         return [f"skipped {len(summary.skipped):,} ({detail})", *hint]
     return [f"skipped {len(summary.skipped):,} ({detail}):",
             *(f"  {printable(item.path)}: {item.reason}" for item in summary.sorted_skipped()), *hint]
+
+
+def uncertain_lines(summary: Summary) -> list[str]:
+    """The table's lines of the files read with an uncertain encoding: how many (in a heading
+    that fits 80 columns), each with its encoding and confidence, and how to pin them."""
+    count = len(summary.uncertain)
+    return [f"{count:,} read with an uncertain encoding (confidence below {UNCERTAIN_BELOW:.2f}):",
+            *(f"  {printable(item.path)}: {item.encoding} ({item.confidence:.2f})" for item in summary.sorted_uncertain()),
+            f"pin {_them(count)} with --encoding 'GLOB=NAME'"]
 
 
 def compressed_line(count: int) -> str:

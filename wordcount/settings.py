@@ -30,7 +30,6 @@ from wordcount.listing import ListError, read_names
 from wordcount.progress import ProgressMode
 from wordcount.results import STDIN, Failed
 from wordcount.usage import usage_error
-from wordcount.wording import plural
 from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 
 
@@ -137,13 +136,6 @@ class RunShape:
     cache_folder: str | None = None  # None: no cache
     cluster: Any = None  # a `scheduler.Settings` to count on a Dask cluster; None: count here
     jobs_asked: int | None = None  # `-j N` above the CPUs this process may use, capped to `jobs`
-
-    @property
-    def jobs_note(self) -> str | None:
-        """The line that says `-j` was capped to the CPUs, when it was."""
-        if self.jobs_asked is None:
-            return None
-        return f"--jobs {self.jobs_asked:,}: this process may use {plural(self.jobs, 'CPU')}; counting with {self.jobs}"
 
 
 @dataclass(frozen=True)

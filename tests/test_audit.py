@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke, invoke_json, run_process
-from wordcount import audit, count, plan
+from wordcount import audit, count, plan, pool
 from wordcount.audit import Searcher, compile_forbidden
 from wordcount.count import count_file
 from wordcount.job import Counting
@@ -223,8 +223,10 @@ def test_bad_forbidden_patterns_are_usage_errors(tmp_path: pathlib.Path, pattern
     assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
 
 
-def test_patterns_are_searched_in_workers_identically_whatever_jobs(tmp_path: pathlib.Path) -> None:
+def test_patterns_are_searched_in_workers_identically_whatever_jobs(tmp_path: pathlib.Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """Through a real pool (-j 2, -j 3) the violations, like the rest, are those of -j 1."""
+    monkeypatch.setattr(pool, "default_jobs", lambda: 3)  # a real pool of 3 even on fewer CPUs
     for index in range(60):
         lines = [f"line {n} of file {index}" + (" TODO" if (n + index) % 7 == 0 else "") for n in range(4000)]
         write(tmp_path, f"d{index % 3}/f{index:02}.txt", "\n".join(lines) + "\n")

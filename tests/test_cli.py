@@ -10,10 +10,14 @@ import importlib.util
 import os
 import pathlib
 import random
+import shutil
+import subprocess
+import sys
+import unicodedata
 
 import pytest
 
-from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, run_process
+from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, repo_env, run_process
 from wordcount import __version__, atomic, cli, core, pool
 
 # The true encoding of every text file in the sample corpus, and the name the report gives it.
@@ -80,6 +84,7 @@ def test_jobs_give_byte_identical_reports(tmp_path: pathlib.Path, monkeypatch: p
             return _original(*args, **kwargs)
 
         monkeypatch.setattr(pool, name, spy)
+    monkeypatch.setattr(pool, "default_jobs", lambda: 4)  # a real pool of 4 even on fewer CPUs
     outputs = {}
     for jobs in ("1", "2", "4"):
         used.clear()
@@ -89,6 +94,34 @@ def test_jobs_give_byte_identical_reports(tmp_path: pathlib.Path, monkeypatch: p
         assert used == (["run_serial"] if jobs == "1" else ["run_pool"])
     assert outputs["1"] == outputs["2"] == outputs["4"]
     assert json.loads(outputs["1"])["totals"]["files"] == 48
+
+
+def test_jobs_above_the_cpus_are_capped_with_a_note(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-j above the CPUs this process may use starts no more workers than CPUs (more would only
+    take turns) and says so in one line on stderr (not with -q); the report is -j 1's."""
+    tree = make_tree(tmp_path / "tree")
+    pools: list[int] = []
+    original = pool.run_pool
+    monkeypatch.setattr(pool, "run_pool", lambda tasks, job, jobs, *rest: pools.append(jobs) or original(tasks, job, jobs, *rest))
+    monkeypatch.setattr(pool, "default_jobs", lambda: 2)
+    many = invoke(str(tree), "--format", "json", "-j", "64")
+    assert many.exit_code == 0 and pools == [2]
+    assert many.stderr == "wordcount: --jobs 64: this process may use 2 CPUs; counting with 2\n"
+    assert many.stdout == invoke(str(tree), "--format", "json", "-j", "1").stdout
+    assert invoke(str(tree), "-j", "64", "-q").stderr == "" and invoke(str(tree), "-j", "2").stderr == ""
+    assert pools == [2, 2, 2]
+
+
+def test_jobs_are_capped_to_the_cpus_given_by_taskset(tmp_path: pathlib.Path) -> None:
+    """The CPUs are those this process may run on (`taskset`), not the machine's."""
+    taskset = shutil.which("taskset")
+    if taskset is None:
+        pytest.skip("taskset (util-linux) is not installed")
+    (tmp_path / "a.txt").write_text("one two\n")
+    done = subprocess.run([taskset, "-c", "0", sys.executable, "-m", "wordcount", str(tmp_path), "-j", "3"],
+                          capture_output=True, env=repo_env(), timeout=60)
+    assert done.returncode == 0
+    assert done.stderr.decode() == "wordcount: --jobs 3: this process may use 1 CPU; counting with 1\n"
 
 
 def test_small_input_runs_serially(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -142,6 +175,25 @@ def test_csv_without_per_file_gives_word_counts(tmp_path: pathlib.Path) -> None:
     (tmp_path / "t.txt").write_text("b a b\n")
     rows = list(csv.reader(io.StringIO(invoke(str(tmp_path), "--format", "csv").stdout)))
     assert rows == [["word", "count"], ["b", "2"], ["a", "1"]]
+
+
+def test_the_table_shortens_long_top_words_by_display_width(tmp_path: pathlib.Path) -> None:
+    """A top word wider than 40 columns (a URL, a hash, a line of CJK without spaces) is shown
+    in the table as its start and `…`, 40 columns in all, wide characters counted as 2; JSON
+    and CSV keep every word whole."""
+    ascii_word, cjk_word, fits = "b" * 1000, "漢" * 300, "c" * 40
+    (tmp_path / "t.txt").write_text(" ".join([cjk_word] * 3 + [ascii_word] * 2 + [fits, "short"]) + "\n")
+
+    def width(text: str) -> int:  # the sample's characters: wide East Asian or one column
+        return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+    table = invoke(str(tmp_path)).stdout.splitlines()
+    shown = [line.split()[1] for line in table[table.index("  count  word") + 1 :]]
+    assert shown == ["漢" * 19 + "…", "b" * 39 + "…", fits, "short"]
+    assert all(width(word) <= 40 for word in shown) and max(map(len, table)) < 60
+    whole = [cjk_word, ascii_word, fits, "short"]
+    assert [item["word"] for item in invoke_json(str(tmp_path))["top"]] == whole
+    assert [row[0] for row in csv.reader(io.StringIO(invoke(str(tmp_path), "--format", "csv").stdout))][1:] == whole
 
 
 def test_table_shows_totals_top_and_problems(tmp_path: pathlib.Path) -> None:

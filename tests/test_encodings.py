@@ -226,6 +226,21 @@ def test_table_and_csv_show_confidence(tmp_path: pathlib.Path) -> None:
     assert rows["plain.txt"][-1] == "1.00" and rows["short.txt"][-1] == f"{short['confidence']:.2f}"
 
 
+def test_the_uncertain_section_fits_80_columns(tmp_path: pathlib.Path) -> None:
+    """The table's section of uncertain encodings: a heading that fits 80 columns, a line per
+    file (its path, as long as it is), and a last line that says how to pin them."""
+    for name in ("short.txt", "other.txt"):
+        (tmp_path / name).write_bytes(b"caf\xe9\n")
+    table = invoke(str(tmp_path), "--top", "0").stdout.splitlines()
+    start = next(index for index, line in enumerate(table) if "uncertain encoding" in line)
+    section = table[start:]
+    assert section[0] == f"2 read with an uncertain encoding (confidence below {decode.UNCERTAIN_BELOW:.2f}):"
+    assert [line.split(": ")[0].strip() for line in section[1:3]] == [str(tmp_path / "other.txt"),
+                                                                      str(tmp_path / "short.txt")]
+    assert section[3:] == ["pin them with --encoding 'GLOB=NAME'"]
+    assert max(len(section[0]), len(section[3])) <= 80
+
+
 def test_uncertain_list_is_identical_for_any_number_of_jobs(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Doubts travel from the workers as data: -j 1, 2 and 7 (a real pool) print the same report."""
     monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
@@ -238,6 +253,7 @@ def test_uncertain_list_is_identical_for_any_number_of_jobs(tmp_path: pathlib.Pa
         return original(tasks, options, jobs, on_progress, more)
 
     monkeypatch.setattr(pool, "run_pool", spy)
+    monkeypatch.setattr(pool, "default_jobs", lambda: 7)  # a real pool of 7 even on fewer CPUs
     for index in range(30):
         data = [b"caf\xe9 %d\n" % index, UDHR["el"].encode("cp1253"), b"plain %d\n" % index][index % 3]
         (tmp_path / f"d{index % 4}" / f"f{index:02}.txt").parent.mkdir(exist_ok=True)

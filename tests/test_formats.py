@@ -107,6 +107,30 @@ def test_github_without_violations_prints_nothing(project: pathlib.Path) -> None
     assert result.exit_code == 0 and result.stdout == ""
 
 
+def test_github_annotations_are_not_said_again_on_stderr(project: pathlib.Path, tmp_path_factory: Any) -> None:
+    """The annotations on stdout are the report, and GitHub shows each in the log: stderr only
+    counts the violations (once, in one line), and still says each unreadable input. Written to
+    a file with -o, or as SARIF (a file for the upload, not read in the log), stderr says each."""
+    count = len(json_violations(".", *RULES))
+    annotations = tmp_path_factory.mktemp("out") / "annotations.txt"
+    (project / "locked.txt").write_text("x\n")
+    (project / "locked.txt").chmod(0)
+    try:
+        result = run_process([".", "--format", "github", *RULES], unprivileged=True)
+        sarif = run_process([".", "--format", "sarif", *RULES], unprivileged=True)
+        to_file = run_process([".", "--format", "github", "-o", str(annotations), *RULES], unprivileged=True)
+    finally:
+        (project / "locked.txt").chmod(0o644)
+    assert result.returncode == 1 and len(parse_workflow_commands(result.stdout.decode())) == count
+    assert result.stderr.decode().splitlines() == [
+        "wordcount: ./locked.txt: Permission denied",
+        f"wordcount: {count} rule violations, each annotated in the report",
+    ]
+    for said in (sarif, to_file):
+        assert said.returncode == 1 and len(said.stderr.decode().splitlines()) == count + 1
+    assert invoke(".", "--format", "github", "-q", *RULES).stderr == ""
+
+
 # --------------------------------------------------------------------------- SARIF
 
 SARIF_URL = "https://json.schemastore.org/sarif-2.1.0.json"

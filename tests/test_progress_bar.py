@@ -120,3 +120,46 @@ def test_ctrl_c_leaves_the_terminal_clean(tmp_path: pathlib.Path) -> None:
     assert output.rfind(b"\x1b[?25l") <= output.rfind(b"\x1b[?25h")  # the cursor is not left hidden
     shown = [row for row in screen(output, 60) if row]
     assert shown == ["wordcount: interrupted"], shown
+
+
+FIELDS = {  # what each field of a layout looks like when drawn
+    "{desc}": "counting", "{percentage:3.0f}": r"[ \d]{2}\d", "{bar}": r"[^|]*",
+    "{sizes}": r"[\d,.]+ (B|KiB|MiB|GiB)/[\d,.]+ (B|KiB|MiB|GiB)", "{elapsed}": r"\d\d:\d\d",
+    "{remaining}": r"(\d\d:\d\d|\?)", "{speed}": r"([\d,.]+ (B|KiB|MiB|GiB)|\?)/s",
+    "{postfix}": r", [\d,]+/[\d,]+ files?, [\d,]+ words?", "{counts}": r"[\d,]+/[\d,]+ files?, [\d,]+ words?",
+}
+
+
+def layout_of(frame: str) -> int | None:
+    """Which of the bar's LAYOUTS `frame` is drawn in (None: none of them)."""
+    for index, layout in enumerate(progress.LAYOUTS):
+        pattern = re.escape(layout)
+        for field, drawn_as in FIELDS.items():
+            pattern = pattern.replace(re.escape(field), drawn_as)
+        if re.fullmatch(pattern, frame):
+            return index
+    return None
+
+
+def test_the_first_frame_has_the_layout_of_the_rest(tmp_path: pathlib.Path) -> None:
+    """A real run on a 120-column pseudo-terminal: every frame of the bar, the first one (drawn
+    before anything is counted) too, is the fullest layout, with the files and words."""
+    (tmp_path / "big.txt").write_bytes(b"alpha beta gamma delta epsilon zeta eta theta iota kappa\n" * 300_000)
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    env = {**repo_env(), "WORDCOUNT_PURE_PYTHON": "1"}  # slow enough for several frames
+    process = subprocess.Popen([sys.executable, "-m", "wordcount", str(tmp_path), "-j", "1"], cwd=REPO, env=env,
+                               stdout=subprocess.DEVNULL, stderr=terminal)
+    os.close(terminal)
+    try:
+        output = b"".join(terminal_output(controller, process, time.monotonic() + 60))
+        assert process.wait(timeout=10) == 0
+    finally:
+        os.close(controller)
+        if process.poll() is None:
+            process.kill()
+    text = re.sub(r"\x1b\[[\d;?]*[A-Za-z]", "", output.decode("utf-8"))
+    frames = [frame.rstrip() for frame in text.split("\r") if frame.strip()]
+    assert len(frames) >= 3, frames
+    assert frames[0].startswith("counting:   0%|") and frames[0].endswith(", 0/0 files, 0 words]")
+    assert [layout_of(frame) for frame in frames] == [0] * len(frames), frames

@@ -395,7 +395,7 @@ def wordcount(
     with exit_codes():
         summary = pipeline.run(chosen)
     if not chosen.output.quiet:
-        tell(summary)
+        tell(summary, chosen.output.annotated)
     raise typer.Exit(summary.exit_code)
 
 

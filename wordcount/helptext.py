@@ -122,10 +122,16 @@ def params_by_name(command: Any, ctx: Any) -> dict[str, Any]:
     return {param.name: param for param in command.get_params(ctx)}
 
 
+def option_names(param: Any) -> list[str]:
+    """An option's names, the short ones first, each kind in the order declared (click hands
+    the help option's names over from a set, in an order that changes from run to run)."""
+    return sorted(param.opts, key=lambda name: name.startswith("--"))
+
+
 def spelling(param: Any, value: str | None) -> str:
     """How the help names an option: its short and long names (only the switch that changes the
     default, not its opposite), then what stands for its value."""
-    names = ", ".join(param.opts)
+    names = ", ".join(option_names(param))
     if getattr(param, "is_flag", False) or getattr(param, "count", False):
         return names
     shown = param.metavar if value is None else value

@@ -82,6 +82,20 @@ def text_width(text: str) -> int:
     return width
 
 
+def shortened(text: str, columns: int) -> str:
+    """`text` (without tabs or line breaks) in at most `columns` display columns: whole when it
+    fits, else as much of its start as fits before an ellipsis (`…`, one column)."""
+    if len(text) <= columns // 2 or text_width(text) <= columns:
+        return text
+    kept, width = 0, 0
+    for char in text:
+        width += char_width(char)
+        if width > columns - 1:
+            break
+        kept += 1
+    return text[:kept] + "…"
+
+
 def advance(position: int, line: str) -> int:
     """The position after `line` (no line breaks in it), starting from column `position`."""
     if "\t" not in line:

@@ -1,8 +1,9 @@
 """The man page, written in roff from the command's own definitions: `python -m wordcount.manpage`.
 
 Each option's full text is its `help=` in cli.py; the sections and their order are the grouped
-help's (helptext.py), so the page, `--help` and the CLI cannot disagree. Install it with
-`python -m wordcount.manpage > ~/.local/share/man/man1/wordcount.1` (then `man wordcount`).
+help's (helptext.py), so the page, `--help` and the CLI cannot disagree. It is committed as
+man/wordcount.1 (a test keeps it equal to what this prints), which the wheel installs into
+PREFIX/share/man/man1, where `man` looks; elsewhere `python -m wordcount.manpage > FILE`.
 Like __main__, an entry point: it imports the CLI, and nothing imports it.
 """
 
@@ -39,7 +40,7 @@ def bold(text: str) -> str:
 def option_item(param: Any) -> list[str]:
     """One option as a tagged paragraph: its spellings, its value in italics (every choice
     spelled out), its full help, its opposite, and its default where one is worth telling."""
-    names = ", ".join(bold(name) for name in param.opts)
+    names = ", ".join(bold(name) for name in helptext.option_names(param))
     if not getattr(param, "is_flag", False) and param.metavar:
         names += f" \\fI{roff(param.metavar)}\\fR"
     text = param.help or ""

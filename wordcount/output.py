@@ -8,8 +8,7 @@ import sys
 from wordcount import atomic
 from wordcount.render import nothing_counted_hint, violation_line
 from wordcount.summary import Summary
-from wordcount.wording import say
-
+from wordcount.wording import plural, say
 
 
 class WriteFailed(Exception):
@@ -63,14 +62,20 @@ class Records:
         return "".join(self.kept)
 
 
-def tell(summary: Summary) -> None:
+def tell(summary: Summary, annotated: bool = False) -> None:
     """What people should know after a run, on stderr: warnings, unreadable inputs, failed rules,
-    and why nothing was counted when everything was left out."""
+    and why nothing was counted when everything was left out. `annotated`: the report on stdout
+    is GitHub's annotations, which the log already shows one by one; the failed rules are then
+    only counted."""
     for warning in summary.sorted_warnings():
         say(f"{warning.path}: {warning.note}")
     for failure in summary.sorted_errors():
         say(f"{failure.path}: {failure.error}")
-    for violation in summary.sorted_violations():
-        say(violation_line(violation))
+    violations = summary.sorted_violations()
+    if annotated and violations:
+        say(f"{plural(len(violations), 'rule violation')}, each annotated in the report")
+    else:
+        for violation in violations:
+            say(violation_line(violation))
     if not summary.totals.files and summary.left_out.total:
         say(nothing_counted_hint(summary.left_out))

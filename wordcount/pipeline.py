@@ -17,7 +17,7 @@ from wordcount.backend import Backend
 from wordcount.job import Job
 from wordcount.discover import discover
 from wordcount.output import Records, write_report
-from wordcount.wording import say
+from wordcount.wording import plural, say
 from wordcount.render import RENDERERS, jsonl_batch, jsonl_records
 from wordcount.results import BatchResult, Failed, FileCounts, FileEntry, LeftOut, Skipped, Violation
 from wordcount.settings import Settings
@@ -30,6 +30,9 @@ OnRecords = Callable[[str], object]  # jsonl: each file's record as it is merged
 def backend(settings: Settings) -> Iterator[Backend]:
     """The backend the settings ask for, connected (a cluster) for as long as the run lasts."""
     if settings.how.cluster is None:
+        jobs, asked = settings.how.jobs, settings.how.jobs_asked
+        if asked is not None and not settings.output.quiet:
+            say(f"--jobs {asked:,}: this process may use {plural(jobs, 'CPU')}; counting with {jobs}")
         # Where worker processes cannot be started, the pool counts here and says so, once.
         yield pool.LocalBackend(settings.how.jobs, None if settings.output.quiet else say)
         return

@@ -110,6 +110,7 @@ class ProgressBar:
             nrows=None if sized else 24,
             leave=False,
             desc="counting",
+            postfix=self.counts(0, 0),  # the first frame, drawn now, has the counts as every later one
         )
 
     def expect(self, files: int, nbytes: int, done: bool = False) -> None:
@@ -117,9 +118,13 @@ class ProgressBar:
         self.total_files += files
         self.bar.total += nbytes
 
+    def counts(self, files: int, words: int) -> str:
+        """The bar's files and words: `3/50 files, 12,345 words`."""
+        return f"{files:,}/{plural(self.total_files, 'file')}, {plural(words, 'word')}"
+
     def __call__(self, snapshot: Snapshot) -> None:
         files, nbytes, words = snapshot
-        self.bar.set_postfix_str(f"{files:,}/{plural(self.total_files, 'file')}, {plural(words, 'word')}", refresh=False)
+        self.bar.set_postfix_str(self.counts(files, words), refresh=False)
         self.bar.update(nbytes - self.bar.n)
 
     def close(self) -> None:

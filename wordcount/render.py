@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from wordcount import __version__
 from wordcount.decode import UNCERTAIN_BELOW
 from wordcount.layout import HEADINGS, Layout
+from wordcount.linewidth import shortened
 from wordcount.results import BatchResult, Failed, FileCounts, LeftOut, Skipped, Totals, Violation
 from wordcount.summary import Summary
 from wordcount.wcname import wc_name
@@ -21,6 +22,7 @@ from wordcount.wording import plural, printable
 
 SCHEMA = 1
 SKIPPED_LISTED = 20  # the table lists the skipped files one by one up to this many
+WORD_COLUMNS = 40  # the table shortens a longer top word (a URL, a hash) to this many columns, with `…`
 
 
 def _file_row(row: FileCounts, layout: Layout) -> dict[str, object]:
@@ -106,27 +108,40 @@ def _dump(document: dict[str, object]) -> str:
 
 
 def render_csv(summary: Summary) -> str:
-    """The groups' rows with `--by`, else per-file rows with `--per-file` (and with `--total
-    always` or `only`, a total row whose path is empty), else `word,count` rows of the top words."""
+    """The report as one CSV table (docs/reports.md, "CSV"): see `_csv_rows`."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    layout = summary.layout
-    if layout.by is not None:
-        writer.writerow(["group", "files", *layout.columns])
-        writer.writerows([group.name, group.totals.files, *layout.values(group.totals)] for group in summary.groups())
-    elif layout.rows:
-        stored = ["stored"] if layout.stored else []  # with -z: each file's size as stored, last
-        writer.writerow(["path", *layout.columns, "encoding", "replaced", "confidence", *stored])
-        if layout.shows_rows:
-            writer.writerows([row.path, *layout.values(row), row.encoding, row.replaced, f"{row.confidence:.2f}",
-                              *([row.stored_bytes] if stored else [])] for row in summary.sorted_files())
-        if layout.total in ("always", "only"):
-            writer.writerow(["", *layout.values(summary.totals), "", "", "",
-                             *([summary.totals.stored_bytes] if stored else [])])
-    else:
-        writer.writerow(["word", "count"])
-        writer.writerows(summary.top())
+    csv.writer(buffer, lineterminator="\n").writerows(_csv_rows(summary))
     return buffer.getvalue()
+
+
+def _csv_rows(summary: Summary) -> list[list[object]]:
+    """The header and rows of the one table a CSV holds, the first that applies: the groups with
+    `--by`; the files with `--per-file` (not with `--total only`); the totals with `--total always`
+    or `only`, or when `--top 0` leaves no words to show; else the top words. A table keyed by
+    group or path ends, with `--total always` (or `only`, for groups), in a total row whose key
+    is empty. The top words have no total row: their counts are of the words ranked (normalised,
+    without too-long tokens), which the totals do not add up."""
+    layout, totals = summary.layout, summary.totals
+    stored = ["stored"] if layout.stored else []  # with -z: the sizes as stored, last
+
+    def kept(counts: Totals | FileCounts) -> list[object]:
+        return [counts.stored_bytes] if stored else []
+
+    if layout.by is not None:
+        rows: list[list[object]] = [["group", "files", *layout.columns, *stored]]
+        rows += [[group.name, group.totals.files, *layout.values(group.totals), *kept(group.totals)]
+                 for group in summary.groups()]
+        return rows + ([["", totals.files, *layout.values(totals), *kept(totals)]]
+                       if layout.total in ("always", "only") else [])
+    if layout.shows_rows:
+        rows = [["path", *layout.columns, "encoding", "replaced", "confidence", *stored]]
+        rows += [[row.path, *layout.values(row), row.encoding, row.replaced, f"{row.confidence:.2f}",
+                  *kept(row)] for row in summary.sorted_files()]
+        return rows + ([["", *layout.values(totals), "", "", "", *kept(totals)]] if layout.total == "always" else [])
+    if layout.total in ("always", "only") or (layout.total == "auto" and summary.top_n <= 0):
+        record = _sums(totals, layout, summary.cjk)
+        return [list(record), list(record.values())]
+    return [["word", "count"], *map(list, summary.top())]
 
 
 def _columns(rows: Iterable[list[str]], left: int = 0) -> list[str]:
@@ -183,7 +198,8 @@ def render_table(summary: Summary) -> str:
     top = summary.top()
     if top:
         out += ["", f"top {plural(len(top), 'word')}"] if out else [f"top {plural(len(top), 'word')}"]
-        out += ["  " + line for line in _columns([["count", "word"]] + [[f"{c:,}", printable(w)] for w, c in top], 1)]
+        shown = [[f"{count:,}", shortened(printable(word), WORD_COLUMNS)] for word, count in top]
+        out += ["  " + line for line in _columns([["count", "word"], *shown], 1)]
     if summary.skipped:
         out += ["", *skipped_lines(summary)]
     if summary.left_out.total:
@@ -195,9 +211,7 @@ def render_table(summary: Summary) -> str:
         out += ["", f"{len(summary.warnings):,} counted with a warning:"]
         out += [f"  {printable(item.path)}: {item.note}" for item in summary.sorted_warnings()]
     if summary.uncertain:
-        out += ["", f"{len(summary.uncertain):,} read with an uncertain encoding (confidence below "
-                f"{UNCERTAIN_BELOW:.2f}; pin one with --encoding 'GLOB=NAME'):"]
-        out += [f"  {printable(item.path)}: {item.encoding} ({item.confidence:.2f})" for item in summary.sorted_uncertain()]
+        out += ["", *uncertain_lines(summary)]
     violations = summary.sorted_violations()
     if violations:
         out += ["", f"{plural(len(violations), 'rule violation')}:"]
@@ -215,6 +229,15 @@ def skipped_lines(summary: Summary) -> list[str]:
         return [f"skipped {len(summary.skipped):,} ({detail})", *hint]
     return [f"skipped {len(summary.skipped):,} ({detail}):",
             *(f"  {printable(item.path)}: {item.reason}" for item in summary.sorted_skipped()), *hint]
+
+
+def uncertain_lines(summary: Summary) -> list[str]:
+    """The table's lines of the files read with an uncertain encoding: how many (in a heading
+    that fits 80 columns), each with its encoding and confidence, and how to pin them."""
+    count = len(summary.uncertain)
+    return [f"{count:,} read with an uncertain encoding (confidence below {UNCERTAIN_BELOW:.2f}):",
+            *(f"  {printable(item.path)}: {item.encoding} ({item.confidence:.2f})" for item in summary.sorted_uncertain()),
+            f"pin {_them(count)} with --encoding 'GLOB=NAME'"]
 
 
 def compressed_line(count: int) -> str:

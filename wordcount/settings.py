@@ -115,6 +115,12 @@ class OutputShape:
         return max(self.top, CURVE_RANKS) if self.format is Format.html else self.top
 
     @property
+    def annotated(self) -> bool:
+        """Whether the report on standard output is GitHub's annotations, which show each
+        violation where people read the log (stderr then only counts them)."""
+        return self.format is Format.github and self.output is None
+
+    @property
     def streams_records(self) -> bool:
         """Whether each file's record is written as soon as it is merged (`--format jsonl`)."""
         return self.format is Format.jsonl
@@ -129,6 +135,7 @@ class RunShape:
     log_interval: float
     cache_folder: str | None = None  # None: no cache
     cluster: Any = None  # a `scheduler.Settings` to count on a Dask cluster; None: count here
+    jobs_asked: int | None = None  # `-j N` above the CPUs this process may use, capped to `jobs`
 
 
 @dataclass(frozen=True)
@@ -292,7 +299,10 @@ def _run_shape(flags: Flags, cluster: Any) -> RunShape:
         from wordcount.cache import default_folder  # sqlite3 and friends only when asked for
 
         cache_folder = default_folder()
-    return RunShape(flags.jobs or pool.default_jobs(), progress, flags.log_interval, cache_folder, cluster)
+    cpus = pool.default_jobs()
+    capped = cluster is None and flags.jobs is not None and flags.jobs > cpus  # more would only take turns
+    return RunShape(cpus if capped or flags.jobs is None else flags.jobs, progress, flags.log_interval, cache_folder,
+                    cluster, flags.jobs if capped else None)
 
 
 def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:

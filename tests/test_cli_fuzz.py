@@ -100,7 +100,6 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
         "--jobs": values("1", "2"),  # no large valid values: a pool that size is not the point here
         "--top": values("0", "1", "3", "10"),
         "--word-mode": values("whitespace", "unicode", "cjk", "jieba"),
-        "--words": values("whitespace", "unicode", "cjk", "jieba"),  # the word mode's deprecated spelling
         "--total": values("auto", "always", "only", "never"),
         "--by": values("ext", "dir", "dir:2", "dir:0", "dir:x", "ext:1"),
         "--files0-from": values("-", str(tree.good_config), str(base / "missing.list"), root),

@@ -18,7 +18,6 @@ import typer
 
 from wordcount import decode
 from wordcount.audit import Rules, Scope, check_glob, compile_forbidden
-from wordcount.wording import say
 
 DEDICATED = ".wordcount.toml"
 PYPROJECT = "pyproject.toml"
@@ -175,10 +174,6 @@ def default_map(config: Config, ctx: typer.Context) -> dict[str, Any]:
             by_name[longs[0]] = option
     defaults: dict[str, Any] = {}
     for key, value in config.options.items():
-        if key == "words" and isinstance(value, str):  # the word mode's old key (now wc's column option)
-            say(f"{config.path}: the key words = {value!r} is deprecated and will be removed in the next "
-                f"release: use word-mode = {value!r}")
-            key = "word-mode"
         param = by_name.get(key)
         if param is None:
             raise _error(config.path, f"unknown key: {key}")

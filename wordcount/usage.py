@@ -18,7 +18,6 @@ from typer._click.exceptions import BadOptionUsage, NoSuchOption, UsageError
 from typer.core import TyperCommand
 
 from wordcount.groups import Grouping, parse_grouping
-from wordcount.tally import WORD_MODES
 from wordcount.wording import PROG, say
 
 
@@ -59,42 +58,9 @@ def usage_message(error: UsageError, command: Any) -> str:
     return error.message
 
 
-def deprecated_word_mode(args: list[str]) -> list[str]:
-    """The arguments with the old spelling of the word mode (`--words MODE`, before `-w/--words`
-    became wc's column option) rewritten as `--word-mode MODE`, and a warning for it on stderr
-    (not with `-q`). Only a word mode's name after `--words` is taken for one."""
-    rewritten: list[str] = []
-    found = False
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            rewritten += args[index:]
-            break
-        following = args[index + 1] if index + 1 < len(args) else None
-        if arg == "--words" and following in WORD_MODES:
-            rewritten += ["--word-mode", following]
-            index += 2
-            found = True
-            continue
-        if arg.startswith("--words=") and arg[len("--words="):] in WORD_MODES:
-            arg = "--word-mode=" + arg[len("--words="):]
-            found = True
-        rewritten.append(arg)
-        index += 1
-    if found and not {"-q", "--quiet"} & set(args):
-        say("--words MODE is deprecated and will be removed in the next release: use --word-mode MODE "
-            "(-w/--words now shows the word counts, as in wc)")
-    return rewritten
-
-
 class Command(TyperCommand):
-    """The command, with every usage error turned into the tool's one line (`usage_message`),
-    the old spelling `--words MODE` still understood (`deprecated_word_mode`) and the help
-    grouped into sections (helptext.py)."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, deprecated_word_mode(list(args)))  # type: ignore[no-any-return]
+    """The command, with every usage error turned into the tool's one line (`usage_message`)
+    and the help grouped into sections (helptext.py)."""
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:

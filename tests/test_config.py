@@ -128,6 +128,10 @@ def test_without_config_nothing_changes(tree: pathlib.Path) -> None:
         ("top = 'ten'\n", "top: expected a whole number of at least 0, got 'ten'"),  # as for --top ten
         ("top = true\n", "top: not a value for --top: True"),
         ("top = -1\n", "top: expected a whole number of at least 0, got -1"),
+        ("top = 99999999999999999999\n", "top: expected a whole number of at most 1,000,000,000,000,000,000, got "
+                                          "99999999999999999999"),
+        ("jobs = 100000\n", "jobs: expected a whole number of at most 8,192, got 100000"),
+        ("log-interval = 1e300\n", "log-interval: expected at most 86,400 seconds (a day), got 1e+300"),
         ("top = [1]\n", "top: not a value for --top: [1]"),
         ("hidden = 'yes'\n", "hidden: not true or false: 'yes'"),
         ("format = 'xml'\n", "format: 'xml' is not one of table, json, csv, wc, github, sarif, jsonl, html"),
@@ -141,6 +145,8 @@ def test_without_config_nothing_changes(tree: pathlib.Path) -> None:
         ("[[rules]]\nmax-words = 3\n", "rules[0]: glob: a glob (string) is required"),
         ("[[rules]]\nglob = '*.md'\nmax-word = 3\n", "rules[0]: unknown key: max-word"),
         ("[[rules]]\nglob = '*.md'\nmax-words = -3\n", "rules[0]: max-words: not a whole number of at least 0: -3"),
+        ("[[rules]]\nglob = '*.md'\nmin-words = 99999999999999999999\n",
+         "rules[0]: min-words: not a whole number of at most 1,000,000,000,000,000,000: 99999999999999999999"),
         ("[[rules]]\nglob = '*.md'\nforbid = ['re:x*']\n", "rules[0]: forbid: 're:x*' matches empty text"),
         ("[[rules]]\nglob = '*.md'\nno-bom = 1\n", "rules[0]: no-bom: not true or false: 1"),
         ("[[rules]]\nglob = '*.md'\nrequire-encoding = 'klingon'\n", "rules[0]: require-encoding: unknown encoding"),

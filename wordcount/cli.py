@@ -22,7 +22,7 @@ from wordcount.progress import ProgressMode
 from wordcount.groups import Grouping
 from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 from wordcount.summary import ExitCode
-from wordcount.usage import Command, choice_option, grouping, parse_size, seconds, usage_error, whole_number
+from wordcount.usage import MAX_JOBS, Command, choice_option, grouping, parse_size, seconds, usage_error, whole_number
 
 app = typer.Typer(add_completion=True, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -105,7 +105,7 @@ def wordcount(
         list[str] | None, typer.Argument(help="Files and folders to count; '-' reads standard input. Default: '.'.")
     ] = None,
     jobs: Annotated[
-        int | None, typer.Option("-j", "--jobs", parser=whole_number(1), metavar="N", help="Worker processes. Default: the CPUs this process may use.")
+        int | None, typer.Option("-j", "--jobs", parser=whole_number(1, MAX_JOBS), metavar="N", help="Worker processes. Default: the CPUs this process may use.")
     ] = None,
     top: Annotated[
         int,

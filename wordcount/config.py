@@ -18,6 +18,7 @@ import typer
 
 from wordcount import decode
 from wordcount.audit import Rules, Scope, check_glob, compile_forbidden
+from wordcount.usage import MAX_COUNT
 
 DEDICATED = ".wordcount.toml"
 PYPROJECT = "pyproject.toml"
@@ -134,6 +135,8 @@ def _scope(path: str, index: int, table: dict[str, Any]) -> Scope:
         value = table.get(key)
         if value is not None and not (_is_int(value) and value >= 0):
             raise _error(path, f"{where}: {key}: not a whole number of at least 0: {value!r}")
+        if value is not None and value > MAX_COUNT:
+            raise _error(path, f"{where}: {key}: not a whole number of at most {MAX_COUNT:,}: {value!r}")
         counts[key] = value
     forbid = _strings(table.get("forbid", []))
     if forbid is None:

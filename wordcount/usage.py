@@ -99,8 +99,16 @@ def shown(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def whole_number(minimum: int) -> Callable[[object], int]:
-    """A parser of whole numbers of at least `minimum`."""
+# The largest value each kind of option takes: past them a value can only be a mistake, and the
+# C library would refuse some of them (a size past a signed 64-bit offset, a timeout past time_t).
+MAX_COUNT = 10**18  # words, ranks, characters, folder levels: more than any count reaches
+MAX_JOBS = 8192  # processes: the most CPUs a Linux kernel runs on (NR_CPUS)
+MAX_SIZE = 2**63 - 1  # bytes: the largest file size there is (a signed 64-bit offset)
+MAX_SECONDS = 86_400  # a day
+
+
+def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[object], int]:
+    """A parser of whole numbers from `minimum` to `maximum`."""
 
     def parse(value: object) -> int:
         if isinstance(value, int) and not isinstance(value, bool):
@@ -110,16 +118,18 @@ def whole_number(minimum: int) -> Callable[[object], int]:
             try:
                 number = int(text) if re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII) else None
             except ValueError:  # more digits than Python converts
-                number = None
+                number = minimum - 1 if text.startswith("-") else maximum + 1
         if number is None or number < minimum:
             raise typer.BadParameter(f"expected a whole number of at least {minimum}, got {shown(value)}")
+        if number > maximum:
+            raise typer.BadParameter(f"expected a whole number of at most {maximum:,}, got {shown(value)}")
         return number
 
     return parse
 
 
 def seconds(value: object) -> float:
-    """A parser of a duration in seconds: a finite number, at least 0."""
+    """A parser of a duration in seconds: a finite number from 0 to MAX_SECONDS."""
     number: float | None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
@@ -130,6 +140,8 @@ def seconds(value: object) -> float:
             number = None
     if number is None or not math.isfinite(number) or number < 0:
         raise typer.BadParameter(f"expected a number of seconds of at least 0, got {shown(value)}")
+    if number > MAX_SECONDS:
+        raise typer.BadParameter(f"expected at most {MAX_SECONDS:,} seconds (a day), got {shown(value)}")
     return number
 
 
@@ -181,9 +193,12 @@ def parse_size(text: str) -> int:
         raise typer.BadParameter(f"not a size: {text!r} (use bytes, or a number with k, M or G, like 10M)")
     whole, fraction, unit = match[1] or "0", match[2] or "", _UNITS[match[3]]
     try:
-        return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
+        size = int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
     except ValueError:  # more digits than Python converts
-        raise typer.BadParameter(f"not a size: {text!r} (too many digits)") from None
+        size = MAX_SIZE + 1
+    if size > MAX_SIZE:
+        raise typer.BadParameter(f"too large a size: {text!r} (at most {MAX_SIZE:,} bytes, the largest file size)")
+    return size
 
 
 def grouping(value: object) -> Grouping:
@@ -191,6 +206,6 @@ def grouping(value: object) -> Grouping:
     if isinstance(value, Grouping):
         return value
     try:
-        return parse_grouping(str(value))
+        return parse_grouping(str(value), MAX_COUNT)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None

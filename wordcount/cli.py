@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from wordcount import __version__, config, core, pipeline, settings
+from wordcount import __version__, config, core, pipeline, settings, streams
 from wordcount.backend import Unavailable
 from wordcount.output import WriteFailed, tell
 from wordcount.wording import say
@@ -378,4 +378,5 @@ def wordcount(
 
 def main() -> None:
     """Console-script entry point."""
+    streams.reserve()
     app()

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from dataclasses import dataclass
 from typing import Any
 
 from wordcount.results import STDIN, Failed
+from wordcount.streams import standard_input
 from wordcount.wording import os_message
 
 
@@ -40,7 +40,8 @@ def _read(source: str) -> tuple[bytes, bool]:
     at most SIZED_LIST_BYTES)."""
     try:
         if source == STDIN:
-            return sys.stdin.buffer.read(), _streamed(sys.stdin.buffer)
+            stream = standard_input()
+            return stream.read(), _streamed(stream)
         with open(source, "rb") as handle:
             return handle.read(), _streamed(handle)
     except OSError as error:

@@ -80,6 +80,18 @@ def values(*good: str) -> st.SearchStrategy[str]:
     )
 
 
+# Whole numbers at and past the options' bounds (usage.MAX_JOBS, MAX_COUNT, MAX_SIZE): past a C
+# integer's size, past Python's conversion limit, negative.
+EDGES = [bound + step for bound in (8192, 10**18, 2**63 - 1) for step in (-1, 0, 1)] + [2**64, 10**20, -2**63]
+HUGE = (st.sampled_from(EDGES) | st.integers(-2**70, 2**70)).map(str) | st.sampled_from(
+    ["9" * 4300, "1" + "0" * 4400, "-" + "9" * 4400])
+
+
+def numbers(*good: str, unit: str = "") -> st.SearchStrategy[str]:
+    """`values(*good)`, or (half of the time) a huge whole number, with `unit` after it."""
+    return st.one_of(values(*good), HUGE.map(lambda number: number + unit))
+
+
 FLAGS = [
     "--ignore-case", "--no-ignore-case", "--nfkc", "--no-nfkc", "--per-file", "--no-per-file", "--cache",
     "--no-cache", "-q", "--quiet", "--no-quiet", "--hidden", "--no-hidden", "--no-ignore", "--ignore",
@@ -98,15 +110,14 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
     """Every option that takes a value, with the values it is tried with."""
     root, base = str(tree.root), tree.root.parent
     return {
-        "--jobs": values("1", "2"),  # no large valid values: a pool that size is not the point here
-        "--top": values("0", "1", "3", "10"),
+        "--jobs": numbers("1", "2"),  # the tree is too small for a pool: -j 8192 counts here too
+        "--top": numbers("0", "1", "3", "10"),
         "--word-mode": values("whitespace", "unicode", "cjk", "jieba"),
-        "--words": values("whitespace", "unicode", "cjk", "jieba"),  # the word mode's deprecated spelling
         "--total": values("auto", "always", "only", "never"),
-        "--by": values("ext", "dir", "dir:2", "dir:0", "dir:x", "ext:1"),
+        "--by": st.one_of(values("ext", "dir", "dir:2", "dir:0", "dir:x", "ext:1"), HUGE.map("dir:{}".format)),
         "--files0-from": values("-", str(tree.good_config), str(base / "missing.list"), root),
         "--files-from": values("-", str(tree.good_config), str(base / "missing.list"), root),
-        "--min-length": values("0", "2", "100"),
+        "--min-length": numbers("0", "2", "100"),
         "--stopwords": values("en", "zh", str(tree.stopwords), str(base / "missing.txt"), root),
         "--format": values("table", "json", "csv", "wc", "github", "sarif", "jsonl", "html"),
         "--sort": values("path", "lines", "words", "chars", "bytes", "max-line-length"),
@@ -115,17 +126,17 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
         "--encoding": values(*ENCODINGS),
         "--progress": values("auto", "bar", "log", "none"),
         "--cache-dir": values("cache", str(base / "missing" / "cache"), str(tree.root / "quick.txt")),
-        "--log-interval": values("0", "0.01", "30"),
+        "--log-interval": values("0", "0.01", "30", "86400", "86400.5", "1e300"),
         "--exclude": values("*.txt", "sub/", "**", "!*.md", "#x", "/", "\\", "[!", "*.md\n*.txt"),
-        "--max-depth": values("0", "1", "2"),
-        "--max-filesize": values("0", "10", "1k", "1.5M", "10X", ".5k", "k"),
-        "--max-words": values("0", "3", "1000"),
-        "--min-words": values("0", "3", "1000"),
-        "--max-total-words": values("0", "10", "100000"),
+        "--max-depth": numbers("0", "1", "2"),
+        "--max-filesize": numbers("0", "10", "1k", "1.5M", "10X", ".5k", "k", unit="G"),
+        "--max-words": numbers("0", "3", "1000"),
+        "--min-words": numbers("0", "3", "1000"),
+        "--max-total-words": numbers("0", "10", "100000"),
         "--forbid": values("TODO", "re:TO+", "re:(", "re:x*", "re:", "re:\\p{Nope}", "C++", "straße"),
         "--require-encoding": values(*ENCODINGS[:13]),
         "--fail-on": values("binary", "undecodable", "skipped", "errors"),
-        "--connect-timeout": values("0", "0.1", "10"),  # unused without --scheduler, but checked
+        "--connect-timeout": values("0", "0.1", "10", "86400", "1e300"),  # unused without --scheduler, but checked
         "--config": values(str(tree.good_config), str(tree.bad_config), str(base / "missing.toml"), root),
     }
 
@@ -202,6 +213,31 @@ def test_any_command_line_ends_in_a_known_exit_code(tree: Tree, data: st.DataObj
     """Every option, flags in both forms, odd values and paths, in any order: exit 0-3, no traceback,
     and a usage error that names the option (a few paths ahead of it: a binary, Latin-1, UTF-16)."""
     args = data.draw(command_lines(tree), label="args")
+    result = run(tree, args)
+    event(f"exit {result.exit_code}")
+    check(result, args)
+
+
+NUMBERS = {"--jobs": "", "--top": "", "--min-length": "", "--max-depth": "", "--max-words": "", "--min-words": "",
+           "--max-total-words": "", "--max-filesize": "G", "--by": "dir:"}
+SECONDS = ["86400", "86400.5", "1e18", "1e300", str(2**64)]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_numbers_of_any_size_end_in_a_known_exit_code(tree: Tree, data: st.DataObject) -> None:
+    """Each numeric option with a number at or past its bound, past what a C integer holds, past
+    what Python converts: taken, or a usage error naming the option; never an overflow once
+    counted (as `--top 99999999999999999999` once was)."""
+    name = data.draw(st.sampled_from(sorted(NUMBERS) + ["--log-interval", "--connect-timeout"]), label="option")
+    if name in NUMBERS:
+        number = data.draw(HUGE, label="number")
+        value = number + NUMBERS[name] if name == "--max-filesize" else NUMBERS[name] + number
+    else:
+        value = data.draw(st.sampled_from(SECONDS), label="seconds")
+    flags = data.draw(st.lists(st.sampled_from(["--per-file", "-z", "--format=html", "--progress=log", "--cache"]),
+                               max_size=3), label="flags")
+    args = [*flags, name, value, str(tree.root), *([] if name == "--jobs" else ["-j", "1"])]
     result = run(tree, args)
     event(f"exit {result.exit_code}")
     check(result, args)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import invoke
+from tests.conftest import invoke, invoke_json
 from wordcount import decode, freq
 from wordcount.count import count_file
 from wordcount.job import Counting
@@ -133,7 +133,21 @@ def test_text_encodings_stay_accepted() -> None:
     [
         (["--jobs", "x"], "--jobs: expected a whole number of at least 1, got 'x'"),
         (["-j", "0"], "--jobs: expected a whole number of at least 1, got '0'"),
-        (["--jobs", "9" * 5000], "--jobs: expected a whole number of at least 1, got '" + "9" * 5000 + "'"),
+        (["--jobs", "9" * 5000], "--jobs: expected a whole number of at most 8,192, got '" + "9" * 5000 + "'"),
+        (["--jobs", "99999999999999999999"], "--jobs: expected a whole number of at most 8,192, got "
+                                             "'99999999999999999999'"),
+        (["-j", "8193"], "--jobs: expected a whole number of at most 8,192, got '8193'"),
+        (["--top", "99999999999999999999"], "--top: expected a whole number of at most 1,000,000,000,000,000,000, "
+                                            "got '99999999999999999999'"),
+        (["--top", "-" + "9" * 5000], "--top: expected a whole number of at least 0, got '-" + "9" * 5000 + "'"),
+        (["--max-words", str(2**64)], "--max-words: expected a whole number of at most 1,000,000,000,000,000,000, "
+                                      f"got '{2**64}'"),
+        (["--by", "dir:" + "9" * 5000], "--by: the depth in 'dir:" + "9" * 5000 + "' is more than "
+                                        "1,000,000,000,000,000,000"),
+        (["--max-filesize", "8589934592G"], "--max-filesize: too large a size: '8589934592G' (at most "
+                                            "9,223,372,036,854,775,807 bytes, the largest file size)"),
+        (["--log-interval", "1e300"], "--log-interval: expected at most 86,400 seconds (a day), got '1e300'"),
+        (["--connect-timeout", "86401"], "--connect-timeout: expected at most 86,400 seconds (a day), got '86401'"),
         (["--top", "-1"], "--top: expected a whole number of at least 0, got '-1'"),
         (["--max-depth", "1.5"], "--max-depth: expected a whole number of at least 0, got '1.5'"),
         (["--log-interval", "soon"], "--log-interval: expected a number of seconds of at least 0, got 'soon'"),
@@ -166,6 +180,25 @@ def test_usage_errors_are_one_line_in_our_words(args: list[str], line: str) -> N
     assert result.exit_code == 2
     assert result.stderr == f"wordcount: {line}\n"
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "same_as"), [
+    (["--top", str(10**18)], ["--top", "1000"]),  # a full list: every word of the sample, as with any N past it
+    (["-j", "8192"], ["-j", "1"]),
+    (["--max-depth", str(10**18)], []),
+    (["--min-length", str(10**18)], ["--min-length", "2000"]),  # no word is that long: no frequencies
+    (["--max-words", str(10**18), "--max-total-words", str(10**18)], []),
+    (["--by", f"dir:{10**18}"], ["--by", "dir:1000"]),
+    (["-z", "--max-filesize", "8589934591G"], ["-z"]),
+    (["--progress", "log", "--log-interval", "86400", "-q"], []),
+])
+def test_the_largest_values_of_numeric_options_are_taken(args: list[str], same_as: list[str]) -> None:
+    """Each bound is a value the option takes: past every real count, it is the same as no limit
+    (values past these bounds once overflowed a C integer after counting: --top, -j, sizes)."""
+    result = invoke(str(SAMPLE), "--format", "json", "--per-file", *args)
+    assert result.exit_code == 0, result.stderr
+    expected = invoke_json(str(SAMPLE), "--per-file", *same_as)
+    assert {**json.loads(result.stdout), "by": None} == {**expected, "by": None}  # `by` says the grouping as given
 
 
 @pytest.mark.parametrize(("value", "message"), [

@@ -1,5 +1,5 @@
 """wc's own interface: the column options -l -w -m -c -L, --files0-from and --files-from, --total,
-and the word mode's new name (`--word-mode`, the old `--words MODE` still read, with a warning).
+and the word mode's name (`--word-mode`; `-w/--words` is only wc's column option).
 
 The oracle is the GNU wc installed here (`LC_ALL=C.UTF-8`), as in test_wc_format.py; and for
 -L, the C library's own `wcwidth` and `iswprint`, code point by code point.
@@ -250,23 +250,31 @@ def test_line_width_does_not_depend_on_how_the_text_is_cut(text: str, cuts: list
 # --------------------------------------------------------------------------- --word-mode
 
 
-def test_the_old_words_mode_spelling_still_works_with_a_warning(two: pathlib.Path) -> None:
-    new = invoke("--word-mode", "unicode", "--format", "json", str(two))
-    for old in (["--words", "unicode"], ["--words=unicode"]):
-        result = invoke(*old, "--format", "json", str(two))
-        assert result.stdout == new.stdout
-        assert "--words MODE is deprecated" in result.stderr and "--word-mode MODE" in result.stderr
-    assert "deprecated" not in invoke("--words", "unicode", "-q", str(two)).stderr
-    assert new.stderr == ""
+@needs_gnu_wc
+def test_words_before_a_folder_named_like_a_word_mode_counts_that_folder(
+        tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """-w/--words is wc's column option and nothing else: `--words unicode` shows the word count
+    of what is in the folder `unicode`, as `wc -w` does for its file (the word mode's old
+    spelling `--words MODE` is gone)."""
+    (tmp_path / "unicode").mkdir()
+    (tmp_path / "unicode" / "a.txt").write_text("don't stop-me now\n")  # 3 words as wc counts, 5 as unicode
+    monkeypatch.chdir(tmp_path)
+    expected = subprocess.run(["wc", "-w", "unicode/a.txt"], capture_output=True, env=WC_ENV, check=True).stdout
+    assert expected == b"3 unicode/a.txt\n"
+    for spelling in ("--words", "-w"):
+        result = invoke("--format", "wc", spelling, "unicode")
+        assert (result.exit_code, result.stdout_bytes, result.stderr) == (0, expected, "")
+    assert invoke_json("--words", "unicode")["totals"] == {"files": 1, "words": 3}
 
 
-def test_the_old_config_key_still_works_with_a_warning(two: pathlib.Path, tmp_path_factory: pytest.TempPathFactory
-                                                       ) -> None:
+def test_the_word_mode_is_only_word_mode(two: pathlib.Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`--words=MODE` and the config key `words = "MODE"` are no word mode any more: usage errors."""
+    result = invoke("--words=unicode", str(two))
+    assert (result.exit_code, result.stderr) == (2, "wordcount: --words: takes no value\n")
     config = tmp_path_factory.mktemp("config") / "wordcount.toml"
     config.write_text('words = "cjk"\n')
-    result = invoke("--config", str(config), "--format", "json", str(two))
-    assert json.loads(result.stdout)["totals"]["cjk_chars"] == 0  # cjk_chars is shown in cjk mode only
-    assert "the key words = 'cjk' is deprecated" in result.stderr
+    result = invoke("--config", str(config), str(two))
+    assert result.exit_code == 2 and "words: not true or false: 'cjk'" in result.stderr
     config.write_text("words = true\nlines = true\n")
     assert invoke_json("--config", str(config), str(two))["totals"] == {"files": 2, "lines": 3, "words": 6}
 

@@ -8,12 +8,16 @@ that a run where few files changed starts from it and only adds and takes away t
 instead of merging the frequencies of every file again.
 
 The storage is sqlite3: every run's changes are one transaction, so a crash leaves the last
-good state. A cache that cannot be read is reported, deleted and built again.
+good state. A cache another run holds is waited for (LOCK_WAIT seconds), then done without; one
+that cannot be written is read, and the run's counts are not stored; only a database sqlite
+finds damaged is emptied and built again, and only while no other process holds it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import sqlite3
@@ -42,8 +46,29 @@ CREATE TABLE runs (
 RANKED = 10_000
 
 
+LOCK_WAIT = 10  # seconds to wait for a cache another run holds (sqlite's busy timeout)
+# The bytes of the file sqlite locks to read and to write (its "lock-byte page": the pending
+# byte, the reserved byte and the 510 shared bytes), at the same offset in every database.
+LOCK_BYTES = (0x40000000, 512)
+_DAMAGED = {11: "database disk image is malformed", 26: "file is not a database"}  # SQLITE_CORRUPT, NOTADB
+_BUSY = {5: "database is locked", 6: "database table is locked"}  # SQLITE_BUSY, SQLITE_LOCKED
+
+
 class CacheError(Exception):
-    """The cache could not be used; the run goes on without it."""
+    """The cache could not be used, or not written: the run goes on without it."""
+
+
+def _code(error: sqlite3.Error) -> int | None:
+    """sqlite's primary result code for `error` (before Python 3.11, told from its message)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return int(code) & 0xFF
+    return next((number for number, message in {**_DAMAGED, **_BUSY}.items() if str(error).startswith(message)), None)
+
+
+def _damaged(error: sqlite3.Error) -> bool:
+    """Whether sqlite says the database itself is damaged (not locked, unwritable or missing)."""
+    return _code(error) in _DAMAGED
 
 
 def default_folder() -> str:
@@ -85,8 +110,21 @@ class Lookup:
     unchanged: bool
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the cache tells a run before it counts (`Cache.known`)."""
+
+    lookup: Lookup
+    ranked: list[tuple[bytes, int]] | None  # the top words as stored, when every file is unchanged
+    words: Counter[bytes] | None  # else the unchanged files' frequencies (None: none asked for)
+    warning: str | None = None  # the cache was found damaged, and built again
+
+
 class Cache:
-    """One run's view of the cache: which files it can answer for, and what the run adds."""
+    """One run's view of the cache: which files it can answer for, and what the run adds.
+
+    Every sqlite error ends as a CacheError that says what happened to the cache, except a
+    damaged database, which is built again where it can be."""
 
     def __init__(self, folder: str, key: str, scope: str, frequencies: bool) -> None:
         """The cache in `folder`, for runs whose counts depend on `key` (`Settings.cache_key`)
@@ -98,28 +136,72 @@ class Cache:
         self.warning: str | None = None
         try:
             os.makedirs(folder, exist_ok=True)
-            self.db = self._open()
-        except sqlite3.DatabaseError as error:
-            self.warning = f"the cache {self.path} could not be read ({error}); it is built again"
-            for suffix in ("", "-journal", "-wal", "-shm"):
-                try:
-                    os.remove(self.path + suffix)
-                except FileNotFoundError:
-                    pass
-            self.db = self._open()
         except OSError as error:
             raise CacheError(f"cannot use the cache folder {folder}: {error.strerror or error}") from None
+        try:
+            self.db = self._open()
+        except sqlite3.Error as error:
+            if not _damaged(error):
+                raise self._failure(error) from None
+            self.warning = self._rebuild(error)
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=LOCK_WAIT, isolation_level=None)
         try:
             if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
                 db.executescript(f"BEGIN IMMEDIATE; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;")
             db.execute("SELECT count(*) FROM files WHERE key = ''").fetchone()  # reads a page: finds corruption
-        except sqlite3.DatabaseError:
+        except sqlite3.Error:
             db.close()
             raise
         return db
+
+    def _failure(self, error: sqlite3.Error, writing: bool = False) -> CacheError:
+        """What went wrong with the cache, in our words."""
+        if _code(error) in _BUSY:
+            return CacheError(f"the cache {self.path} is in use by another run (waited {LOCK_WAIT:g} s)")
+        if _damaged(error):
+            return CacheError(f"the cache {self.path} is damaged ({error})")
+        return CacheError(f"cannot {'write' if writing else 'use'} the cache {self.path}: {error}")
+
+    def _rebuild(self, error: sqlite3.Error) -> str:
+        """Empty the database sqlite found damaged (`error`), closed here, and open it again; the
+        warning that says so. A CacheError when another process holds it, or it cannot be emptied."""
+        try:
+            held = not _empty_unless_held(self.path, os.stat(self.path))
+        except OSError as problem:
+            raise CacheError(f"the cache {self.path} is damaged ({error}) and cannot be emptied: "
+                             f"{problem.strerror or problem}") from None
+        if held:
+            raise CacheError(f"the cache {self.path} is damaged ({error}) and in use by another run")
+        try:
+            self.db = self._open()
+        except sqlite3.Error as again:
+            raise self._failure(again) from None
+        return f"the cache {self.path} was damaged ({error}); it is built again"
+
+    def known(self, entries: Sequence[FileEntry], ranks: int | None) -> Known:
+        """What the cache knows of `entries` (`split`), and of their frequencies when `ranks`
+        (the top words wanted) is given: every read before the run counts anything. A database
+        found damaged is built again (everything is counted); any other failure, a CacheError."""
+        try:
+            return self._read(entries, ranks)
+        except sqlite3.Error as error:
+            if not _damaged(error):
+                raise self._failure(error) from None
+            self.db.close()
+            warning = self._rebuild(error)
+        try:
+            return dataclasses.replace(self._read(entries, ranks), warning=warning)
+        except sqlite3.Error as error:
+            raise self._failure(error) from None
+
+    def _read(self, entries: Sequence[FileEntry], ranks: int | None) -> Known:
+        lookup = self.split(entries)
+        if ranks is None:
+            return Known(lookup, None, None)
+        ranked = self.ranked(lookup, ranks)
+        return Known(lookup, ranked, self.words(lookup) if ranked is None else None)
 
     def split(self, entries: Sequence[FileEntry]) -> Lookup:
         """What is known of the unchanged files (counts, or that they are binary, and the rule
@@ -255,7 +337,10 @@ class Cache:
                 rows.append((self.key, os.path.abspath(row.path), *stamps[row.path], json.dumps(fields),
                              packed.get(row.path)))
         complete = len(rows) == len(counted) and all(row.path in stamps for row in hits)
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise self._failure(error, writing=True) from None
         try:
             self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?)", rows)
             if self.frequencies and complete and not (lookup.unchanged and not counted):
@@ -266,9 +351,40 @@ class Cache:
                      pack_table(dict(words.top(RANKED)))),
                 )
             self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
+        except BaseException as error:
+            with contextlib.suppress(sqlite3.Error):  # the first error is the one to tell
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise self._failure(error, writing=True) from None
             raise
 
     def close(self) -> None:
         self.db.close()
+
+
+def _empty_unless_held(path: str, judged: os.stat_result) -> bool:
+    """Empty the damaged database at `path` in place, and remove its rollback journal, holding
+    the lock sqlite takes to write (on its lock bytes), so that no process is reading or writing
+    it meanwhile; an empty file is an empty database. Nothing is removed or replaced: a process
+    that has the file open keeps the same file. False, with nothing done, when another process
+    holds a lock on it. Nothing is done either (True) when the file changed since it was
+    `judged` damaged: another run has built it again."""
+    descriptor = os.open(path, os.O_RDWR)
+    try:
+        try:
+            fcntl.lockf(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB, LOCK_BYTES[1], LOCK_BYTES[0])
+        except OSError:  # EAGAIN or EACCES: a lock is held
+            return False
+        now = os.fstat(descriptor)
+        if (now.st_ino, now.st_size, now.st_mtime_ns) != (judged.st_ino, judged.st_size, judged.st_mtime_ns):
+            return True
+        os.ftruncate(descriptor, 0)
+        try:
+            os.remove(path + "-journal")
+        except FileNotFoundError:
+            pass
+        os.fsync(descriptor)
+        return True
+    finally:
+        os.close(descriptor)  # and with it the lock

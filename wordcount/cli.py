@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from wordcount import __version__, config, core, pipeline, settings
+from wordcount import __version__, config, core, pipeline, settings, streams
 from wordcount.backend import Unavailable
 from wordcount.output import WriteFailed, tell
 from wordcount.wording import say
@@ -22,8 +22,8 @@ from wordcount.progress import ProgressMode
 from wordcount.groups import Grouping
 from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 from wordcount.summary import ExitCode
-from wordcount.usage import (Command, choice_option, grouping, operands, parse_size, seconds, usage_error,
-                             whole_number)
+from wordcount.usage import (MAX_JOBS, Command, choice_option, grouping, operands, parse_size, seconds,
+                             usage_error, whole_number)
 
 app = typer.Typer(add_completion=True, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -122,7 +122,7 @@ def wordcount(
         list[str] | None, typer.Argument(help="Files and folders to count; '-' reads standard input. Default: '.'.")
     ] = None,
     jobs: Annotated[
-        int | None, typer.Option("-j", "--jobs", parser=whole_number(1), metavar="N", help="Worker processes. Default: the CPUs this process may use.")
+        int | None, typer.Option("-j", "--jobs", parser=whole_number(1, MAX_JOBS), metavar="N", help="Worker processes. Default: the CPUs this process may use.")
     ] = None,
     top: Annotated[
         int,
@@ -401,4 +401,5 @@ def wordcount(
 
 def main() -> None:
     """Console-script entry point."""
+    streams.reserve()
     app()

@@ -20,6 +20,7 @@ from wordcount import decode
 from wordcount.audit import Rules, Scope, check_glob, compile_forbidden
 from wordcount.results import STDIN
 from wordcount.wording import say
+from wordcount.usage import MAX_COUNT
 
 DEDICATED = ".wordcount.toml"
 PYPROJECT = "pyproject.toml"
@@ -169,6 +170,8 @@ def _scope(path: str, index: int, table: dict[str, Any]) -> Scope:
         value = table.get(key)
         if value is not None and not (_is_int(value) and value >= 0):
             raise _error(path, f"{where}: {key}: not a whole number of at least 0: {value!r}")
+        if value is not None and value > MAX_COUNT:
+            raise _error(path, f"{where}: {key}: not a whole number of at most {MAX_COUNT:,}: {value!r}")
         counts[key] = value
     forbid = _strings(table.get("forbid", []))
     if forbid is None:
@@ -209,10 +212,6 @@ def default_map(config: Config, ctx: typer.Context) -> dict[str, Any]:
             by_name[longs[0]] = option
     defaults: dict[str, Any] = {}
     for key, value in config.options.items():
-        if key == "words" and isinstance(value, str):  # the word mode's old key (now wc's column option)
-            say(f"{config.path}: the key words = {value!r} is deprecated and will be removed in the next "
-                f"release: use word-mode = {value!r}")
-            key = "word-mode"
         param = by_name.get(key)
         if param is None:
             raise _error(config.path, f"unknown key: {key}")

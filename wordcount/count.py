@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import os
 import stat
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -27,6 +26,7 @@ from wordcount.linewidth import LineWidth
 from wordcount.pieces import piece_bounds
 from wordcount.progress import Progress
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
+from wordcount.streams import standard_input
 from wordcount.freq import Words, new_table, packed
 from wordcount.transcode import Undecodable, decoded_block, new_decoder, to_utf8
 from wordcount.tally import new_scanner, normalized, rejects, utf8_block
@@ -379,7 +379,7 @@ def count_file(
     `Failed` outcome."""
     try:
         if path == STDIN and shipped is None:
-            return count_stream(sys.stdin.buffer, path, counting, words, progress, forbid)
+            return count_stream(standard_input(), path, counting, words, progress, forbid)
         plain = shipped is None and not forbid and counting.markup_for(path) is None
         small = whole.count_small(path, counting, words, cwd, BLOCK_BYTES) if plain else None
         if small is not None:

@@ -37,16 +37,22 @@ class Grouping:
         return "by folder" + ("" if self.depth == 1 else f", {self.depth} levels down")
 
 
-def parse_grouping(text: str) -> Grouping:
-    """`ext`, `dir` or `dir:N` (N at least 1) as a Grouping; ValueError names what is wrong."""
+def parse_grouping(text: str, deepest: int) -> Grouping:
+    """`ext`, `dir` or `dir:N` (N from 1 to `deepest`) as a Grouping; ValueError names what is wrong."""
     kind, colon, depth = text.partition(":")
     if kind == "ext" and not colon:
         return Grouping("ext")
     if kind == "dir":
         if not colon:
             return Grouping("dir")
-        if depth.isascii() and depth.isdigit() and int(depth) >= 1:
-            return Grouping("dir", int(depth))
+        try:
+            number = int(depth) if depth.isascii() and depth.isdigit() else 0
+        except ValueError:  # more digits than Python converts
+            number = deepest + 1
+        if number > deepest:
+            raise ValueError(f"the depth in {text!r} is more than {deepest:,}")
+        if number >= 1:
+            return Grouping("dir", number)
         raise ValueError(f"the depth in {text!r} is not a whole number of at least 1")
     raise ValueError(f"{text!r} is not one of ext, dir, dir:N")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wordcount.results import STDIN, Failed
+from wordcount.streams import standard_input
 from wordcount.wording import os_message
 
 
@@ -41,7 +42,8 @@ def _read(source: str) -> tuple[bytes, bool]:
     at most SIZED_LIST_BYTES)."""
     try:
         if source == STDIN:
-            return sys.stdin.buffer.read(), _streamed(sys.stdin.buffer)
+            stream = standard_input()
+            return stream.read(), _streamed(stream)
         with open(source, "rb") as handle:
             return handle.read(), _streamed(handle)
     except OSError as error:

@@ -8,7 +8,8 @@ import sys
 from wordcount import atomic
 from wordcount.render import nothing_counted_hint, violation_line
 from wordcount.summary import Summary
-from wordcount.wording import plural, say
+from wordcount.wording import os_message, plural, say
+
 
 
 class WriteFailed(Exception):
@@ -31,16 +32,29 @@ def write_report(text: str, output: str | None, errors: str = "backslashreplace"
 
 
 def write_stdout(text: str, errors: str = "backslashreplace") -> None:
-    """Write to stdout now (flushed); a reader that went away is not an error. `errors` as in
+    """Write to stdout now (flushed); a reader that went away is not an error, but a stdout that
+    was closed (`>&-`) or cannot be written (`>/dev/full`) is: WriteFailed. `errors` as in
     `write_report`."""
     data = text.encode("utf-8", errors)
+    if sys.stdout is None:
+        raise WriteFailed("cannot write the report: standard output is closed")
     try:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     except BrokenPipeError:
-        # The reader went away (`| head`): nothing more to say, and no traceback at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        # The reader went away (`| head`): nothing more to say.
+        _discard_stdout()
+    except OSError as error:
+        _discard_stdout()
+        raise WriteFailed(f"cannot write the report to standard output: {os_message(error)}") from None
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that what is left in its buffer is flushed there at exit
+    instead of failing again, with a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 class Records:

@@ -129,30 +129,48 @@ def open_cache(settings: Settings) -> Any:
         store = cache.Cache(settings.how.cache_folder, settings.cache_key(), settings.cache_scope(),
                             settings.job.counting.frequencies)
     except cache.CacheError as error:
-        if not settings.output.quiet:
-            say(f"{error}; counting without it")
+        _warn(settings, f"{error}; counting without it")
         return None
-    if store.warning and not settings.output.quiet:
-        say(store.warning)
+    _warn(settings, store.warning)
     return store
+
+
+def _warn(settings: Settings, warning: str | None) -> None:
+    if warning and not settings.output.quiet:
+        say(warning)
 
 
 def _count_with_cache(settings: Settings, counter: Backend, found: Found, store: Any,
                       on_records: OnRecords | None) -> Summary:
-    """Take the unchanged files' counts from the cache, count the rest, and store the run."""
+    """Take the unchanged files' counts from the cache, count the rest, and store the run. A
+    cache that fails is done without: before counting, every file is counted; after, the run's
+    counts are not stored; the report is the same."""
+    from wordcount.cache import CacheError
+
+    frequencies = settings.job.counting.frequencies
+    try:
+        known = store.known(found.entries, settings.output.ranks if frequencies else None)
+    except CacheError as error:
+        _warn(settings, f"{error}; counting without it")
+        summary = new_summary(settings, found)
+        count(found.entries, summary, settings.job, counter, settings, on_records)
+        return summary
+    _warn(settings, known.warning)
     stored = Stored()
-    lookup = store.split(found.entries)
-    ranked = store.ranked(lookup, settings.output.ranks) if settings.job.counting.frequencies else None
-    summary = new_summary(settings, found, ranked)
+    lookup = known.lookup
+    summary = new_summary(settings, found, known.ranked)
     for row in lookup.hits:
         summary.add(row)  # a FileCounts brings its `uncertain` entry along
     summary.violations.extend(lookup.violations)
     if on_records is not None and lookup.hits:
         on_records(jsonl_records(sorted(lookup.hits, key=lambda row: row.path), settings.output.layout))
-    if settings.job.counting.frequencies and ranked is None:
-        summary.words.update(store.words(lookup))
+    if known.words is not None:
+        summary.words.update(known.words)
     count(list(lookup.misses), summary, settings.cache_job(), counter, settings, on_records, stored)
-    store.save(lookup, stored.counted, stored.packed, stored.file_violations, summary.words)
+    try:
+        store.save(lookup, stored.counted, stored.packed, stored.file_violations, summary.words)
+    except CacheError as error:
+        _warn(settings, f"{error}; this run's counts are not stored")
     return summary
 
 

@@ -99,11 +99,12 @@ class ProgressBar:
         except (OSError, ValueError):
             sized = False
         self.sized = sized
+        self.stderr = Unfailing(sys.stderr)
         self.bar = _binary_units(tqdm.tqdm)(
             total=0,
             # tqdm's own sizes say MB for MiB: the sizes and the rate are written by _size, as in the log.
             bar_format=LAYOUTS[0],
-            file=sys.stderr,
+            file=self.stderr,
             # A terminal that reports no size (a bare pty) would get no bar at all.
             dynamic_ncols=sized,
             ncols=None if sized else 100,
@@ -133,8 +134,31 @@ class ProgressBar:
         self.bar.refresh()  # the last totals, even if they came within tqdm's minimum interval
         self.bar.close()
         if self.sized:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+            self.stderr.write("\r\x1b[K")
+            self.stderr.flush()
+
+
+class Unfailing:
+    """A stream for the bar whose writes never fail: what stderr cannot take (`2>/dev/full`) is
+    dropped, as `say` drops it, instead of ending the run."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self.stream.write(text)  # type: ignore[no-any-return]
+        except (OSError, ValueError):
+            return 0
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+    def __getattr__(self, name: str) -> Any:  # fileno, isatty, encoding: as the stream's
+        return getattr(self.stream, name)
 
 
 # The bar's layouts, the fullest first: the first that fits the terminal is drawn. Every one

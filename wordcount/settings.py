@@ -195,6 +195,8 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
     output = None if flags.output == STDIN else flags.output  # `-o -` is standard output, as `-` is standard input
     if output is not None and (problem := atomic.check_writable(output)):
         usage_error(f"--output: cannot write the report: {problem}")
+    if output is None and sys.stdout is None:
+        usage_error("cannot write the report: standard output is closed (write it to a file with -o FILE)")
     cluster = cluster_settings(flags.scheduler, flags.scheduler_file, flags.ship_bytes, flags.connect_timeout)
     if flags.word_mode is WordMode.jieba and not jieba_available():
         usage_error("--word-mode jieba needs the jieba segmenter: pip install 'wordcount[zh]'")
@@ -290,7 +292,7 @@ def _audit(flags: Flags, loaded: Config | None) -> Audit:
 def _run_shape(flags: Flags, cluster: Any) -> RunShape:
     """Workers, the progress shown (auto: a bar when stderr is a terminal), the cache folder."""
     progress = flags.progress
-    if flags.quiet:
+    if flags.quiet or sys.stderr is None:  # stderr closed (2>&-): no one to show progress to
         progress = ProgressMode.none
     elif progress is ProgressMode.auto:
         progress = ProgressMode.bar if sys.stderr.isatty() else ProgressMode.none

@@ -18,7 +18,6 @@ from typer._click.exceptions import BadOptionUsage, NoSuchOption, UsageError
 from typer.core import TyperCommand
 
 from wordcount.groups import Grouping, parse_grouping
-from wordcount.tally import WORD_MODES
 from wordcount.wording import PROG, say
 
 
@@ -59,35 +58,6 @@ def usage_message(error: UsageError, command: Any) -> str:
     return error.message
 
 
-def deprecated_word_mode(args: list[str]) -> list[str]:
-    """The arguments with the old spelling of the word mode (`--words MODE`, before `-w/--words`
-    became wc's column option) rewritten as `--word-mode MODE`, and a warning for it on stderr
-    (not with `-q`). Only a word mode's name after `--words` is taken for one."""
-    rewritten: list[str] = []
-    found = False
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            rewritten += args[index:]
-            break
-        following = args[index + 1] if index + 1 < len(args) else None
-        if arg == "--words" and following in WORD_MODES:
-            rewritten += ["--word-mode", following]
-            index += 2
-            found = True
-            continue
-        if arg.startswith("--words=") and arg[len("--words="):] in WORD_MODES:
-            arg = "--word-mode=" + arg[len("--words="):]
-            found = True
-        rewritten.append(arg)
-        index += 1
-    if found and not {"-q", "--quiet"} & set(args):
-        say("--words MODE is deprecated and will be removed in the next release: use --word-mode MODE "
-            "(-w/--words now shows the word counts, as in wc)")
-    return rewritten
-
-
 ARGS = "wordcount.args"  # where the command line's arguments wait in the click context's `meta`
 
 
@@ -102,12 +72,10 @@ def operands(ctx: Any) -> list[str]:
 
 
 class Command(TyperCommand):
-    """The command, with every usage error turned into the tool's one line (`usage_message`),
-    the old spelling `--words MODE` still understood (`deprecated_word_mode`) and the help
-    grouped into sections (helptext.py)."""
+    """The command, with every usage error turned into the tool's one line (`usage_message`)
+    and the help grouped into sections (helptext.py)."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        args = deprecated_word_mode(list(args))
         ctx.meta[ARGS] = tuple(args)  # for `operands`: the config is looked for from the paths
         return super().parse_args(ctx, args)  # type: ignore[no-any-return]
 
@@ -161,8 +129,16 @@ def shown(value: object) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def whole_number(minimum: int) -> Callable[[object], int]:
-    """A parser of whole numbers of at least `minimum`."""
+# The largest value each kind of option takes: past them a value can only be a mistake, and the
+# C library would refuse some of them (a size past a signed 64-bit offset, a timeout past time_t).
+MAX_COUNT = 10**18  # words, ranks, characters, folder levels: more than any count reaches
+MAX_JOBS = 8192  # processes: the most CPUs a Linux kernel runs on (NR_CPUS)
+MAX_SIZE = 2**63 - 1  # bytes: the largest file size there is (a signed 64-bit offset)
+MAX_SECONDS = 86_400  # a day
+
+
+def whole_number(minimum: int, maximum: int = MAX_COUNT) -> Callable[[object], int]:
+    """A parser of whole numbers from `minimum` to `maximum`."""
 
     @config_types(int)
     def parse(value: object) -> int:
@@ -173,9 +149,11 @@ def whole_number(minimum: int) -> Callable[[object], int]:
             try:
                 number = int(text) if re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII) else None
             except ValueError:  # more digits than Python converts
-                number = None
+                number = minimum - 1 if text.startswith("-") else maximum + 1
         if number is None or number < minimum:
             raise typer.BadParameter(f"expected a whole number of at least {minimum}, got {shown(value)}")
+        if number > maximum:
+            raise typer.BadParameter(f"expected a whole number of at most {maximum:,}, got {shown(value)}")
         return number
 
     return parse
@@ -183,7 +161,7 @@ def whole_number(minimum: int) -> Callable[[object], int]:
 
 @config_types(int, float)
 def seconds(value: object) -> float:
-    """A parser of a duration in seconds: a finite number, at least 0."""
+    """A parser of a duration in seconds: a finite number from 0 to MAX_SECONDS."""
     number: float | None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
@@ -194,6 +172,8 @@ def seconds(value: object) -> float:
             number = None
     if number is None or not math.isfinite(number) or number < 0:
         raise typer.BadParameter(f"expected a number of seconds of at least 0, got {shown(value)}")
+    if number > MAX_SECONDS:
+        raise typer.BadParameter(f"expected at most {MAX_SECONDS:,} seconds (a day), got {shown(value)}")
     return number
 
 
@@ -246,9 +226,12 @@ def parse_size(text: str) -> int:
         raise typer.BadParameter(f"not a size: {text!r} (use bytes, or a number with k, M or G, like 10M)")
     whole, fraction, unit = match[1] or "0", match[2] or "", _UNITS[match[3]]
     try:
-        return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
+        size = int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
     except ValueError:  # more digits than Python converts
-        raise typer.BadParameter(f"not a size: {text!r} (too many digits)") from None
+        size = MAX_SIZE + 1
+    if size > MAX_SIZE:
+        raise typer.BadParameter(f"too large a size: {text!r} (at most {MAX_SIZE:,} bytes, the largest file size)")
+    return size
 
 
 def grouping(value: object) -> Grouping:
@@ -256,6 +239,6 @@ def grouping(value: object) -> Grouping:
     if isinstance(value, Grouping):
         return value
     try:
-        return parse_grouping(str(value))
+        return parse_grouping(str(value), MAX_COUNT)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None

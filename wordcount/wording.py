@@ -34,9 +34,15 @@ def printable(text: str) -> str:
 
 def say(message: str) -> None:
     """A line for people, on stderr: one line, whatever the message holds (newlines and other
-    control characters, and bytes of names that are not UTF-8, are shown as escapes)."""
-    sys.stderr.write(f"{PROG}: {printable(message)}\n")
-    sys.stderr.flush()
+    control characters, and bytes of names that are not UTF-8, are shown as escapes). Said to
+    no one when stderr was closed (`2>&-`) or cannot be written: the run goes on the same."""
+    if sys.stderr is None:
+        return
+    try:
+        sys.stderr.write(f"{PROG}: {printable(message)}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # ValueError: a stream already closed
+        pass
 
 
 def os_message(error: OSError) -> str:

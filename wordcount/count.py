@@ -177,10 +177,11 @@ def _count_pass(
 def replan(plan: decode.Plan, sample: bytes) -> decode.Plan:
     """The plan for a file the UTF-8 fast path turned down, given a sample of its bytes.
 
-    A UTF-8 BOM still says UTF-8 (its bad bytes are replaced); otherwise chardet decides.
+    A UTF-8 BOM or a declared UTF-8 still says UTF-8 (its bad bytes are replaced); otherwise
+    chardet decides.
     """
-    if plan.skip:
-        return decode.Plan(plan.encoding, plan.skip, "utf-8")
+    if plan.skip or plan.declared:
+        return decode.Plan(plan.encoding, plan.skip, "utf-8", plan.confidence, plan.declared)
     return decode.detected(sample)
 
 
@@ -272,7 +273,7 @@ def _count_compressed(stream: BinaryIO, packed: str, path: str, counting: Counti
 def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, words: Words | None,
                 progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek and whose first block is `head`, as `counting` says."""
-    plan = decode.plan(head, counting.encoding_for(path))
+    plan = counting.plan_for(path, head)
     if plan.binary:
         return Skipped(path, "binary")
     bom = decode.starts_with_bom(head)

@@ -36,7 +36,7 @@ def count_document(
     `words` receives the prose's frequencies. A binary file is skipped as any file is; a document
     its parser fails on is that file's error (`Undecodable`, as for a codec that refuses it)."""
     data = stream.read()
-    plan = decode.plan(data[:BLOCK_BYTES], counting.encoding_for(path))
+    plan = counting.plan_for(path, data[:BLOCK_BYTES])
     if plan.binary:
         return Skipped(path, "binary")
     source, plan, replaced = _decoded(data, plan)

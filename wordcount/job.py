@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wordcount.audit import Audit
+from wordcount.decode import Plan, plan
+from wordcount.declared import is_html
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -80,12 +82,25 @@ class Counting:
         text of `notes.txt.gz`, which is all `-z` decodes)."""
         if not self.encoding_rules:  # every small file asks: answer without looking at its name
             return self.encoding
-        stem, suffix = os.path.splitext(path)
-        names = (path, stem) if suffix in COMPRESSED_SUFFIXES and self.decompress else (path,)
+        names = self._names(path)
         for spec, encoding in _rule_specs(self.encoding_rules):
             if any(spec.match_file(name) for name in names):
                 return encoding
         return self.encoding
+
+    def is_html(self, path: str) -> bool:
+        """Whether `path` is an HTML file by its name (`declared.is_html`; with -z, a compressed
+        one's name without its compression suffix too), whose `<meta>` charset is looked for."""
+        return any(is_html(name) for name in self._names(path))
+
+    def plan_for(self, path: str, head: bytes) -> Plan:
+        """How the file at `path`, whose first block is `head`, is read (`decode.plan`)."""
+        return plan(head, self.encoding_for(path), self.is_html(path))
+
+    def _names(self, path: str) -> tuple[str, ...]:
+        """The names a file's rules match: its own, and with -z its name without a compression suffix."""
+        stem, suffix = os.path.splitext(path)
+        return (path, stem) if suffix in COMPRESSED_SUFFIXES and self.decompress else (path,)
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,7 +150,7 @@ def cut_file(entry: FileEntry, jobs: int, job: Job) -> list[Piece] | None:
         return None  # counted whole: the worker reports the error
     if compressed.kind(head) is not None:
         return None
-    return plan_pieces(entry.path, entry.size, decode.plan(head, job.counting.encoding_for(entry.path)), jobs)
+    return plan_pieces(entry.path, entry.size, job.counting.plan_for(entry.path, head), jobs)
 
 
 def files_of(task: Task) -> tuple[str, ...]:

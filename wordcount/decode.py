@@ -219,7 +219,7 @@ def wide(head: bytes) -> Plan | None:
         if not zeros.strip(b"\0"):
             text = _strict_prefix(quads, codec)
             if text is not None and (share := text_share(text)) >= MIN_TEXT_SHARE:
-                return Plan(codec, 0, codec, _floor2(share))
+                return Plan(codec, 0, codec, floor2(share))
     pairs = sample[: len(sample) - len(sample) % 2]
     units = len(pairs) // 2
     low, high = pairs[0::2], pairs[1::2]
@@ -242,7 +242,7 @@ def wide(head: bytes) -> Plan | None:
             best = (blocks, -nuls, codec, share)
     if best is None:
         return None
-    return Plan(best[2], 0, best[2], _floor2(best[3]))
+    return Plan(best[2], 0, best[2], floor2(best[3]))
 
 
 def _strict_prefix(data: bytes, codec: str) -> str | None:
@@ -269,7 +269,7 @@ def text_share(text: str) -> float:
     return 1 - bad / len(text)
 
 
-def _floor2(value: float) -> float:
+def floor2(value: float) -> float:
     """`value` rounded down to 2 decimals, so that a share just under a limit stays under it."""
     return int(value * 100) / 100
 

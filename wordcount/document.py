@@ -17,7 +17,8 @@ from typing import BinaryIO
 
 from wordcount import decode, markup
 from wordcount.audit import Searcher
-from wordcount.count import BLOCK_BYTES, Patterns, replan
+from wordcount.count import BLOCK_BYTES, Patterns
+from wordcount.replan import replan, sample_at
 from wordcount.transcode import Undecodable, decoded_text
 from wordcount.freq import Words
 from wordcount.job import Counting
@@ -64,13 +65,13 @@ def count_document(
 
 def _decoded(data: bytes, plan: decode.Plan) -> tuple[str, decode.Plan, int]:
     """The text of a whole file (its BOM aside) as `count.py` reads it: UTF-8 when it is, else as
-    detected on the same sample; with how many bytes had to be replaced."""
+    `replan` reads it from the same sample; with how many bytes had to be replaced."""
     body = data[plan.skip :]
     if plan.codec is None:
         try:
             return body.decode("utf-8"), plan, 0
         except UnicodeDecodeError as error:
-            plan = replan(plan, decode.sample_at(io.BytesIO(data), plan.skip + error.start))
+            plan = replan(plan, sample_at(io.BytesIO(data), plan.skip + error.start))
     text, replaced = decoded_text(body, plan.codec or "utf-8")
     return text, plan, replaced
 

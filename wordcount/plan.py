@@ -19,7 +19,7 @@ from enum import Enum
 
 from wordcount import compressed, count, decode
 from wordcount.batch import BatchParts
-from wordcount.count import replan
+from wordcount.replan import Sample, replan
 from wordcount.freq import merge, new_table
 from wordcount.job import Job
 from wordcount.pieces import cut_marks
@@ -218,7 +218,7 @@ class Assembly:
             return self._recut(pieces, first.sample)
         return self._whole(result.path, pieces[0].plan, got)
 
-    def _recut(self, pieces: list[Piece], sample: bytes) -> Recut:
+    def _recut(self, pieces: list[Piece], sample: Sample) -> Recut:
         """Every piece is void: cut the file again for the codec found, or count it whole."""
         plan = replan(pieces[0].plan, sample)
         again: list[Task] = [(pieces[0].path,)]

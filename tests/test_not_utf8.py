@@ -1,0 +1,157 @@
+"""Files that are not valid UTF-8: UTF-8 with a few bad bytes stays UTF-8 (those bytes replaced
+and counted), whole or in pieces, whatever the block; other files are detected. Python's codecs
+are the oracle."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import importlib.util
+import io
+import json
+import pathlib
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import REPO, invoke, invoke_json, reference_counts
+from wordcount import count, plan, replan
+from wordcount.count import count_stream
+from wordcount.job import Counting
+from wordcount.progress import NoProgress
+from wordcount.results import FileCounts
+
+_spec = importlib.util.spec_from_file_location("make_encodings", REPO / "fixtures" / "make_encodings.py")
+assert _spec is not None and _spec.loader is not None
+_make = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_make)
+UDHR: dict[str, str] = _make.UDHR
+
+ACCENTED = UDHR["fr"] + UDHR["de"] + UDHR["es"] + UDHR["pt"]  # real text, a few accents a line
+LATIN1_TAIL = b" caf\xe9 na\xefve\n"
+
+
+def counted(data: bytes, counting: Counting = Counting()) -> FileCounts:
+    result = count_stream(io.BytesIO(data), "mem", counting, None, NoProgress())
+    assert isinstance(result, FileCounts)
+    return result
+
+
+def as_replaced(data: bytes) -> str:
+    """What a reader of UTF-8 shows: each bad sequence one U+FFFD (Python's decoder)."""
+    return data.decode("utf-8", "replace")
+
+
+def bad_sequences(data: bytes) -> int:
+    return as_replaced(data).count("\ufffd") - data.count("\ufffd".encode())
+
+
+def row_of(report: dict, name: str) -> dict:
+    return next(row for row in report["files"] if row["path"].endswith(name))
+
+
+# --------------------------------------------------------------------------- a few bad bytes
+
+
+def test_a_long_utf8_list_with_latin1_at_its_end_is_utf8(tmp_path: pathlib.Path) -> None:
+    """Megabytes of accented UTF-8 text and ` caf\\xe9 na\\xefve` at the end were read as a
+    legacy code page, every accented word mojibake: it is UTF-8, the two bytes replaced."""
+    data = (ACCENTED * 1200).encode() + LATIN1_TAIL
+    assert len(data) > 2 * count.BLOCK_BYTES
+    (tmp_path / "words.txt").write_bytes(data)
+    for jobs in ("1", "2"):
+        row = row_of(invoke_json(str(tmp_path), "--per-file", "--top", "0", "-j", jobs), "words.txt")
+        assert (row["encoding"], row["replaced"]) == ("utf-8", 2)
+        assert {key: row[key] for key in ("lines", "words", "chars")} == reference_counts(as_replaced(data))
+        assert row["confidence"] >= replan.MIN_SHARE
+
+
+def test_bad_bytes_far_apart_are_all_replaced_and_the_verdict_is_the_first_ones() -> None:
+    """A bad byte past the window of the first one (and past the first block) is replaced too:
+    the file was judged UTF-8 at its first bad byte, and is read to its end as UTF-8."""
+    text = (ACCENTED * 700).encode()
+    data = text[:500_000] + b"\xff" + text[500_000:] + b"\x80" + text + LATIN1_TAIL
+    assert len(data) > 500_000 + replan.AFTER_BYTES + count.BLOCK_BYTES
+    result = counted(data)
+    assert (result.encoding, result.replaced) == ("utf-8", 4)
+    assert {"lines": result.lines, "words": result.words, "chars": result.chars} == reference_counts(as_replaced(data))
+
+
+@pytest.mark.parametrize("block", [100, 4096, 1 << 20])
+def test_the_verdict_does_not_depend_on_the_block(monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    """The window around the first bad byte is taken from the file, not from the block it was
+    met in: the same reading, confidence and counts for any block size."""
+    data = (ACCENTED * 40).encode() + b"caf\xe9 " + (ACCENTED * 40).encode()
+    monkeypatch.setattr(count, "BLOCK_BYTES", block)
+    result = counted(data)
+    assert (result.encoding, result.replaced, result.confidence) == ("utf-8", 1, 0.99)
+    assert result.chars == len(as_replaced(data))
+
+
+def test_a_cut_file_with_a_few_bad_bytes_reads_as_uncut(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pieces counted in parallel find the file is not UTF-8; the first bad piece's window
+    decides it is UTF-8 all the same: -j 2 gives the report of -j 1, bad bytes counted once."""
+    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    text = (ACCENTED * 150).encode()
+    data = text + b"Bastian K\xf6cher\n" + text + b"na\xefve\n" + text
+    (tmp_path / "big.txt").write_bytes(data)
+    (tmp_path / "small.txt").write_text("a few more words\n")
+    reports = [invoke(str(tmp_path), "--per-file", "--format", "json", "-j", jobs).stdout for jobs in ("1", "2")]
+    assert reports[0] == reports[1]
+    row = row_of(json.loads(reports[1]), "big.txt")
+    assert (row["encoding"], row["replaced"], row["chars"]) == ("utf-8", 2, len(as_replaced(data)))
+
+
+def test_a_compressed_changelog_with_one_latin1_name_is_utf8(tmp_path: pathlib.Path) -> None:
+    """As in `flex`'s changelog.gz: UTF-8 entries and one old Latin-1 name, read with -z."""
+    entries = "".join(f"2016-03-{day:02}  Ana Lía Núñez <ana@example.org>\n\n\t* Fix the “scanner”.\n\n"
+                      for day in range(1, 29)).encode()
+    data = entries + b"2016-03-14  Bastian K\xf6cher <git@kchr.de>\n\n\t* Build.\n" + entries
+    (tmp_path / "changelog.gz").write_bytes(gzip.compress(data))
+    row = row_of(invoke_json(str(tmp_path), "-z", "--per-file", "--top", "0"), "changelog.gz")
+    assert (row["encoding"], row["replaced"], row["chars"]) == ("utf-8", 1, len(as_replaced(data)))
+
+
+def test_a_marked_up_file_is_judged_alike(tmp_path: pathlib.Path) -> None:
+    """A Markdown file counted by its prose is decoded by the same rule."""
+    data = b"# Notes\n\n" + (ACCENTED * 3).encode() + b"\nMore notes, caf\xe9.\n"
+    (tmp_path / "notes.md").write_bytes(data)
+    row = row_of(invoke_json(str(tmp_path), "--markup", "auto", "--per-file", "--top", "0"), "notes.md")
+    assert (row["encoding"], row["replaced"]) == ("utf-8", 1)
+
+
+@pytest.mark.parametrize("language, encoding", [("ja", "euc_jp"), ("ja", "shift_jis"), ("zh-hans", "gbk"),
+                                                ("ko", "euc_kr"), ("ru", "cp1251"), ("th", "tis-620")])
+def test_legacy_text_whose_bytes_look_like_utf8_is_still_detected(language: str, encoding: str) -> None:
+    """Double-byte text often pairs bytes into valid UTF-8 (EUC-JP: 30% of its sequences):
+    far from the share that makes a file UTF-8, it is read in its own encoding."""
+    text = UDHR[language] * 3
+    result = counted(text.encode(encoding))
+    assert result.encoding != "utf-8"
+    assert text.encode(encoding).decode(result.encoding) == text
+
+
+ALPHABET = st.sampled_from([b"a", b" ", b"\n", "é".encode(), "中".encode(), "😀".encode(), "\ufffd".encode(),
+                            b"\xe9", b"\x80", b"\xc3", b"\xe4\xb8", b"\xf0\x9f\x98", b"\xff", b"\xc0\x80"])
+
+
+@given(parts=st.lists(ALPHABET, max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_the_share_counts_what_pythons_decoder_sees(parts: list[bytes]) -> None:
+    """Valid characters and bad sequences, as counted at C speed, are those of a decoder whose
+    error handler is called once for each sequence it replaces; U+FFFD in the file is valid."""
+    data = b"".join(parts)
+    calls: list[int] = []
+
+    def handler(error: UnicodeError) -> tuple[str, int]:
+        assert isinstance(error, UnicodeDecodeError)
+        calls.append(error.end)
+        return "", error.end
+
+    codecs.register_error("test-not-utf8-count", handler)
+    text = data.decode("utf-8", "test-not-utf8-count")
+    share = replan.share_of(data)
+    assert (share.valid, share.invalid) == (sum(1 for char in text if char > "\x7f"), len(calls))

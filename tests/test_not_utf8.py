@@ -1,6 +1,6 @@
 """Files that are not valid UTF-8: UTF-8 with a few bad bytes stays UTF-8 (those bytes replaced
-and counted), whole or in pieces, whatever the block; other files are detected. Python's codecs
-are the oracle."""
+and counted), whole or in pieces, whatever the block; other files are read with
+--fallback-encoding when it is given, else as detected. Python's codecs are the oracle."""
 
 from __future__ import annotations
 
@@ -123,6 +123,15 @@ def test_a_marked_up_file_is_judged_alike(tmp_path: pathlib.Path) -> None:
     assert (row["encoding"], row["replaced"]) == ("utf-8", 1)
 
 
+@pytest.mark.parametrize("data", [
+    "“Quoted” text, and caf".encode() + b"\xe9.\n",  # 2 valid characters: too few to tell
+    "€5 or £4, caf".encode() + b"\xe9 na\xefve r\xe9sum\xe9 \xe0 la cr\xe8me\n",  # 2 valid of 8
+])
+def test_too_little_utf8_is_not_evidence(data: bytes) -> None:
+    """A few valid characters among bad bytes do not make a file UTF-8: the fallback reads it."""
+    assert counted(data, Counting(fallback_encoding="cp1252")).encoding == "cp1252"
+
+
 @pytest.mark.parametrize("language, encoding", [("ja", "euc_jp"), ("ja", "shift_jis"), ("zh-hans", "gbk"),
                                                 ("ko", "euc_kr"), ("ru", "cp1251"), ("th", "tis-620")])
 def test_legacy_text_whose_bytes_look_like_utf8_is_still_detected(language: str, encoding: str) -> None:
@@ -155,3 +164,74 @@ def test_the_share_counts_what_pythons_decoder_sees(parts: list[bytes]) -> None:
     text = data.decode("utf-8", "test-not-utf8-count")
     share = replan.share_of(data)
     assert (share.valid, share.invalid) == (sum(1 for char in text if char > "\x7f"), len(calls))
+
+
+# --------------------------------------------------------------------------- --fallback-encoding
+
+
+LATIN1_WORDS = "\n".join(sorted(set(ACCENTED.split()))) + "\n"
+
+
+def test_the_fallback_reads_files_that_are_not_utf8(tmp_path: pathlib.Path) -> None:
+    """A Latin-1 word list is read as Latin-1, not as chardet's guess; UTF-8 files beside it stay UTF-8."""
+    data = LATIN1_WORDS.encode("latin-1")
+    (tmp_path / "latin1.txt").write_bytes(data)
+    (tmp_path / "utf8.txt").write_text(LATIN1_WORDS, encoding="utf-8")
+    report = invoke_json(str(tmp_path), "--fallback-encoding", "latin-1", "--per-file", "--top", "0")
+    latin1, utf8 = row_of(report, "latin1.txt"), row_of(report, "utf8.txt")
+    assert (latin1["encoding"], latin1["confidence"]) == ("iso8859-1", 1.0)
+    assert {key: latin1[key] for key in ("lines", "words", "chars")} == reference_counts(LATIN1_WORDS)
+    assert utf8["encoding"] == "utf-8" and report["uncertain"] == []
+
+
+def test_the_fallback_does_not_override_what_a_file_says(tmp_path: pathlib.Path) -> None:
+    """A BOM, UTF-8 with a few bad bytes, and --encoding all come before the fallback."""
+    (tmp_path / "bom.txt").write_bytes(codecs.BOM_UTF8 + b"caf\xe9\n")
+    (tmp_path / "mostly.txt").write_bytes((ACCENTED * 3).encode() + LATIN1_TAIL)
+    (tmp_path / "pinned.txt").write_bytes("Привет, мир\n".encode("koi8-r"))
+    report = invoke_json(str(tmp_path), "--fallback-encoding", "cp1251", "--encoding", "pinned.txt=koi8-r",
+                         "--per-file", "--top", "0")
+    assert [(row["path"].rsplit("/", 1)[1], row["encoding"]) for row in report["files"]] == [
+        ("bom.txt", "utf-8-sig"), ("mostly.txt", "utf-8"), ("pinned.txt", "koi8-r")]
+
+
+def test_fallback_utf8_never_detects(tmp_path: pathlib.Path) -> None:
+    data = UDHR["ru"].encode("cp1251")
+    (tmp_path / "ru.txt").write_bytes(data)
+    row = row_of(invoke_json(str(tmp_path), "--fallback-encoding", "UTF8", "--per-file", "--top", "0"), "ru.txt")
+    assert (row["encoding"], row["replaced"], row["chars"]) == ("utf-8", bad_sequences(data), len(as_replaced(data)))
+
+
+def test_a_cut_file_uses_the_fallback_like_an_uncut_one(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    text = "plain ascii words first\n" * 4000 + UDHR["ru"] * 200
+    (tmp_path / "big.txt").write_bytes(text.encode("cp1251"))
+    reports = [invoke(str(tmp_path), "--fallback-encoding", "koi8-r", "--per-file", "--format", "json", "-j", jobs).stdout
+               for jobs in ("1", "2")]
+    assert reports[0] == reports[1]
+    assert json.loads(reports[1])["files"][0]["encoding"] == "koi8-r"
+
+
+def test_the_fallback_is_a_config_key(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".wordcount.toml").write_text("fallback-encoding = 'latin-1'\nper-file = true\ntop = 0\n")
+    (tmp_path / "latin1.txt").write_bytes(LATIN1_WORDS.encode("latin-1"))
+    monkeypatch.chdir(tmp_path)
+    assert invoke_json("--format", "json")["files"][0]["encoding"] == "iso8859-1"
+    (tmp_path / ".wordcount.toml").write_text("fallback-encoding = 'klingon'\n")
+    result = invoke()
+    assert result.exit_code == 2 and "fallback-encoding: unknown encoding: klingon" in result.stderr
+
+
+@pytest.mark.parametrize("name, message", [
+    ("klingon", "--fallback-encoding: unknown encoding: klingon"),
+    ("base64", "--fallback-encoding: not a text encoding: base64"),
+    ("utf-16", "--fallback-encoding: utf-16 cannot be a fallback"),
+    ("UTF-32-LE", "--fallback-encoding: UTF-32-LE cannot be a fallback"),
+])
+def test_a_bad_fallback_is_a_usage_error(tmp_path: pathlib.Path, name: str, message: str) -> None:
+    result = invoke(str(tmp_path), "--fallback-encoding", name)
+    assert result.exit_code == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("wordcount: ") and message in line

@@ -271,7 +271,7 @@ def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, wo
         try:
             return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
         except _NotUtf8 as not_utf8:
-            plan = replan(plan, sample_at(stream, not_utf8.offset))
+            plan = replan(plan, sample_at(stream, not_utf8.offset), counting.fallback_encoding)
             stream.seek(0)
             head = read_head(stream)
     return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)

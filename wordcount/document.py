@@ -40,7 +40,7 @@ def count_document(
     plan = counting.plan_for(path, data[:BLOCK_BYTES])
     if plan.binary:
         return Skipped(path, "binary")
-    source, plan, replaced = _decoded(data, plan)
+    source, plan, replaced = _decoded(data, plan, counting.fallback_encoding)
     try:
         prose = markup.extract(source, kind, counting.markup_code)
     except Exception as error:  # a parser's bug on odd input: this file's problem, not the run's
@@ -63,15 +63,16 @@ def count_document(
     )
 
 
-def _decoded(data: bytes, plan: decode.Plan) -> tuple[str, decode.Plan, int]:
+def _decoded(data: bytes, plan: decode.Plan, fallback: str | None) -> tuple[str, decode.Plan, int]:
     """The text of a whole file (its BOM aside) as `count.py` reads it: UTF-8 when it is, else as
-    `replan` reads it from the same sample; with how many bytes had to be replaced."""
+    `replan` reads it from the same sample (`fallback`: `--fallback-encoding`); with how many
+    bytes had to be replaced."""
     body = data[plan.skip :]
     if plan.codec is None:
         try:
             return body.decode("utf-8"), plan, 0
         except UnicodeDecodeError as error:
-            plan = replan(plan, sample_at(io.BytesIO(data), plan.skip + error.start))
+            plan = replan(plan, sample_at(io.BytesIO(data), plan.skip + error.start), fallback)
     text, replaced = decoded_text(body, plan.codec or "utf-8")
     return text, plan, replaced
 

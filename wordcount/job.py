@@ -32,8 +32,9 @@ class Counting:
     """The settings that change what is counted.
 
     `encoding_rules` say how the files their glob matches are read; `encoding` reads the files no
-    rule matches (None: detect). `wc` counts raw bytes as GNU wc before 9.5 does (`--format wc`).
-    `line_width` measures each file's widest line (`-L`).
+    rule matches (None: detect); `fallback_encoding` reads the files found not to be UTF-8 that
+    say nothing of their encoding, instead of chardet (`replan.replan`). `wc` counts raw bytes as
+    GNU wc before 9.5 does (`--format wc`). `line_width` measures each file's widest line (`-L`).
     The four word rules (`ignore_case`, `nfkc`, `min_length`, `stopwords`) rewrite the
     frequencies before they leave a worker (`tally.normalized`). `markup` counts the prose of
     Markdown and HTML files (`document.py`), their code too with `markup_code`.
@@ -49,6 +50,7 @@ class Counting:
     stopwords: frozenset[str] = frozenset()  # casefolded
     encoding: str | None = None
     encoding_rules: EncodingRules = ()
+    fallback_encoding: str | None = None
     wc: bool = False
     line_width: bool = False
     markup: str = "none"  # `--markup`: none or auto (`settings.Markup`)

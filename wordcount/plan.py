@@ -220,7 +220,7 @@ class Assembly:
 
     def _recut(self, pieces: list[Piece], sample: Sample) -> Recut:
         """Every piece is void: cut the file again for the codec found, or count it whole."""
-        plan = replan(pieces[0].plan, sample)
+        plan = replan(pieces[0].plan, sample, self.job.counting.fallback_encoding)
         again: list[Task] = [(pieces[0].path,)]
         if cut_marks(plan.codec) is not None:
             again = [dataclasses.replace(piece, plan=plan) for piece in pieces]

@@ -2,7 +2,8 @@
 (`Sample`), and how the whole file is read then (`replan`).
 
 A file that is valid UTF-8 but for a few bytes is UTF-8, those bytes replaced and counted; only a
-file whose non-ASCII bytes are mostly not UTF-8 is read with chardet's answer. Whether a file is "mostly UTF-8" is measured in a window around its first byte that is not
+file whose non-ASCII bytes are mostly not UTF-8 is read with `--fallback-encoding` or chardet's
+answer. Whether a file is "mostly UTF-8" is measured in a window around its first byte that is not
 (`Share`): the window depends on the file's bytes and that byte's offset only, so a file is read
 the same whole or in pieces, in blocks of any size, whatever the number of jobs. The limits were
 chosen by measuring (`bench/utf8_threshold.py`, docs/encodings.md).
@@ -124,15 +125,18 @@ class Shifted(io.BytesIO):
         return super().tell() + self.base
 
 
-def replan(plan: decode.Plan, sample: Sample) -> decode.Plan:
+def replan(plan: decode.Plan, sample: Sample, fallback: str | None = None) -> decode.Plan:
     """The plan for a file the UTF-8 fast path turned down.
 
     A file that says it is UTF-8 (a BOM, a declared charset) stays UTF-8; so does one that is
-    mostly UTF-8 (`Share.mostly_utf8`; its confidence is the share). Otherwise chardet's answer
-    reads it. Bad bytes are replaced and counted whichever reads it.
+    mostly UTF-8 (`Share.mostly_utf8`; its confidence is the share). Otherwise the `fallback`
+    encoding (`--fallback-encoding`) reads it, else chardet's answer. Bad bytes are replaced
+    and counted whichever reads it.
     """
     if plan.skip or plan.declared:
         return decode.Plan(plan.encoding, plan.skip, "utf-8", plan.confidence, plan.declared)
     if sample.share.mostly_utf8:
         return decode.Plan("utf-8", 0, "utf-8", decode.floor2(sample.share.ratio))
+    if fallback is not None:
+        return decode.Plan(fallback, 0, fallback)
     return decode.detected(sample.data)

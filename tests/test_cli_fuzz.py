@@ -124,6 +124,7 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
         "--markup": values("none", "auto"),
         "--output": values("report.out", "-", str(base / "missing" / "r.json"), root, "out/", str(tree.scratch)),
         "--encoding": values(*ENCODINGS),
+        "--fallback-encoding": values(*ENCODINGS[:13]),
         "--progress": values("auto", "bar", "log", "none"),
         "--cache-dir": values("cache", str(base / "missing" / "cache"), str(tree.root / "quick.txt")),
         "--log-interval": values("0", "0.01", "30", "86400", "86400.5", "1e300"),

@@ -53,8 +53,8 @@ def local_cluster(request: pytest.FixtureRequest) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """A tree with a bit of everything: the sample corpus (encodings, a binary, CJK), files large
-    enough to be cut into pieces (UTF-8, UTF-16, GB18030, and one found not to be UTF-8 only
-    past its first block), many small files, a file holding forbidden words, and compressed files
+    enough to be cut into pieces (UTF-8, UTF-16, GB18030, one found not to be UTF-8 only past
+    its first block, and one UTF-8 but for a Latin-1 name in its middle), many small files, a file holding forbidden words, and compressed files
     (`-z`: one larger than a piece, one truncated)."""
     root = tmp_path_factory.mktemp("mixed")
     subprocess.run(["cp", "-r", str(SAMPLE), str(root / "sample")], check=True)
@@ -65,6 +65,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     late = "plain ascii words before the legacy part\n" * 30_000  # more than one block of ASCII
     late += "Все люди рождаются свободными и равными в своем достоинстве и правах.\n" * 2000
     (root / "late-koi8.txt").write_bytes(late.encode("koi8-r"))
+    (root / "late-latin1.txt").write_bytes(text.encode() + b"Bastian K\xf6cher\n" + text.encode())  # UTF-8 still
     packed = root / "packed"
     packed.mkdir()
     (packed / "utf16.txt.gz").write_bytes(gzip.compress(text.encode("utf-16")))
@@ -150,7 +151,7 @@ def test_cluster_cuts_large_files(local_cluster: Any, mixed: pathlib.Path, small
 
     monkeypatch.setattr(plan, "plan_pieces", spy)
     local, remote = _local_and_cluster(local_cluster.scheduler_address, [*OPTIONS["json"], str(mixed)])
-    assert {"big-utf8.txt", "big-utf16.txt", "big-gb18030.txt", "late-koi8.txt"} <= set(cut)
+    assert {"big-utf8.txt", "big-utf16.txt", "big-gb18030.txt", "late-koi8.txt", "late-latin1.txt"} <= set(cut)
     assert remote.stdout == local.stdout
 
 

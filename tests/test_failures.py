@@ -95,7 +95,7 @@ SAMPLE = pathlib.Path(__file__).resolve().parent.parent / "fixtures" / "sample"
 
 @pytest.mark.parametrize("name", ["rot13", "base64", "hex", "zlib", "bz2", "uu", "quopri", "idna", "punycode",
                                   "undefined"])
-@pytest.mark.parametrize("option", ["--encoding", "--encoding=*.txt=", "--require-encoding"])
+@pytest.mark.parametrize("option", ["--encoding", "--encoding=*.txt=", "--require-encoding", "--fallback-encoding"])
 def test_only_text_encodings_are_accepted(name: str, option: str) -> None:
     """Codecs that are not text encodings (or not for files) passed validation and then crashed
     the run, or silently called every file binary: now a usage error naming the option."""
@@ -108,7 +108,7 @@ def test_only_text_encodings_are_accepted(name: str, option: str) -> None:
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize("key", ["encoding", "require-encoding"])
+@pytest.mark.parametrize("key", ["encoding", "require-encoding", "fallback-encoding"])
 def test_only_text_encodings_in_the_config_file(tmp_path: pathlib.Path, key: str,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / ".wordcount.toml").write_text(f"{key} = 'base64'\n")

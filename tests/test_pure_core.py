@@ -16,6 +16,7 @@ COUNTING_TESTS = [
     "tests/test_count.py", "tests/test_words.py", "tests/test_encodings.py", "tests/test_split.py",
     "tests/test_merge.py", "tests/test_audit.py", "tests/test_failures.py", "tests/test_hostile.py",
     "tests/test_wc_format.py", "tests/test_end_to_end.py", "tests/test_core.py", "tests/test_compressed.py",
+    "tests/test_not_utf8.py", "tests/test_declared.py",
 ]
 
 

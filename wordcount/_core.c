@@ -1101,11 +1101,14 @@ static PyTypeObject ScannerType = {
 #ifndef _WIN32
 
 /* Whether a file's bytes need the Python side to decide how they are read: a BOM, a NUL (binary,
- * or UTF-16/32), an ISO-2022 escape or an HZ shift (see decode.plan), or bzip2's magic (see
- * compressed.kind: gzip's, xz's and zstd's are never UTF-8 without a NUL, bzip2's "BZh" is). */
+ * or UTF-16/32), an XML declaration (its encoding), an ISO-2022 escape or an HZ shift (see
+ * decode.plan), or bzip2's magic (see compressed.kind: gzip's, xz's and zstd's are never UTF-8
+ * without a NUL, bzip2's "BZh" is). */
 static int needs_a_plan(const uint8_t *p, size_t n)
 {
     if (n >= 4 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h' && p[3] >= '1' && p[3] <= '9')
+        return 1;
+    if (n >= 5 && memcmp(p, "<?xml", 5) == 0)
         return 1;
     if (n >= 2 && ((p[0] == 0xEF && p[1] == 0xBB) || (p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
         return 1;
@@ -1179,8 +1182,8 @@ static ScannerObject *new_scanner(PyObject *table)
 /* count_file(path, table, limit): a regular file of at most `limit` bytes that is UTF-8 with
  * nothing for decode.plan to decide, counted with one open, fstat, read and close:
  * (lines, words, chars, bytes read, size by fstat); its words go to `table`. None when the
- * Python side must count it (larger, not regular, a BOM, a NUL, escapes, not UTF-8): nothing
- * was counted then. OSError when it cannot be opened or read. */
+ * Python side must count it (larger, not regular, a BOM, a NUL, escapes, an XML declaration, not
+ * UTF-8): nothing was counted then. OSError when it cannot be opened or read. */
 static PyObject *core_count_file(PyObject *Py_UNUSED(module), PyObject *args)
 {
     PyObject *path, *encoded = NULL, *table, *result = NULL;

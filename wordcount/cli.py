@@ -212,6 +212,11 @@ def wordcount(
             metavar="[GLOB=]NAME",
         ),
     ] = None,
+    fallback_encoding: Annotated[
+        str | None,
+        typer.Option(help="Read files that are not UTF-8 and declare no encoding (no BOM, no <meta> charset or XML "
+                     "declaration) with encoding NAME instead of detecting it.", metavar="NAME"),
+    ] = None,
     progress: Annotated[
         ProgressMode,
         choice_option(ProgressMode, help="Progress on stderr: a bar (auto: when stderr is a terminal), or log "
@@ -361,6 +366,7 @@ def wordcount(
         output_format=output_format,
         output=output,
         encoding=encoding,
+        fallback_encoding=fallback_encoding,
         progress=progress,
         use_cache=use_cache,
         cache_dir=cache_dir,

@@ -12,7 +12,7 @@ import os
 import stat
 from typing import Any
 
-from wordcount import decode, plan
+from wordcount import plan, replan
 from wordcount.batch import count_batch
 from wordcount.count import count_piece
 from wordcount.freq import Words, merge, new_table
@@ -115,8 +115,9 @@ def ship_piece(piece: Piece) -> tuple[Shipped, int | None]:
     """Read one piece's bytes for workers that cannot, with the file's size.
 
     The client finds where the piece really begins and ends, and sends that range, the bytes
-    before it that a detection sample may look back on, and those after it that it may look
-    ahead to (decode.sample_at), so a worker counts exactly what it would from the file.
+    before it that a sample of a file found not to be UTF-8 may look back on, and those after it
+    that it may look ahead to (replan.sample_at), so a worker counts exactly what it would from
+    the file.
     """
     try:
         with open(piece.path, "rb") as stream:
@@ -124,9 +125,9 @@ def ship_piece(piece: Piece) -> tuple[Shipped, int | None]:
             begin, end = piece_bounds(stream, piece)
             if end is not None and begin >= end:
                 return Shipped(piece.path, bounds=(0, 0)), size
-            base = max(0, begin - decode.LINE_BACK)
+            base = max(0, begin - replan.LOOK_BACK)
             stream.seek(base)
-            data = stream.read((size if end is None else end) + decode.WINDOW_BYTES - base)
+            data = stream.read((size if end is None else end) + replan.LOOK_AHEAD - base)
         return Shipped(piece.path, data, base, size, bounds=(begin, end)), size
     except OSError as error:
         return Shipped(piece.path, error=os_message(error)), None

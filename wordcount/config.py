@@ -194,7 +194,7 @@ def check_value(path: str, where: str, key: str, value: str) -> None:
     try:
         if key == "forbid":
             compile_forbidden(value, False)
-        elif key in ("require-encoding", "encoding"):
+        elif key in ("require-encoding", "encoding", "fallback-encoding"):
             decode.canonical(value)
     except ValueError as error:
         raise _error(path, f"{where}: {error}") from None

@@ -25,6 +25,7 @@ from wordcount.job import Counting
 from wordcount.linewidth import LineWidth
 from wordcount.pieces import piece_bounds
 from wordcount.progress import Progress
+from wordcount.replan import Shifted, replan, sample_at
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.streams import standard_input
 from wordcount.freq import Words, new_table, packed
@@ -174,16 +175,6 @@ def _count_pass(
     )
 
 
-def replan(plan: decode.Plan, sample: bytes) -> decode.Plan:
-    """The plan for a file the UTF-8 fast path turned down, given a sample of its bytes.
-
-    A UTF-8 BOM still says UTF-8 (its bad bytes are replaced); otherwise chardet decides.
-    """
-    if plan.skip:
-        return decode.Plan(plan.encoding, plan.skip, "utf-8")
-    return decode.detected(sample)
-
-
 def count_stream(
     stream: BinaryIO,
     path: str,
@@ -272,7 +263,7 @@ def _count_compressed(stream: BinaryIO, packed: str, path: str, counting: Counti
 def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, words: Words | None,
                 progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek and whose first block is `head`, as `counting` says."""
-    plan = decode.plan(head, counting.encoding_for(path))
+    plan = counting.plan_for(path, head)
     if plan.binary:
         return Skipped(path, "binary")
     bom = decode.starts_with_bom(head)
@@ -280,7 +271,7 @@ def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, wo
         try:
             return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
         except _NotUtf8 as not_utf8:
-            plan = replan(plan, decode.sample_at(stream, not_utf8.offset))
+            plan = replan(plan, sample_at(stream, not_utf8.offset), counting.fallback_encoding)
             stream.seek(0)
             head = read_head(stream)
     return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
@@ -301,22 +292,6 @@ class _Window:
         return data
 
 
-class _Shifted(io.BytesIO):
-    """Shipped bytes that read as the file they came from: offsets count from the file's start."""
-
-    def __init__(self, shipped: Shipped) -> None:
-        super().__init__(shipped.data)
-        self.base = shipped.base
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_SET:
-            offset -= self.base
-        return super().seek(offset, whence) + self.base
-
-    def tell(self) -> int:
-        return super().tell() + self.base
-
-
 def _open(path: str, shipped: Shipped | None, cwd: str = "") -> BinaryIO:
     """The file at `path` (relative to `cwd`, see `batch.count_batch`), or the bytes shipped for it
     (an OSError if the client could not read it)."""
@@ -324,7 +299,7 @@ def _open(path: str, shipped: Shipped | None, cwd: str = "") -> BinaryIO:
         return open(os.path.join(cwd, path), "rb", buffering=0)  # type: ignore[return-value]
     if shipped.error is not None:
         raise OSError(shipped.error)
-    return _Shifted(shipped)
+    return Shifted(shipped.data, shipped.base)
 
 
 def count_piece(
@@ -354,7 +329,7 @@ def count_piece(
             try:
                 counted = _count_pass(window, piece.path, head, plan, counting, words, progress, bom)  # type: ignore[arg-type]
             except _NotUtf8 as not_utf8:
-                sample = decode.sample_at(stream, begin + not_utf8.offset)
+                sample = sample_at(stream, begin + not_utf8.offset)
                 return PieceResult(piece.path, piece.index, sample=sample)
     except OSError as error:
         return PieceResult(piece.path, piece.index, error=os_message(error))

@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from wordcount import declared
+
 SAMPLE_BYTES = 64 * 1024
 WINDOW_BYTES = 4 * SAMPLE_BYTES  # how far past the first byte that is not UTF-8 a sample is taken from
 LINE_BACK = 4096  # how far back the start of that byte's line is looked for
@@ -68,13 +70,14 @@ class Plan:
     `encoding` is the name the report gives (None: the file is binary); `skip` is the length of
     its BOM; `codec` reads the bytes after the BOM (None: the UTF-8 fast path, which comes back
     for a detection if the file turns out not to be UTF-8); `confidence` is how sure the choice
-    is, from 0 to 1.
+    is, from 0 to 1; `declared`: the file's own charset declaration chose it (`declared.py`).
     """
 
     encoding: str | None
     skip: int = 0
     codec: str | None = None
     confidence: float = 1.0
+    declared: bool = False
 
     @property
     def binary(self) -> bool:
@@ -110,13 +113,14 @@ def is_wide(encoding: str) -> bool:
     return codecs.lookup(encoding).name.replace("-", "_").startswith(_WIDE)
 
 
-def plan(head: bytes, forced: str | None = None) -> Plan:
+def plan(head: bytes, forced: str | None = None, html: bool = False) -> Plan:
     """Decide from the first block how a file is read.
 
     A `forced` encoding decides (a NUL still means binary unless it is UTF-16 or UTF-32); else
     a BOM; else NUL bytes make the file binary, unless they are those of UTF-16 or UTF-32 text
-    without a BOM; else ISO-2022 or HZ escapes in ASCII text are looked at; else UTF-8 is tried
-    first.
+    without a BOM; else the file's own declaration (`declared.charset`: a `<meta>` charset in
+    an `html` file, an XML declaration); else ISO-2022 or HZ escapes in ASCII text are looked
+    at; else UTF-8 is tried first.
     """
     if forced is not None:
         if b"\0" in head and not is_wide(forced):
@@ -130,6 +134,8 @@ def plan(head: bytes, forced: str | None = None) -> Plan:
                 return Plan(encoding, len(bom), codec)
     if b"\0" in head:
         return wide(head) or BINARY
+    if (head.startswith(b"<?xml") or html) and (says := declared.charset(head, html)) is not None:
+        return Plan(says, 0, None if says == "utf-8" else says, 1.0, declared=True)
     if _may_shift(head) and head.isascii():
         return _escaped(head[:SAMPLE_BYTES]) or UTF8
     return UTF8
@@ -213,7 +219,7 @@ def wide(head: bytes) -> Plan | None:
         if not zeros.strip(b"\0"):
             text = _strict_prefix(quads, codec)
             if text is not None and (share := text_share(text)) >= MIN_TEXT_SHARE:
-                return Plan(codec, 0, codec, _floor2(share))
+                return Plan(codec, 0, codec, floor2(share))
     pairs = sample[: len(sample) - len(sample) % 2]
     units = len(pairs) // 2
     low, high = pairs[0::2], pairs[1::2]
@@ -236,7 +242,7 @@ def wide(head: bytes) -> Plan | None:
             best = (blocks, -nuls, codec, share)
     if best is None:
         return None
-    return Plan(best[2], 0, best[2], _floor2(best[3]))
+    return Plan(best[2], 0, best[2], floor2(best[3]))
 
 
 def _strict_prefix(data: bytes, codec: str) -> str | None:
@@ -263,7 +269,7 @@ def text_share(text: str) -> float:
     return 1 - bad / len(text)
 
 
-def _floor2(value: float) -> float:
+def floor2(value: float) -> float:
     """`value` rounded down to 2 decimals, so that a share just under a limit stays under it."""
     return int(value * 100) / 100
 

@@ -17,7 +17,8 @@ from typing import BinaryIO
 
 from wordcount import decode, markup
 from wordcount.audit import Searcher
-from wordcount.count import BLOCK_BYTES, Patterns, replan
+from wordcount.count import BLOCK_BYTES, Patterns
+from wordcount.replan import replan, sample_at
 from wordcount.transcode import Undecodable, decoded_text
 from wordcount.freq import Words
 from wordcount.job import Counting
@@ -36,10 +37,10 @@ def count_document(
     `words` receives the prose's frequencies. A binary file is skipped as any file is; a document
     its parser fails on is that file's error (`Undecodable`, as for a codec that refuses it)."""
     data = stream.read()
-    plan = decode.plan(data[:BLOCK_BYTES], counting.encoding_for(path))
+    plan = counting.plan_for(path, data[:BLOCK_BYTES])
     if plan.binary:
         return Skipped(path, "binary")
-    source, plan, replaced = _decoded(data, plan)
+    source, plan, replaced = _decoded(data, plan, counting.fallback_encoding)
     try:
         prose = markup.extract(source, kind, counting.markup_code)
     except Exception as error:  # a parser's bug on odd input: this file's problem, not the run's
@@ -62,15 +63,16 @@ def count_document(
     )
 
 
-def _decoded(data: bytes, plan: decode.Plan) -> tuple[str, decode.Plan, int]:
+def _decoded(data: bytes, plan: decode.Plan, fallback: str | None) -> tuple[str, decode.Plan, int]:
     """The text of a whole file (its BOM aside) as `count.py` reads it: UTF-8 when it is, else as
-    detected on the same sample; with how many bytes had to be replaced."""
+    `replan` reads it from the same sample (`fallback`: `--fallback-encoding`); with how many
+    bytes had to be replaced."""
     body = data[plan.skip :]
     if plan.codec is None:
         try:
             return body.decode("utf-8"), plan, 0
         except UnicodeDecodeError as error:
-            plan = replan(plan, decode.sample_at(io.BytesIO(data), plan.skip + error.start))
+            plan = replan(plan, sample_at(io.BytesIO(data), plan.skip + error.start), fallback)
     text, replaced = decoded_text(body, plan.codec or "utf-8")
     return text, plan, replaced
 

@@ -40,6 +40,7 @@ SECTIONS: list[tuple[str, list[Entry]]] = [
         _e("decompress", "Count gzip, bzip2, xz and zstd files as their text."),
         _e("encoding", "Read files matching GLOB as NAME, not detected (repeatable); a NAME "
            "alone: all other files."),
+        _e("fallback_encoding", "Read non-UTF-8 files that declare nothing as NAME."),
         _e("markup", "auto: count only the prose of Markdown and HTML files (default: none).", "none|auto"),
         _e("markup_code", "With --markup auto, count code blocks and spans too."),
     ]),

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wordcount.audit import Audit
+from wordcount.decode import Plan, plan
+from wordcount.declared import is_html
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -30,8 +32,9 @@ class Counting:
     """The settings that change what is counted.
 
     `encoding_rules` say how the files their glob matches are read; `encoding` reads the files no
-    rule matches (None: detect). `wc` counts raw bytes as GNU wc before 9.5 does (`--format wc`).
-    `line_width` measures each file's widest line (`-L`).
+    rule matches (None: detect); `fallback_encoding` reads the files found not to be UTF-8 that
+    say nothing of their encoding, instead of chardet (`replan.replan`). `wc` counts raw bytes as
+    GNU wc before 9.5 does (`--format wc`). `line_width` measures each file's widest line (`-L`).
     The four word rules (`ignore_case`, `nfkc`, `min_length`, `stopwords`) rewrite the
     frequencies before they leave a worker (`tally.normalized`). `markup` counts the prose of
     Markdown and HTML files (`document.py`), their code too with `markup_code`.
@@ -47,6 +50,7 @@ class Counting:
     stopwords: frozenset[str] = frozenset()  # casefolded
     encoding: str | None = None
     encoding_rules: EncodingRules = ()
+    fallback_encoding: str | None = None
     wc: bool = False
     line_width: bool = False
     markup: str = "none"  # `--markup`: none or auto (`settings.Markup`)
@@ -80,12 +84,25 @@ class Counting:
         text of `notes.txt.gz`, which is all `-z` decodes)."""
         if not self.encoding_rules:  # every small file asks: answer without looking at its name
             return self.encoding
-        stem, suffix = os.path.splitext(path)
-        names = (path, stem) if suffix in COMPRESSED_SUFFIXES and self.decompress else (path,)
+        names = self._names(path)
         for spec, encoding in _rule_specs(self.encoding_rules):
             if any(spec.match_file(name) for name in names):
                 return encoding
         return self.encoding
+
+    def is_html(self, path: str) -> bool:
+        """Whether `path` is an HTML file by its name (`declared.is_html`; with -z, a compressed
+        one's name without its compression suffix too), whose `<meta>` charset is looked for."""
+        return any(is_html(name) for name in self._names(path))
+
+    def plan_for(self, path: str, head: bytes) -> Plan:
+        """How the file at `path`, whose first block is `head`, is read (`decode.plan`)."""
+        return plan(head, self.encoding_for(path), self.is_html(path))
+
+    def _names(self, path: str) -> tuple[str, ...]:
+        """The names a file's rules match: its own, and with -z its name without a compression suffix."""
+        stem, suffix = os.path.splitext(path)
+        return (path, stem) if suffix in COMPRESSED_SUFFIXES and self.decompress else (path,)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from enum import Enum
 
 from wordcount import compressed, count, decode
 from wordcount.batch import BatchParts
-from wordcount.count import replan
+from wordcount.replan import Sample, replan
 from wordcount.freq import merge, new_table
 from wordcount.job import Job
 from wordcount.pieces import cut_marks
@@ -150,7 +150,7 @@ def cut_file(entry: FileEntry, jobs: int, job: Job) -> list[Piece] | None:
         return None  # counted whole: the worker reports the error
     if compressed.kind(head) is not None:
         return None
-    return plan_pieces(entry.path, entry.size, decode.plan(head, job.counting.encoding_for(entry.path)), jobs)
+    return plan_pieces(entry.path, entry.size, job.counting.plan_for(entry.path, head), jobs)
 
 
 def files_of(task: Task) -> tuple[str, ...]:
@@ -218,9 +218,9 @@ class Assembly:
             return self._recut(pieces, first.sample)
         return self._whole(result.path, pieces[0].plan, got)
 
-    def _recut(self, pieces: list[Piece], sample: bytes) -> Recut:
+    def _recut(self, pieces: list[Piece], sample: Sample) -> Recut:
         """Every piece is void: cut the file again for the codec found, or count it whole."""
-        plan = replan(pieces[0].plan, sample)
+        plan = replan(pieces[0].plan, sample, self.job.counting.fallback_encoding)
         again: list[Task] = [(pieces[0].path,)]
         if cut_marks(plan.codec) is not None:
             again = [dataclasses.replace(piece, plan=plan) for piece in pieces]

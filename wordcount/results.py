@@ -7,9 +7,13 @@ plain values that pickle cheaply and a renderer never needs to know how they wer
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from wordcount.decode import UNCERTAIN_BELOW, Plan
 from wordcount.freq import Carried, merge, new_table
+
+if TYPE_CHECKING:
+    from wordcount.replan import Sample
 
 STDIN = "-"  # the path that means standard input
 
@@ -257,13 +261,14 @@ class Piece:
 
 @dataclass(frozen=True, slots=True)
 class PieceResult:
-    """The counts of one piece; `sample` is set when the piece turned out not to be UTF-8."""
+    """The counts of one piece; `sample` is set when the piece turned out not to be UTF-8 (what
+    `replan` decides from, taken around the piece's first byte that is not)."""
 
     path: str
     index: int
     totals: Totals = Totals()
     replaced: int = 0
     words: Carried = field(default_factory=dict)  # a table, or a compiled one's bytes
-    sample: bytes | None = None
+    sample: Sample | None = None
     error: str | None = None
     bom: bool = False

@@ -62,6 +62,7 @@ class Flags:
     output_format: Format
     output: str | None
     encoding: list[str] | None
+    fallback_encoding: str | None
     progress: ProgressMode
     use_cache: bool
     cache_dir: str | None
@@ -213,6 +214,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         stopwords=read_stopwords(flags.stopwords or [], flags.nfkc),
         encoding=fallback,
         encoding_rules=encoding_rules,
+        fallback_encoding=parse_fallback_encoding(flags.fallback_encoding),
         wc=flags.output_format is Format.wc and flags.word_mode is WordMode.whitespace,  # wc's rule, on raw bytes
         line_width="max_line_length" in layout.columns or flags.sort is SortKey.max_line_length,
         markup=flags.markup.value,
@@ -338,6 +340,21 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
     except (ValueError, re.error) as error:
         usage_error(f"--encoding: bad glob: {error}")
     return tuple(rules), fallback
+
+
+def parse_fallback_encoding(name: str | None) -> str | None:
+    """The codec of --fallback-encoding, checked as --encoding's names are. UTF-16 and UTF-32 are
+    refused: their text is found by its BOM or its NUL bytes, never by falling back."""
+    if name is None:
+        return None
+    try:
+        codec = decode.canonical(name)
+    except LookupError as error:
+        usage_error(f"--fallback-encoding: {error}")
+    if decode.is_wide(codec):
+        usage_error(f"--fallback-encoding: {name} cannot be a fallback: UTF-16 and UTF-32 files are found by "
+                    "their BOM or their NUL bytes (use --encoding to pin them)")
+    return codec
 
 
 def cluster_settings(

@@ -1,8 +1,8 @@
 """Files counted whole by the compiled core, in one call: a small file (`count_small`), or the
 small files of a batch whose rows are not wanted (`count_whole`), without a Python object per
 file or per read. Each declines, having counted nothing, a file about which something must be
-decided first (a BOM, a NUL, escapes, bytes that are not UTF-8, a large file): `count.py` reads
-those. Without the compiled core, nothing is counted here.
+decided first (a BOM, a NUL, escapes, an XML declaration, bytes that are not UTF-8, a large file,
+an HTML file): `count.py` reads those. Without the compiled core, nothing is counted here.
 """
 
 from __future__ import annotations
@@ -28,11 +28,13 @@ def count_whole(
     compiled = _core_for(counting, "count_files")
     if compiled is None or counting.encoding is not None or counting.encoding_rules:
         return paths
-    # Standard input and marked-up files (`--markup auto`, counted by their prose) are read one by one.
+    # Standard input, marked-up files (`--markup auto`, counted by their prose) and HTML files (their
+    # <meta> may declare a charset) are read one by one.
     apart: list[str] = []
     files: list[str] = []
     for path in paths:
-        (apart if path == STDIN or counting.markup_for(path) is not None else files).append(path)
+        one_by_one = path == STDIN or counting.markup_for(path) is not None or counting.is_html(path)
+        (apart if one_by_one else files).append(path)
     totals, declined, changed = compiled.count_files([os.path.join(cwd, path) for path in files], words, limit)
     add(Totals(*totals), [files[index] for index in changed])
     progress.add(totals[0], totals[4], totals[2])
@@ -44,7 +46,7 @@ def count_small(path: str, counting: Counting, words: Words | None, cwd: str, li
     no Python object made of its bytes), when nothing about it needs deciding here: its counts
     are those `count.count_stream` gives. None: count it the long way (nothing was counted)."""
     compiled = _core_for(counting, "count_file")
-    if compiled is None or counting.encoding_for(path) is not None:
+    if compiled is None or counting.encoding_for(path) is not None or counting.is_html(path):
         return None
     counted = compiled.count_file(os.path.join(cwd, path), words, limit)
     if counted is None:

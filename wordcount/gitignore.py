@@ -207,7 +207,7 @@ def exclude_files(top: str) -> list[str]:
         found = os.path.join(_xdg_config_home(), "git", "ignore")
     files = [os.path.join(top, os.path.expanduser(found))]
     if where is not None:
-        files.append(os.path.join(_common_dir(where), "info", "exclude"))
+        files.append(os.path.join(common_dir(where), "info", "exclude"))
     return files
 
 
@@ -215,7 +215,7 @@ def _xdg_config_home() -> str:
     return os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
 
 
-def _common_dir(where: str) -> str:
+def common_dir(where: str) -> str:
     """The git directory shared by all worktrees: `commondir` of a linked worktree's git dir."""
     try:
         with open(os.path.join(where, "commondir"), encoding="utf-8") as handle:
@@ -234,7 +234,7 @@ def _config_files(where: str | None) -> list[str]:
     else:
         files += [os.path.join(_xdg_config_home(), "git", "config"), os.path.expanduser("~/.gitconfig")]
     if where is not None:
-        files.append(os.path.join(_common_dir(where), "config"))
+        files.append(os.path.join(common_dir(where), "config"))
     return files
 
 

@@ -39,7 +39,7 @@ DIRS = ("d", "e")
 FILES = ("a.txt", "b.txt", "c.bin", "#n.txt", "t ", "x")
 SEGMENTS = (
     "d", "e", "a.txt", "c.bin", "x", "*", "**", "*.txt", "?.txt", "[ab].txt", "[!a]*",
-    "\\#n.txt", "#n.txt", "t\\ ", "t", "d*", "e/**", "[[:lower:]].txt", "a**",
+    "\\#n.txt", "#n.txt", "t\\ ", "t", "d*", "e/**", "[[:lower:]].txt", "a**", "[b-a].txt",
 )
 
 
@@ -175,6 +175,8 @@ def check_against_git(case: Case, lister: Lister = wordcount_lists) -> None:
 # git matches the literal start of a path pattern apart, so `**` right after it crosses folders.
 @example(Case(frozenset({"a.txt", "ab/c.txt"}), {}, (), ("a**/*  ",)))
 @example(Case(frozenset({"a.txt", "d/ab/c.txt"}), {"d": ("ab**",)}, ("d/a**/c*",), ()))
+# a reversed range matches its low end alone, as git's wildmatch compares it first
+@example(Case(frozenset({"a.txt", "b.txt", "x"}), {"": ("[b-a].txt", "[z-a]")}, (), ()))
 # a tracked file the rules match is git's; so is a tracked file in a folder they ignore, alone
 @example(Case(frozenset({"a.txt", "b.txt"}), {"": ("*.txt",)}, (), (), frozenset({"a.txt"})))
 @example(Case(frozenset({"d/a.txt", "d/b.txt", "d/e/x"}), {}, ("d/",), (), frozenset({"d/e/x"})))

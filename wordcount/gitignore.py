@@ -162,7 +162,9 @@ def _bracket(glob: str, i: int) -> tuple[int, str | None]:
         char = glob[j]
         if j + 2 < len(glob) and glob[j + 1] == "-" and glob[j + 2] != "]":
             high_at = j + 3 if glob[j + 2] == "\\" and j + 3 < len(glob) else j + 2
-            items.append(f"{re.escape(char)}-{re.escape(glob[high_at])}")
+            high = glob[high_at]
+            # git's wildmatch compares the low end alone first: a reversed range (`z-a`) matches it only
+            items.append(f"{re.escape(char)}-{re.escape(high)}" if char <= high else re.escape(char))
             j = high_at + 1
         else:
             items.append(re.escape(char))

@@ -122,7 +122,8 @@ def test_a_committed_file_an_ignore_rule_matches_is_counted(tmp_path: Path, monk
     assert expected == {".gitignore", "keep.log", "tool.py", "build/kept.txt", "notes.md"}
     report = invoke_json("--per-file", "--top", "0", "repo")
     assert {os.path.relpath(row["path"], "repo") for row in report["files"]} == expected - {".gitignore"}
-    assert report["left_out"] == {"hidden": 2, "ignored": 3, "excluded": 0}  # .git, .gitignore; new.log, untracked.py, build/junk.txt
+    # hidden: .git, .gitignore; ignored: new.log, untracked.py, build/junk.txt
+    assert report["left_out"] == {"hidden": 2, "ignored": 3, "excluded": 0}
     (top / ".ignore").write_text("keep.log\n", encoding="utf-8")  # the search tools' own file: tracked or not
     result = invoke("--per-file", "--top", "0", "--format", "json", "repo")
     assert "repo/keep.log" not in {row["path"] for row in json.loads(result.stdout)["files"]}

@@ -1,4 +1,4 @@
-"""Which files take part: walking, ignore files, hidden files, globs, links, specials.
+"""Which files take part: walking, ignore files, hidden files, globs, types, links, specials.
 
 The walk never opens a file's contents. It yields a `FileEntry` for every file to count, a
 `Skipped` for what it meets and will not count for a reason of its own (a special file, a
@@ -10,6 +10,10 @@ Ignore rules are git's (`wordcount.ignores`): `.gitignore` files, `.git/info/exc
 global excludes file apply inside a git work tree only, unless `require_git` is off, and leave
 alone what git tracks; `.ignore` files apply everywhere. An ignored folder is not walked, so
 nothing below it can come back, but for the files git tracks in it.
+
+The user's globs (`wordcount.globs`) are matched relative to the folder walked; `--exclude`
+leaves out what it matches first, then `--glob` and `--type` decide as ripgrep's `-g` and `-t`
+do (`globs.Overrides`, `filetypes.Types`). A file or folder named is always taken.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from wordcount import gitignore, ignores
-from wordcount.ignores import GITIGNORE, IGNORE_FILES, Chain, Repo, Rules
+from wordcount import filetypes, globs, ignores
+from wordcount.ignores import GITIGNORE, IGNORE_FILES, Chain, Repo
 from wordcount.results import STDIN, Failed, FileEntry, LeftOut, Skipped
 from wordcount.wording import os_message
 
@@ -36,7 +40,9 @@ class WalkOptions:
 
     hidden: bool = False
     use_ignore_files: bool = True
-    excludes: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()  # --exclude
+    globs: tuple[str, ...] = ()  # --glob, in the order given
+    types: tuple[filetypes.Selection, ...] = ()  # --type and --type-not, in the order given
     max_depth: int | None = None
     follow_links: bool = False
     max_filesize: int | None = None  # bytes; larger files are skipped as "too-large"
@@ -49,7 +55,6 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
     Ends with one `LeftOut` when the walks left anything out.
     """
     seen: set[tuple[int, int]] = set()
-    exclude = Rules(gitignore.parse(list(options.excludes))) if options.excludes else None
     left_out: Counter[str] = Counter()
     for root in paths:
         if root == STDIN:
@@ -63,7 +68,7 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
         if stat.S_ISDIR(info.st_mode):
             # Within one walk that follows no link, only a file with several links is met twice.
             every = len(paths) > 1 or options.follow_links
-            yield from _Walk(root, options, exclude, seen, left_out, every).run(info)
+            yield from _Walk(root, options, _filters(root, options), seen, left_out, every).run(info)
         elif _first_time(info, seen):
             if not stat.S_ISREG(info.st_mode):
                 # A named special file (a pipe from `<(…)`) is read as it is, like `wc` does.
@@ -72,6 +77,24 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
                 yield _sized(root, info, options)
     if left_out:
         yield LeftOut(left_out["hidden"], left_out["ignored"], left_out["excluded"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    """The user's globs and types, as matched below one folder given."""
+
+    excludes: globs.Patterns = ()
+    overrides: globs.Overrides | None = None
+    types: filetypes.Types | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.excludes) or self.overrides is not None or self.types is not None
+
+
+def _filters(root: str, options: WalkOptions) -> _Filters:
+    where = globs.base(root)
+    return _Filters(globs.excludes(options.excludes, where), globs.overrides(options.globs, where),
+                    filetypes.compiled(options.types))
 
 
 def _sized(path: str, info: os.stat_result, options: WalkOptions) -> FileEntry | Skipped:
@@ -127,14 +150,14 @@ class _Walk:
         self,
         root: str,
         options: WalkOptions,
-        exclude: Rules | None,
+        filters: _Filters,
         seen: set[tuple[int, int]],
         left_out: Counter[str],
         every: bool = True,
     ) -> None:
         self.root = root
         self.options = options
-        self.exclude = exclude
+        self.filters = filters
         self.seen = seen  # the files met, when `every`; else only those with several links
         self.every = every
         self.left_out = left_out
@@ -191,24 +214,30 @@ class _Walk:
     def _reason(self, entry: os.DirEntry[str], folder: _Folder, is_dir: bool) -> Reason | ignores.Verdict | None:
         """Why the user's filters leave this entry out, the first reason that applies; or None
         (or, for a folder git ignores that holds tracked files, "tracked-only")."""
-        options = self.options
+        options, filters, name = self.options, self.filters, entry.name
         depth = folder.depth + 1
         if options.max_depth is not None and (depth > options.max_depth or (is_dir and depth == options.max_depth)):
             return "excluded"  # too deep, or a folder whose contents would be
-        if entry.name.startswith("."):
-            if not options.hidden:
-                return "hidden"
-            if entry.name == ".git" and options.use_ignore_files:
-                return "ignored"
-        if self.exclude is None and not folder.chain and not folder.only_tracked:
+        if name == ".git" and options.use_ignore_files:
+            return "ignored" if options.hidden else "hidden"
+        hidden = name.startswith(".") and not options.hidden
+        if hidden and filters.overrides is None and filters.types is None:
+            return "hidden"  # nothing could take it back
+        if not filters and not folder.chain and not folder.only_tracked:
             return None
-        rel = folder.rel + entry.name
-        if self.exclude is not None and self.exclude.check(rel, is_dir):
+        rel = folder.rel + name
+        if filters.excludes and globs.excluded(filters.excludes, rel, is_dir):
             return "excluded"
+        if filters.overrides is not None and (taken := filters.overrides.verdict(rel, is_dir)) is not None:
+            return None if taken else "excluded"  # as ripgrep's -g: nothing else has a say
+        typed = None if is_dir or filters.types is None else filters.types.verdict(name)
+        if hidden and not typed:
+            return "hidden"  # a file a --type keeps is taken hidden or not, as in ripgrep
         if folder.chain or folder.only_tracked:
             verdict = ignores.verdict(rel, is_dir, folder.chain, folder.repo, folder.only_tracked)
-            return None if verdict == "keep" else verdict
-        return None
+            if verdict != "keep":
+                return verdict
+        return "excluded" if typed is False else None
 
     def _visit(self, entry: os.DirEntry[str], folder: _Folder) -> FileEntry | Skipped | Failed | _Folder | Reason | None:
         """What one entry of `folder` gives: a file, a report, a folder to walk, the reason it

@@ -88,6 +88,22 @@ def deprecated_word_mode(args: list[str]) -> list[str]:
     return rewritten
 
 
+_ORDER = "wordcount.order"  # where the parameters' names wait in the click context, one per option given
+
+
+def given_order(ctx: Any, values: dict[str, list[Any] | None]) -> list[tuple[str, Any]]:
+    """The values of some repeatable options as (parameter name, value) in the order they were
+    given, across options (`-t md -T rst -t txt`): a config file's first (its keys have no
+    order: in the order of `values`), then the command line's, as typed."""
+    from_file = [name for name in values if getattr(ctx.get_parameter_source(name), "name", None) != "COMMANDLINE"]
+    ordered = [(name, value) for name in from_file for value in values[name] or ()]
+    left = {name: list(values[name] or ()) for name in values if name not in from_file}
+    for name in ctx.meta.get(_ORDER, ()):
+        if left.get(name):
+            ordered.append((name, left[name].pop(0)))
+    return ordered
+
+
 class Command(TyperCommand):
     """The command, with every usage error turned into the tool's one line (`usage_message`),
     the old spelling `--words MODE` still understood (`deprecated_word_mode`) and the help
@@ -95,6 +111,19 @@ class Command(TyperCommand):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, deprecated_word_mode(list(args)))  # type: ignore[no-any-return]
+
+    def make_parser(self, ctx: Any) -> Any:
+        """click's parser, which also keeps the order the options were given in (`given_order`)."""
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_in_order(args: list[str]) -> Any:
+            opts, rest, order = parse(args=args)
+            ctx.meta[_ORDER] = tuple(param.name for param in order)
+            return opts, rest, order
+
+        parser.parse_args = parse_in_order
+        return parser
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
@@ -218,6 +247,16 @@ def parse_size(text: str) -> int:
         return int(whole) * unit + int(fraction or "0") * unit // 10 ** len(fraction)
     except ValueError:  # more digits than Python converts
         raise typer.BadParameter(f"not a size: {text!r} (too many digits)") from None
+
+
+def file_type(value: object) -> str:
+    """The parser of `--type` and `--type-not`: a type of `--type-list`."""
+    from wordcount.filetypes import check
+
+    try:
+        return check(str(value))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def grouping(value: object) -> Grouping:

@@ -127,3 +127,17 @@ def test_a_committed_file_an_ignore_rule_matches_is_counted(tmp_path: Path, monk
     (top / ".ignore").write_text("keep.log\n", encoding="utf-8")  # the search tools' own file: tracked or not
     result = invoke("--per-file", "--top", "0", "--format", "json", "repo")
     assert "repo/keep.log" not in {row["path"] for row in json.loads(result.stdout)["files"]}
+
+
+def test_the_index_is_read_only_when_a_rule_ignores_something(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most walks never need it: a large index costs a tenth of a second to read."""
+    top = repository(tmp_path / "repo")
+    read_for: list[str] = []
+    original = gitindex.tracked
+    monkeypatch.setattr(gitindex, "tracked", lambda where: read_for.append(where) or original(where))
+    (top / ".gitignore").write_text("*.log\n", encoding="utf-8")
+    invoke_json("--top", "0", str(top))
+    assert read_for == []
+    (top / "stray.log").write_text("ignored\n", encoding="utf-8")
+    invoke_json("--top", "0", str(top))
+    assert read_for == [str(top)]

@@ -158,6 +158,7 @@ class _Walk:
         self.root = root
         self.options = options
         self.filters = filters
+        self.filtering = bool(filters)  # asked for every entry: once here
         self.seen = seen  # the files met, when `every`; else only those with several links
         self.every = every
         self.left_out = left_out
@@ -223,7 +224,7 @@ class _Walk:
         hidden = name.startswith(".") and not options.hidden
         if hidden and filters.overrides is None and filters.types is None:
             return "hidden"  # nothing could take it back
-        if not filters and not folder.chain and not folder.only_tracked:
+        if not self.filtering and not folder.chain and not folder.only_tracked:
             return None
         rel = folder.rel + name
         if filters.excludes and globs.excluded(filters.excludes, rel, is_dir):

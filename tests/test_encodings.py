@@ -4,6 +4,7 @@ UTF-16/32 against real binaries, coloured legacy logs, and --encoding GLOB=NAME 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import gzip
 import importlib.util
 import io
@@ -29,7 +30,7 @@ import chardet.registry
 import pytest
 
 from conftest import REPO, invoke, invoke_json, reference_counts, repo_env
-from wordcount import count, decode, plan, pool
+from wordcount import count, decode, globs, plan, pool
 from wordcount.count import count_stream
 from wordcount.job import Counting
 from wordcount.progress import NoProgress
@@ -548,6 +549,12 @@ def test_count_options_with_rules_pickle() -> None:
     again = pickle.loads(pickle.dumps(options))
     assert again == options
     assert [again.encoding_for(path) for path in ("legacy/a.txt", "x/b.sjis", "c.txt")] == ["gb18030", "shift_jis", "cp1252"]
+    # With the folders given (as settings makes them): 'legacy/**' is matched below each of them.
+    based = dataclasses.replace(options, glob_bases=(globs.base("corpus"), globs.base(None)))
+    again = pickle.loads(pickle.dumps(based))
+    assert again == based
+    assert [again.encoding_for(path) for path in ("corpus/legacy/a.txt", "legacy/a.txt", "x/legacy/a.txt")] == [
+        "gb18030", "gb18030", "cp1252"]
 
 
 def test_workers_import_no_glob_library_for_rules(tmp_path: pathlib.Path) -> None:

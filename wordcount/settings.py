@@ -88,8 +88,8 @@ class Flags:
     markup: Markup
     markup_code: bool
     decompress: bool
-    glob: list[str] | None = None
-    types: list[tuple[str, bool]] | None = None  # --type (False) and --type-not (True) names, in the order given
+    glob: list[str] | None
+    types: list[tuple[str, bool]]  # the names of --type (False) and --type-not (True), in the order given
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         use_ignore_files=not flags.no_ignore,
         excludes=tuple(flags.exclude or ()),
         globs=tuple(flags.glob or ()),
-        types=tuple(flags.types or ()),
+        types=tuple(flags.types),
         max_depth=flags.max_depth,
         follow_links=flags.follow_links,
         max_filesize=flags.max_filesize,

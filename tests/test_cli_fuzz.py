@@ -65,6 +65,8 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Tree:
     good.write_text("top = 3\nforbid = ['TODO']\n[[rules]]\nglob = '*.md'\nmax-words = 2\n")
     bad = base / "bad.toml"
     bad.write_text("top = \n")
+    (base / "typed.toml").write_text("type = ['md', 'txt']\ntype-not = ['html']\nglob = ['!sub/cut*']\n")
+    (base / "bad-type.toml").write_text("type = ['nope']\n")
     stopwords = base / "stop.txt"
     stopwords.write_text("the\nand\n")
     scheduler_file = base / "scheduler.json"
@@ -99,7 +101,7 @@ FLAGS = [
     "--allow-bom", "--ship-bytes", "--no-ship-bytes", "--no-require-git", "--require-git", "--reverse",
     "--no-reverse", "-l", "--lines", "-w", "--words", "-m", "--chars", "-c", "--bytes", "-L", "--max-line-length",
     "--markup-code", "--no-markup-code",
-    "-z", "--decompress", "--no-decompress",
+    "-z", "--decompress", "--no-decompress", "--type-list",
     "-v", "--verbose", "--no-verbose",
 ]
 ENCODINGS = ("utf-8", "utf-16", "UTF-32", "latin-1", "cp1252", "gbk", "ascii", "utf-7", "base64", "rot13", "idna",
@@ -128,7 +130,12 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
         "--progress": values("auto", "bar", "log", "none"),
         "--cache-dir": values("cache", str(base / "missing" / "cache"), str(tree.root / "quick.txt")),
         "--log-interval": values("0", "0.01", "30", "86400", "86400.5", "1e300"),
-        "--exclude": values("*.txt", "sub/", "**", "!*.md", "#x", "/", "\\", "[!", "*.md\n*.txt"),
+        "--exclude": values("*.txt", "sub/", "**", "!*.md", "#x", "/", "\\", "[!", "*.md\n*.txt", "{a,b", "*.{md,txt}",
+                            str(tree.root / "sub"), str(tree.root.parent / "missing"), str(tree.scratch)),
+        "--glob": values("*.txt", "!*.txt", "sub/**", "!sub/", "*.{md,html}", "{", "a}", "{a,{b}}", "!", "**", "[z-a]",
+                         "/quick.txt", str(tree.root / "sub" / "*.txt"), str(tree.scratch), "#x", "\\"),
+        "--type": values("md", "txt", "html", "all", "py", "markdown", "nope", "MD", ""),
+        "--type-not": values("md", "txt", "all", "c", "nope", ""),
         "--max-depth": numbers("0", "1", "2"),
         "--max-filesize": numbers("0", "10", "1k", "1.5M", "10X", ".5k", "k", unit="G"),
         "--max-words": numbers("0", "3", "1000"),
@@ -138,13 +145,15 @@ def option_values(tree: Tree) -> dict[str, st.SearchStrategy[str]]:
         "--require-encoding": values(*ENCODINGS[:13]),
         "--fail-on": values("binary", "undecodable", "skipped", "errors"),
         "--connect-timeout": values("0", "0.1", "10", "86400", "1e300"),  # unused without --scheduler, but checked
-        "--config": values(str(tree.good_config), str(tree.bad_config), str(base / "missing.toml"), root),
+        "--config": values(str(tree.good_config), str(tree.bad_config), str(base / "missing.toml"), root,
+                           str(base / "typed.toml"), str(base / "bad-type.toml")),
     }
 
 
 # How the short options read in an error line.
 LONG = {"-j": "--jobs", "-o": "--output", "-q": "--quiet", "-h": "--help", "-l": "--lines", "-w": "--words",
-        "-m": "--chars", "-c": "--bytes", "-L": "--max-line-length", "-v": "--verbose"}
+        "-m": "--chars", "-c": "--bytes", "-L": "--max-line-length", "-v": "--verbose", "-g": "--glob", "-t": "--type",
+        "-T": "--type-not"}
 
 
 @st.composite
@@ -154,7 +163,8 @@ def command_lines(draw: st.DrawFn, tree: Tree) -> list[str]:
     groups: list[list[str]] = []  # an option and its value stay together when shuffled
     names = draw(st.lists(st.sampled_from(sorted(strategies)), max_size=6))
     for name in names:
-        spelling = {"--jobs": "-j", "--output": "-o"}.get(name, name) if draw(st.booleans()) else name
+        short = {"--jobs": "-j", "--output": "-o", "--glob": "-g", "--type": "-t", "--type-not": "-T"}
+        spelling = short.get(name, name) if draw(st.booleans()) else name
         value = draw(strategies[name])
         groups.append([f"{name}={value}"] if draw(st.integers(0, 9)) == 0 else [spelling, value])
     groups += [[flag] for flag in draw(st.lists(st.sampled_from(FLAGS), max_size=4))]

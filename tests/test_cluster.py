@@ -103,6 +103,8 @@ OPTIONS = {
     "wc": ["--format", "wc"],
     "csv": ["--per-file", "--format", "csv"],
     "decompress": ["--per-file", "--format", "json", "-z", "--top", "20"],
+    "globs-types": ["--per-file", "--format", "json", "--encoding", "*.txt=latin-1", "--encoding", "zh/=gbk", "-g",
+                    "!*.bin", "-T", "md"],
     "markup-columns-by": ["--per-file", "--format", "json", "--markup", "auto", "--forbid", "TODO", "-L", "-l", "-w",
                           "--by", "dir", "--sort", "words"],
 }

@@ -484,7 +484,7 @@ def test_cli_hint_names_hidden_and_excludes() -> None:
     result = invoke("tree", "--exclude", "*.tmp")
     assert result.stderr == (
         "wordcount: counted no file: left out 1 file or folder hidden (--hidden counts it), "
-        "2 files or folders excluded by --exclude or --max-depth\n"
+        "2 files or folders excluded by --exclude, --glob, --type or --max-depth\n"
     )
 
 

@@ -4,6 +4,7 @@ UTF-16/32 against real binaries, coloured legacy logs, and --encoding GLOB=NAME 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import gzip
 import importlib.util
 import io
@@ -29,7 +30,7 @@ import chardet.registry
 import pytest
 
 from conftest import REPO, invoke, invoke_json, reference_counts, repo_env
-from wordcount import count, decode, plan, pool
+from wordcount import count, decode, globs, plan, pool
 from wordcount.count import count_stream
 from wordcount.job import Counting
 from wordcount.progress import NoProgress
@@ -511,12 +512,19 @@ def test_first_matching_rule_wins_and_a_plain_name_is_the_fallback(corpus: pathl
     assert row["chars"] == len(UDHR["zh-hans"].encode("gbk"))
 
 
-def test_a_leading_slash_anchors_a_glob_at_the_start_of_the_path(corpus: pathlib.Path) -> None:
-    assert encodings("/corpus/legacy/**=latin-1")["corpus/legacy/a.txt"] == "iso8859-1"
-    assert encodings("/legacy/**=latin-1")["corpus/legacy/a.txt"] == "gb18030"  # detected
+def test_encoding_globs_are_matched_relative_to_the_folder_given(corpus: pathlib.Path) -> None:
+    """As every glob: a leading '/' anchors at the folder given, not at the path as written;
+    an absolute glob inside that folder works; a file named is matched from the current folder."""
+    assert encodings("/legacy/**=latin-1")["corpus/legacy/a.txt"] == "iso8859-1"
+    assert encodings("/corpus/legacy/**=latin-1")["corpus/legacy/a.txt"] == "gb18030"  # no corpus/ in corpus: detected
     absolute = str(corpus / "legacy") + "/*.txt=latin-1"
-    report = invoke_json(str(corpus), "--per-file", "--encoding", absolute)
-    assert {row["path"]: row["encoding"] for row in report["files"]}[str(corpus / "legacy" / "a.txt")] == "iso8859-1"
+    for given in (str(corpus), "corpus", "./corpus/"):
+        report = invoke_json(given, "--per-file", "--encoding", absolute)
+        assert [row["encoding"] for row in report["files"] if row["path"].endswith("a.txt")] == ["iso8859-1"], given
+    named = invoke_json("corpus/legacy/a.txt", "--per-file", "--encoding", "corpus/legacy/*.txt=latin-1")
+    assert named["files"][0]["encoding"] == "iso8859-1"
+    assert invoke_json("corpus/legacy/a.txt", "--per-file", "--encoding", "legacy/*=latin-1")["files"][0]["encoding"] \
+        == "gb18030"  # anchored: there is no legacy/ in the current folder
 
 
 def test_encoding_rules_reach_workers_and_pieces(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -556,22 +564,25 @@ def test_count_options_with_rules_pickle() -> None:
     options = Counting(encoding="cp1252", encoding_rules=(("legacy/**", "gb18030"), ("*.sjis", "shift_jis")))
     again = pickle.loads(pickle.dumps(options))
     assert again == options
-    assert [again.encoding_for(path) for path in ("x/legacy/a.txt", "b.sjis", "c.txt")] == ["gb18030", "shift_jis", "cp1252"]
+    assert [again.encoding_for(path) for path in ("legacy/a.txt", "x/b.sjis", "c.txt")] == ["gb18030", "shift_jis", "cp1252"]
+    # With the folders given (as settings makes them): 'legacy/**' is matched below each of them.
+    based = dataclasses.replace(options, glob_bases=(globs.base("corpus"), globs.base(None)))
+    again = pickle.loads(pickle.dumps(based))
+    assert again == based
+    assert [again.encoding_for(path) for path in ("corpus/legacy/a.txt", "legacy/a.txt", "x/legacy/a.txt")] == [
+        "gb18030", "gb18030", "cp1252"]
 
 
-def test_workers_import_pathspec_only_for_rules(tmp_path: pathlib.Path) -> None:
-    """Start-up time: checking --encoding and counting import pathspec only when rules need it."""
+def test_workers_import_no_glob_library_for_rules(tmp_path: pathlib.Path) -> None:
+    """Start-up time: --encoding rules are matched by the project's own globs (`re` alone)."""
     (tmp_path / "t.txt").write_text("plain words\n")
     code = (
         "import sys\n"
         "from wordcount.settings import parse_encodings\n"
         "from wordcount.count import count_file\nfrom wordcount.job import Counting\nfrom wordcount.progress import NoProgress\n"
-        "rules, fallback = parse_encodings(['cp1252'])\n"
-        f"count_file({str(tmp_path / 't.txt')!r}, Counting(encoding=fallback), None, NoProgress())\n"
-        "before = 'pathspec' in sys.modules\n"
         "rules, fallback = parse_encodings(['*.txt=cp1252'])\n"
         f"count_file({str(tmp_path / 't.txt')!r}, Counting(encoding_rules=rules), None, NoProgress())\n"
-        "print(before, 'pathspec' in sys.modules)\n"
+        "print('pathspec' in sys.modules)\n"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, env=repo_env(), timeout=60)
-    assert completed.stdout.decode().split() == ["False", "True"], completed.stderr.decode()
+    assert completed.stdout.decode().split() == ["False"], completed.stderr.decode()

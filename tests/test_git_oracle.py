@@ -3,9 +3,11 @@
 Each example builds a small tree in a fresh git repository, with `.gitignore` files in random
 folders, a `.git/info/exclude` and a global excludes file (through `GIT_CONFIG_GLOBAL`), all
 drawn from a grammar of the constructs that matter: negation, `**`, anchoring, trailing `/`,
-character classes, escaped `\\#` and `\\ `, trailing spaces, comments. The files wordcount
-counts must be exactly those `git ls-files --cached --others --exclude-standard` lists, less
-hidden ones (wordcount leaves those out unless `--hidden`).
+character classes, escaped `\\#` and `\\ `, trailing spaces, comments; some of its files are
+in git's index, which the rules leave alone. The files wordcount counts must be exactly those
+`git ls-files --cached --others --exclude-standard` lists, less hidden ones (wordcount leaves
+those out unless `--hidden`). Nested repositories and submodules are compared with git run in
+each of them.
 
 A folder named on the command line is walked as git answers for it (`git ls-files -- d`):
 compared when git does not ignore the folder itself, since wordcount always walks a folder
@@ -37,18 +39,20 @@ DIRS = ("d", "e")
 FILES = ("a.txt", "b.txt", "c.bin", "#n.txt", "t ", "x")
 SEGMENTS = (
     "d", "e", "a.txt", "c.bin", "x", "*", "**", "*.txt", "?.txt", "[ab].txt", "[!a]*",
-    "\\#n.txt", "#n.txt", "t\\ ", "t", "d*", "e/**", "[[:lower:]].txt", "a**",
+    "\\#n.txt", "#n.txt", "t\\ ", "t", "d*", "e/**", "[[:lower:]].txt", "a**", "[b-a].txt",
 )
 
 
 @dataclass(frozen=True)
 class Case:
-    """One example: the files, the ignore files' lines by folder, and the two repository-wide lists."""
+    """One example: the files, the ignore files' lines by folder, the two repository-wide lists,
+    and the files added to git's index."""
 
     files: frozenset[str]
     ignores: Mapping[str, tuple[str, ...]]  # folder ('' = top) -> lines of its .gitignore
     info_exclude: tuple[str, ...]
     global_excludes: tuple[str, ...]
+    tracked: frozenset[str] = frozenset()
 
 
 @st.composite
@@ -82,7 +86,8 @@ def cases(draw: st.DrawFn) -> Case:
     lines = st.lists(patterns(), max_size=4).map(tuple)
     chosen = draw(st.lists(st.sampled_from(present), max_size=3, unique=True))
     ignores = {folder: draw(lines) for folder in chosen}
-    return Case(files, ignores, draw(lines), draw(lines))
+    tracked = frozenset(draw(st.lists(st.sampled_from(sorted(files)), max_size=4)))
+    return Case(files, ignores, draw(lines), draw(lines), tracked)
 
 
 @contextmanager
@@ -116,6 +121,8 @@ def build(top: Path, case: Case) -> None:
         (top / folder / ".gitignore").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     (top / ".git" / "info").mkdir(exist_ok=True)
     (top / ".git" / "info" / "exclude").write_text("".join(line + "\n" for line in case.info_exclude), "utf-8")
+    if case.tracked:  # added whatever the rules say, as a file committed before a rule came
+        subprocess.run(["git", "--literal-pathspecs", "add", "-f", "--", *sorted(case.tracked)], cwd=top, check=True)
 
 
 def visible(paths: set[str]) -> set[str]:
@@ -126,6 +133,14 @@ def visible(paths: set[str]) -> set[str]:
 def git_lists(top: Path, env: dict[str, str], *args: str) -> set[str]:
     """What `git ls-files -z ARGS` prints in `top`, as a set."""
     done = subprocess.run(["git", "ls-files", "-z", *args], cwd=top, env=env, capture_output=True, check=True)
+    return {name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name}
+
+
+def git_ignores(top: Path, env: dict[str, str], paths: set[str]) -> set[str]:
+    """The paths that git's rules ignore, themselves or by a folder above them, tracked or not."""
+    done = subprocess.run(["git", "check-ignore", "--no-index", "-z", "--stdin"], cwd=top, env=env, capture_output=True,
+                          input="".join(path + "\0" for path in paths).encode("utf-8", "surrogateescape"))
+    assert done.returncode in (0, 1), done.stderr  # 1: none is ignored
     return {name for name in done.stdout.decode("utf-8", "surrogateescape").split("\0") if name}
 
 
@@ -148,12 +163,9 @@ def check_against_git(case: Case, lister: Lister = wordcount_lists) -> None:
             build(top, case)
             expected = visible(git_lists(top, env, "--cached", "--others", "--exclude-standard"))
             assert lister(top, "") == expected, case
-            ignored = git_lists(top, env, "--others", "--ignored", "--exclude-standard", "--directory")
             folders = {os.path.dirname(path) for path in case.files} - {""}
-            for folder in sorted(folders):
-                parts = folder.split("/")
-                if any("/".join(parts[:depth]) + "/" in ignored for depth in range(1, len(parts) + 1)):
-                    continue  # git ignores the folder itself; wordcount walks a folder it is given
+            ignored = git_ignores(top, env, folders)
+            for folder in sorted(folders - ignored):  # wordcount walks a folder it is given, ignored or not
                 below = {path for path in expected if path.startswith(folder + "/")}
                 assert lister(top, folder) == below, (folder, case)
 
@@ -163,6 +175,51 @@ def check_against_git(case: Case, lister: Lister = wordcount_lists) -> None:
 # git matches the literal start of a path pattern apart, so `**` right after it crosses folders.
 @example(Case(frozenset({"a.txt", "ab/c.txt"}), {}, (), ("a**/*  ",)))
 @example(Case(frozenset({"a.txt", "d/ab/c.txt"}), {"d": ("ab**",)}, ("d/a**/c*",), ()))
+# a reversed range matches its low end alone, as git's wildmatch compares it first
+@example(Case(frozenset({"a.txt", "b.txt", "x"}), {"": ("[b-a].txt", "[z-a]")}, (), ()))
+# a tracked file the rules match is git's; so is a tracked file in a folder they ignore, alone
+@example(Case(frozenset({"a.txt", "b.txt"}), {"": ("*.txt",)}, (), (), frozenset({"a.txt"})))
+@example(Case(frozenset({"d/a.txt", "d/b.txt", "d/e/x"}), {}, ("d/",), (), frozenset({"d/e/x"})))
+@example(Case(frozenset({"a.txt", "x"}), {}, (), ("*.txt",), frozenset({"a.txt"})))
 def test_walker_counts_what_git_lists(case: Case) -> None:
     """Random trees and rules: wordcount's files are git's, for the top and for named folders."""
     check_against_git(case)
+
+
+def git_repo(top: Path, files: Mapping[str, str]) -> None:
+    """A fresh repository at `top` holding `files` (path -> text), none of them added yet."""
+    subprocess.run(["git", "init", "-q", "--template=", str(top)], check=True)
+    for path, text in files.items():
+        (top / path).parent.mkdir(parents=True, exist_ok=True)
+        (top / path).write_text(text, encoding="utf-8")
+
+
+def git_add(top: Path, *paths: str) -> None:
+    subprocess.run(["git", "add", "-f", "--", *paths], cwd=top, check=True, capture_output=True)
+
+
+def test_each_work_tree_is_walked_as_git_lists_it(tmp_path: Path) -> None:
+    """A repository inside another (a submodule's gitlink, or one git does not track) is a work
+    tree of its own, as git sees it: the rules of the one around it stop at it, its own rules
+    and its own index apply in it. Expected: what git lists in each work tree, less the
+    nested ones' own entries."""
+    with git_home(tmp_path, ("*.log",)) as env:
+        top = tmp_path / "repo"
+        git_repo(top, {".gitignore": "*.txt\nsub/\n", "a.txt": "tracked, ignored\n", "b.txt": "ignored\n",
+                       "c.md": "kept\n", "keep.log": "tracked, ignored globally\n"})
+        inner = top / "inner"  # a repository git does not track: `git ls-files` shows `inner/`
+        git_repo(inner, {".gitignore": "*.md\n", "x.txt": "not the outer rules'\n", "y.md": "tracked\n",
+                         "z.md": "ignored\n", "deep/w.md": "ignored\n"})
+        git_add(inner, "y.md")
+        sub = top / "sub"  # a gitlink in the outer index, in a folder the outer rules ignore
+        git_repo(sub, {"s.txt": "tracked\n", "t.log": "ignored\n", "u.md": "untracked\n"})
+        git_add(sub, "s.txt")
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "s"], cwd=sub, check=True)
+        git_add(top, "a.txt", "keep.log", "sub")
+        expected: set[str] = set()
+        for repo, prefix in ((top, ""), (inner, "inner/"), (sub, "sub/")):
+            listed = git_lists(repo, env, "--cached", "--others", "--exclude-standard")
+            expected |= {prefix + path for path in listed if not path.endswith("/") and path != "sub"}
+        assert visible(expected) == {"a.txt", "c.md", "keep.log", "inner/x.txt", "inner/y.md", "sub/s.txt", "sub/u.md"}
+        assert wordcount_lists(top, "") == visible(expected)
+        assert wordcount_lists(top, "inner") == {path for path in visible(expected) if path.startswith("inner/")}

@@ -1,7 +1,7 @@
 """Audit rules: what each one checks, which apply to a file, and the search for forbidden words.
 
-Workers load this module (through `count`): it must stay cheap to import. `regex` and
-`pathspec` are imported only when a forbidden pattern or a scoped rule is used.
+Workers load this module (through `count`): it must stay cheap to import. `regex` is imported
+only when a forbidden pattern is used; scoped rules' globs are matched as every glob is (`globs`).
 
 Where each rule is checked:
 - `forbid`: in the worker, while the file is read (`Searcher`, fed block by block);
@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from wordcount import decode
+from wordcount import decode, globs
 from wordcount.results import STDIN, Failed, FileCounts, Skipped, Totals, Violation
 from wordcount.wording import plural
 
@@ -79,7 +79,7 @@ class Rules:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Rules for the files a glob (gitignore syntax) matches, relative to the config's folder."""
+    """Rules for the files a glob matches (`globs`: relative to the config's folder)."""
 
     glob: str
     rules: Rules
@@ -104,11 +104,11 @@ class Audit:
         if not self.scopes or path == STDIN:
             return self.rules
         relative = os.path.relpath(os.path.abspath(path), self.base).replace(os.sep, "/")
-        if relative.startswith("../"):
+        if relative == ".." or relative.startswith("../"):
             return self.rules
-        rules = self.rules
-        for scope, spec in zip(self.scopes, _specs(tuple(scope.glob for scope in self.scopes))):
-            if spec.match_file(relative):
+        rules, where = self.rules, _base(self.base)
+        for scope in self.scopes:
+            if globs.matches(scope.glob, where, relative):
                 rules = rules.then(scope.rules)
         return rules
 
@@ -165,21 +165,15 @@ class Audit:
         return None
 
 
-@functools.lru_cache(maxsize=None)
-def _specs(globs: tuple[str, ...]) -> list[Any]:
-    from pathspec import GitIgnoreSpec
-
-    return [GitIgnoreSpec.from_lines([glob]) for glob in globs]
+@functools.lru_cache(maxsize=16)
+def _base(folder: str) -> globs.Base:
+    """The config file's folder as the base its scopes' globs are matched from."""
+    return globs.base(folder, folder)
 
 
 def check_glob(glob: str) -> None:
-    """Raise ValueError if `glob` is not a usable gitignore-style pattern."""
-    if not glob.strip() or glob.lstrip().startswith("#") or "\n" in glob:
-        raise ValueError(f"not a glob: {glob!r}")
-    try:
-        _specs((glob,))
-    except Exception as error:  # pathspec raises several kinds for a bad pattern
-        raise ValueError(f"not a glob: {glob!r} ({error})") from None
+    """Raise ValueError if `glob` is not a usable glob for a scope (`globs.check`)."""
+    globs.check(glob)
 
 
 def family(name: str) -> str:

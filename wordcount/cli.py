@@ -22,8 +22,8 @@ from wordcount.progress import ProgressMode
 from wordcount.groups import Grouping
 from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 from wordcount.summary import ExitCode
-from wordcount.usage import (MAX_JOBS, Command, choice_option, grouping, operands, parse_size, seconds,
-                             usage_error, whole_number)
+from wordcount.usage import (MAX_JOBS, Command, choice_option, file_type, given_order, grouping, operands, parse_size,
+                             seconds, usage_error, whole_number)
 
 app = typer.Typer(add_completion=True, pretty_exceptions_enable=False, rich_markup_mode=None)
 
@@ -77,6 +77,14 @@ def exit_codes() -> Iterator[None]:
 def _version(value: bool) -> None:
     if value:
         print(f"wordcount {__version__} ({core.describe()})")
+        raise typer.Exit()
+
+
+def _type_list(value: bool) -> None:
+    if value:
+        from wordcount.filetypes import listing
+
+        print(listing(), end="")
         raise typer.Exit()
 
 
@@ -253,6 +261,25 @@ def wordcount(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Leave out paths matching GLOB (gitignore syntax; repeatable).", metavar="GLOB")
     ] = None,
+    glob: Annotated[
+        list[str] | None,
+        typer.Option("-g", "--glob", help="Count only the paths matching GLOB; '!GLOB' leaves them out (as ripgrep's "
+                     "-g: gitignore syntax, relative to each folder given; repeatable, the last that matches wins).",
+                     metavar="GLOB"),
+    ] = None,
+    file_type: Annotated[
+        list[str] | None,
+        typer.Option("-t", "--type", parser=file_type, help="Count only files of TYPE (see --type-list; repeatable).",
+                     metavar="TYPE"),
+    ] = None,
+    file_type_not: Annotated[
+        list[str] | None,
+        typer.Option("-T", "--type-not", parser=file_type, help="Leave out files of TYPE (repeatable).", metavar="TYPE"),
+    ] = None,
+    type_list: Annotated[
+        bool, typer.Option("--type-list", callback=_type_list, is_eager=True,
+                           help="Show the file types of --type and --type-not, and exit.")
+    ] = False,
     max_depth: Annotated[
         int | None, typer.Option(parser=whole_number(0), help="Descend at most N folders below each path.", metavar="N")
     ] = None,
@@ -394,6 +421,9 @@ def wordcount(
         markup=markup,
         markup_code=markup_code,
         decompress=decompress,
+        glob=glob,
+        types=[(name, parameter == "file_type_not")
+               for parameter, name in given_order(ctx, {"file_type": file_type, "file_type_not": file_type_not})],
     )
     chosen = settings.from_flags(flags, ctx.meta.get(_CONFIG))
     if verbose and not quiet:

@@ -25,7 +25,7 @@ from wordcount.usage import MAX_COUNT
 DEDICATED = ".wordcount.toml"
 PYPROJECT = "pyproject.toml"
 # Options that make no sense in a file: they are about this one invocation.
-NOT_SETTINGS = frozenset({"config", "version", "help"})
+NOT_SETTINGS = frozenset({"config", "version", "help", "type-list"})
 RULE_KEYS = ("glob", "max-words", "min-words", "forbid", "require-encoding", "no-bom")
 
 

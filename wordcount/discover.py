@@ -1,4 +1,4 @@
-"""Which files take part: walking, ignore files, hidden files, globs, links, specials.
+"""Which files take part: walking, ignore files, hidden files, globs, types, links, specials.
 
 The walk never opens a file's contents. It yields a `FileEntry` for every file to count, a
 `Skipped` for what it meets and will not count for a reason of its own (a special file, a
@@ -6,9 +6,14 @@ link not followed, a link loop, a file over `max_filesize`), and a `Failed` for 
 cannot read. Hidden, ignored and excluded files and folders are left out, as the user asked,
 and counted: one `LeftOut` at the end says how many (it is not yielded when none were).
 
-Ignore rules are git's (`wordcount.gitignore`): `.gitignore` files, `.git/info/exclude` and the
-global excludes file apply inside a git work tree only, unless `require_git` is off; `.ignore`
-files apply everywhere. An ignored folder is not walked, so nothing below it can come back.
+Ignore rules are git's (`wordcount.ignores`): `.gitignore` files, `.git/info/exclude` and the
+global excludes file apply inside a git work tree only, unless `require_git` is off, and leave
+alone what git tracks; `.ignore` files apply everywhere. An ignored folder is not walked, so
+nothing below it can come back, but for the files git tracks in it.
+
+The user's globs (`wordcount.globs`) are matched relative to the folder walked; `--exclude`
+leaves out what it matches first, then `--glob` and `--type` decide as ripgrep's `-g` and `-t`
+do (`globs.Overrides`, `filetypes.Types`). A file or folder named is always taken.
 """
 
 from __future__ import annotations
@@ -21,13 +26,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from wordcount import gitignore
+from wordcount import filetypes, globs, ignores
+from wordcount.ignores import GITIGNORE, IGNORE_FILES, Chain, Repo
 from wordcount.results import STDIN, Failed, FileEntry, LeftOut, Skipped
 from wordcount.wording import os_message
-
-GITIGNORE = ".gitignore"
-DOT_IGNORE = ".ignore"
-IGNORE_FILES = (GITIGNORE, DOT_IGNORE)
 
 Reason = Literal["hidden", "ignored", "excluded"]
 
@@ -38,36 +40,13 @@ class WalkOptions:
 
     hidden: bool = False
     use_ignore_files: bool = True
-    excludes: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()  # --exclude
+    globs: tuple[str, ...] = ()  # --glob, in the order given
+    types: tuple[filetypes.Selection, ...] = ()  # --type and --type-not, in the order given
     max_depth: int | None = None
     follow_links: bool = False
     max_filesize: int | None = None  # bytes; larger files are skipped as "too-large"
     require_git: bool = True  # git's ignore files apply only inside a git work tree
-
-
-@dataclass(frozen=True, slots=True)
-class _Rules:
-    """The patterns of one ignore file, and how to name a walked path relative to its folder.
-
-    A path `rel` (relative to the walk's root, '/'-separated) is matched as
-    `prefix + rel[strip:]`: rules found inside the walk strip their folder's part of `rel`,
-    rules found above the root prepend the root's place below them.
-    """
-
-    patterns: tuple[gitignore.Pattern, ...]
-    strip: int = 0
-    prefix: str = ""
-
-    def check(self, rel: str, is_dir: bool) -> bool | None:
-        """True: ignored; False: re-included by a `!` pattern; None: no pattern matched."""
-        path = self.prefix + rel[self.strip :]
-        for pattern in reversed(self.patterns):  # the last pattern that matches decides
-            if pattern.matches(path, is_dir):
-                return not pattern.negated
-        return None
-
-
-Chain = tuple[_Rules, ...]
 
 
 def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry | Skipped | Failed | LeftOut]:
@@ -76,7 +55,6 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
     Ends with one `LeftOut` when the walks left anything out.
     """
     seen: set[tuple[int, int]] = set()
-    exclude = _Rules(gitignore.parse(list(options.excludes))) if options.excludes else None
     left_out: Counter[str] = Counter()
     for root in paths:
         if root == STDIN:
@@ -93,7 +71,7 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
         if stat.S_ISDIR(info.st_mode):
             # Within one walk that follows no link, only a file with several links is met twice.
             every = len(paths) > 1 or options.follow_links
-            yield from _Walk(root, options, exclude, seen, left_out, every).run(info)
+            yield from _Walk(root, options, _filters(root, options), seen, left_out, every).run(info)
         elif _first_time(info, seen):
             if not stat.S_ISREG(info.st_mode):
                 # A named special file (a pipe from `<(…)`) is read as it is, like `wc` does.
@@ -102,6 +80,24 @@ def discover(paths: Sequence[str], options: WalkOptions) -> Iterator[FileEntry |
                 yield _sized(root, info, options)
     if left_out:
         yield LeftOut(left_out["hidden"], left_out["ignored"], left_out["excluded"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    """The user's globs and types, as matched below one folder given."""
+
+    excludes: globs.Patterns = ()
+    overrides: globs.Overrides | None = None
+    types: filetypes.Types | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.excludes) or self.overrides is not None or self.types is not None
+
+
+def _filters(root: str, options: WalkOptions) -> _Filters:
+    where = globs.base(root)
+    return _Filters(globs.excludes(options.excludes, where), globs.overrides(options.globs, where),
+                    filetypes.compiled(options.types))
 
 
 def _sized(path: str, info: os.stat_result, options: WalkOptions) -> FileEntry | Skipped:
@@ -129,92 +125,25 @@ def _special_kind(mode: int) -> str:
     return "special-file"
 
 
-def _read_rules(path: str, strip: int = 0, prefix: str = "") -> _Rules | Failed:
-    """An ignore file's rules, read as git reads them: UTF-8 (other bytes kept as they are),
-    a byte order mark skipped, lines ending in `\\n` or `\\r\\n`."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        return Failed(path, os_message(error))
-    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
-    return _Rules(gitignore.parse(lines), strip, prefix)
-
-
-def _work_tree_top(folder: str) -> str | None:
-    """The top of the git work tree `folder` lies in (the nearest folder up holding a `.git`),
-    or None outside any work tree."""
-    current = os.path.abspath(folder)
-    while True:
-        if os.path.lexists(os.path.join(current, ".git")):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
-
-
-def _git_excludes(top: str, strip: int, prefix: str) -> Chain:
-    """The global excludes file and `info/exclude` of the work tree at `top`, when they exist."""
-    chain = []
-    for path in gitignore.exclude_files(top):
-        if os.path.isfile(path):
-            rules = _read_rules(path, strip, prefix)
-            if isinstance(rules, _Rules):
-                chain.append(rules)
-    return tuple(chain)
-
-
-def _rules_above(root: str, options: WalkOptions) -> tuple[Chain, bool]:
-    """The rules that apply to `root` from above it, and whether it lies in a git work tree.
-
-    Inside a work tree: the global excludes file, `info/exclude`, then the ignore files of the
-    folders from the top of the work tree down to `root`'s parent. Outside one, nothing above
-    the root applies (as with ripgrep). The root itself is walked even if these rules ignore
-    it: it was named.
-    """
-    top = _work_tree_top(root)
-    if top is None:
-        return (), False
-    here = os.path.abspath(root)
-    prefix = "" if here == top else os.path.relpath(here, top).replace(os.sep, "/") + "/"
-    chain = list(_git_excludes(top, 0, prefix))
-    folder = here
-    folders = []
-    while folder != top:
-        folder = os.path.dirname(folder)
-        folders.append(folder)
-    for folder in reversed(folders):
-        below = os.path.relpath(here, folder).replace(os.sep, "/") + "/"
-        for name in IGNORE_FILES:
-            path = os.path.join(folder, name)
-            if os.path.isfile(path) and isinstance(rules := _read_rules(path, 0, below), _Rules):
-                chain.append(rules)
-    return tuple(chain), True
-
-
-def _verdict(rel: str, is_dir: bool, chain: Chain) -> bool:
-    """Whether the ignore rules in `chain` ignore `rel`: the last rule that matches decides."""
-    for rules in reversed(chain):  # the deepest folder's rules come last and win, as in git
-        answer = rules.check(rel, is_dir)
-        if answer is not None:
-            return answer
-    return False
-
-
 @dataclass(frozen=True, slots=True)
 class _Folder:
     """A folder to walk: its path, its path relative to the root ('' or ending in '/'), its
-    depth, the rules that apply in it, the folders above it (to tell link loops), and whether
-    it lies in a git work tree."""
+    depth, the rules that apply in it, the folders above it (to tell link loops), the git work
+    tree it lies in (None: none), and whether git's rules ignore it (only what git tracks in it
+    takes part)."""
 
     path: str
     rel: str
     depth: int
     chain: Chain
     ancestors: frozenset[tuple[int, int]]
-    in_git: bool
+    repo: Repo | None
+    only_tracked: bool = False
+
+    def below(self, path: str, name: str, key: tuple[int, int], only_tracked: bool) -> _Folder:
+        """The folder `name` in this one."""
+        return _Folder(path, self.rel + name + "/", self.depth + 1, self.chain, self.ancestors | {key}, self.repo,
+                       only_tracked)
 
 
 class _Walk:
@@ -224,22 +153,23 @@ class _Walk:
         self,
         root: str,
         options: WalkOptions,
-        exclude: _Rules | None,
+        filters: _Filters,
         seen: set[tuple[int, int]],
         left_out: Counter[str],
         every: bool = True,
     ) -> None:
         self.root = root
         self.options = options
-        self.exclude = exclude
+        self.filters = filters
+        self.filtering = bool(filters)  # asked for every entry: once here
         self.seen = seen  # the files met, when `every`; else only those with several links
         self.every = every
         self.left_out = left_out
 
     def run(self, info: os.stat_result) -> Iterator[FileEntry | Skipped | Failed]:
         """Walk depth first, each folder's entries in name order (the order is the output's)."""
-        chain, in_git = _rules_above(self.root, self.options) if self.options.use_ignore_files else ((), False)
-        stack = [_Folder(self.root, "", 0, chain, frozenset({(info.st_dev, info.st_ino)}), in_git)]
+        chain, repo = ignores.rules_above(self.root) if self.options.use_ignore_files else ((), None)
+        stack = [_Folder(self.root, "", 0, chain, frozenset({(info.st_dev, info.st_ino)}), repo)]
         while stack:
             folder = stack.pop()
             try:
@@ -265,42 +195,53 @@ class _Walk:
     def _with_rules(self, folder: _Folder, names: set[str]) -> tuple[_Folder, list[Failed]]:
         """`folder` with the rules of its own ignore files added, and those that could not be read.
 
-        A `.git` in it makes it the top of a work tree (its excludes apply below it); the
-        root's were read with the rules above it.
+        A `.git` in it makes it the top of a work tree of its own, as git and ripgrep take it:
+        git's rules from above stop there, its own excludes and index apply below it (the
+        root's were read with the rules above it).
         """
-        chain, in_git, failures = list(folder.chain), folder.in_git, []
+        chain, repo, only_tracked, failures = list(folder.chain), folder.repo, folder.only_tracked, []
         if ".git" in names and folder.depth > 0:
-            in_git = True
-            chain += _git_excludes(folder.path, len(folder.rel), "")
+            repo, only_tracked = Repo(folder.path, len(folder.rel)), False
+            chain = [rules for rules in chain if not rules.git]
+            chain += ignores.git_excludes(folder.path, len(folder.rel), "")
         for name in IGNORE_FILES:
-            if name not in names or (name == GITIGNORE and not in_git and self.options.require_git):
+            if name not in names or (name == GITIGNORE and repo is None and self.options.require_git):
                 continue
-            rules = _read_rules(os.path.join(folder.path, name), len(folder.rel))
+            rules = ignores.read_rules(os.path.join(folder.path, name), len(folder.rel), git=name == GITIGNORE)
             if isinstance(rules, Failed):
                 failures.append(rules)
             else:
                 chain.append(rules)
-        return _Folder(folder.path, folder.rel, folder.depth, tuple(chain), folder.ancestors, in_git), failures
+        folder = _Folder(folder.path, folder.rel, folder.depth, tuple(chain), folder.ancestors, repo, only_tracked)
+        return folder, failures
 
-    def _reason(self, entry: os.DirEntry[str], folder: _Folder, is_dir: bool) -> Reason | None:
-        """Why the user's filters leave this entry out, the first reason that applies; or None."""
-        options = self.options
+    def _reason(self, entry: os.DirEntry[str], folder: _Folder, is_dir: bool) -> Reason | Literal["tracked-only"] | None:
+        """Why the user's filters leave this entry out, the first reason that applies; or None
+        (or, for a folder git ignores that holds tracked files, "tracked-only")."""
+        options, filters, name = self.options, self.filters, entry.name
         depth = folder.depth + 1
         if options.max_depth is not None and (depth > options.max_depth or (is_dir and depth == options.max_depth)):
             return "excluded"  # too deep, or a folder whose contents would be
-        if entry.name.startswith("."):
-            if not options.hidden:
-                return "hidden"
-            if entry.name == ".git" and options.use_ignore_files:
-                return "ignored"
-        if self.exclude is None and not folder.chain:
+        if name == ".git" and options.use_ignore_files:
+            return "ignored" if options.hidden else "hidden"
+        hidden = name.startswith(".") and not options.hidden
+        if hidden and filters.overrides is None and filters.types is None:
+            return "hidden"  # nothing could take it back
+        if not self.filtering and not folder.chain and not folder.only_tracked:
             return None
-        rel = folder.rel + entry.name
-        if self.exclude is not None and self.exclude.check(rel, is_dir):
+        rel = folder.rel + name
+        if filters.excludes and globs.excluded(filters.excludes, rel, is_dir):
             return "excluded"
-        if folder.chain and _verdict(rel, is_dir, folder.chain):
-            return "ignored"
-        return None
+        if filters.overrides is not None and (taken := filters.overrides.verdict(rel, is_dir)) is not None:
+            return None if taken else "excluded"  # as ripgrep's -g: nothing else has a say
+        typed = None if is_dir or filters.types is None else filters.types.verdict(name)
+        if hidden and not typed:
+            return "hidden"  # a file a --type keeps is taken hidden or not, as in ripgrep
+        if folder.chain or folder.only_tracked:
+            verdict = ignores.verdict(rel, is_dir, folder.chain, folder.repo, folder.only_tracked)
+            if verdict == "ignored" or verdict == "tracked-only":
+                return verdict
+        return "excluded" if typed is False else None
 
     def _visit(self, entry: os.DirEntry[str], folder: _Folder) -> FileEntry | Skipped | Failed | _Folder | Reason | None:
         """What one entry of `folder` gives: a file, a report, a folder to walk, the reason it
@@ -310,7 +251,8 @@ class _Walk:
             is_dir = entry.is_dir(follow_symlinks=options.follow_links)
         except OSError:
             is_dir = False
-        if (reason := self._reason(entry, folder, is_dir)) is not None:
+        reason = self._reason(entry, folder, is_dir)
+        if reason is not None and reason != "tracked-only":
             return reason
         path = entry.path
         try:
@@ -326,10 +268,12 @@ class _Walk:
             if error.errno == errno.ELOOP:
                 return Skipped(path, "symlink-loop")
             return Failed(path, os_message(error))
-        return self._classify(path, info, folder, entry.name)
+        return self._classify(path, info, folder, entry.name, reason == "tracked-only")
 
-    def _classify(self, path: str, info: os.stat_result, folder: _Folder, name: str) -> FileEntry | Skipped | _Folder | Reason | None:
-        """A stat'ed entry: a folder to walk (or a loop, or too deep), a special file, or a file."""
+    def _classify(self, path: str, info: os.stat_result, folder: _Folder, name: str,
+                  only_tracked: bool = False) -> FileEntry | Skipped | _Folder | Reason | None:
+        """A stat'ed entry: a folder to walk (or a loop, or too deep), a special file, or a file.
+        `only_tracked`: a folder git ignores, walked for the files it tracks."""
         mode = info.st_mode
         depth = folder.depth + 1
         if stat.S_ISDIR(mode):
@@ -338,7 +282,7 @@ class _Walk:
                 return Skipped(path, "symlink-loop")
             if self.options.max_depth is not None and depth >= self.options.max_depth:
                 return "excluded"
-            return _Folder(path, folder.rel + name + "/", depth, folder.chain, folder.ancestors | {key}, folder.in_git)
+            return folder.below(path, name, key, only_tracked)
         if not stat.S_ISREG(mode):
             return Skipped(path, _special_kind(mode))
         if (self.every or info.st_nlink > 1) and not _first_time(info, self.seen):

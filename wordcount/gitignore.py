@@ -45,8 +45,9 @@ def parse(lines: list[str]) -> tuple[Pattern, ...]:
     return tuple(pattern for pattern in patterns if pattern is not None)
 
 
-def parse_line(line: str) -> Pattern | None:
-    """One line as git reads it, or None for a blank line or a comment."""
+def parse_line(line: str, strict: bool = False) -> Pattern | None:
+    """One line as git reads it, or None for a blank line or a comment. `strict`: a ValueError
+    for what git quietly takes as matching nothing (see `translate`), as for a glob a user typed."""
     line = _trim_trailing_spaces(line)
     if not line or line.startswith("#"):
         return None
@@ -62,7 +63,7 @@ def parse_line(line: str) -> Pattern | None:
     if not line:
         return None
     start = 0 if basename else _literal_prefix(line)
-    return Pattern(re.compile(translate(line, start), re.DOTALL), negated, folders_only, basename)
+    return Pattern(re.compile(translate(line, start, strict), re.DOTALL), negated, folders_only, basename)
 
 
 def _literal_prefix(glob: str) -> int:
@@ -96,16 +97,20 @@ def _escaped(line: str, index: int) -> bool:
     return slashes % 2 == 1
 
 
-def translate(glob: str, start: int = 0) -> str:
+def translate(glob: str, start: int = 0, strict: bool = False) -> str:
     """A regular expression for a wildmatch glob (git's WM_PATHNAME mode), to be full-matched.
 
-    A `**` at `start` is taken to begin the pattern (see `_literal_prefix`)."""
+    A `**` at `start` is taken to begin the pattern (see `_literal_prefix`). Git takes a broken
+    pattern (a lone `\\` at the end, an unclosed `[`, an unknown `[:class:]`) as matching
+    nothing, and a reversed range (`[z-a]`) as its low end; `strict` makes them a ValueError."""
     out: list[str] = []
     i = 0
     while i < len(glob):
         char = glob[i]
         if char == "\\":
             if i + 1 == len(glob):
+                if strict:
+                    raise ValueError("it ends in a lone backslash")
                 return _NEVER  # a pattern ending in a lone backslash matches nothing
             out.append(re.escape(glob[i + 1]))
             i += 2
@@ -116,8 +121,10 @@ def translate(glob: str, start: int = 0) -> str:
             out.append("[^/]")
             i += 1
         elif char == "[":
-            i, klass = _bracket(glob, i)
+            i, klass = _bracket(glob, i, strict)
             if klass is None:
+                if strict:
+                    raise ValueError("a '[' is not closed, or names no character class")
                 return _NEVER  # an unclosed bracket: git's wildmatch gives up on the pattern
             out.append(klass)
         else:
@@ -140,7 +147,7 @@ def _stars(glob: str, i: int, start: int = 0) -> tuple[int, str]:
     return end, ".*"
 
 
-def _bracket(glob: str, i: int) -> tuple[int, str | None]:
+def _bracket(glob: str, i: int, strict: bool = False) -> tuple[int, str | None]:
     """A bracket expression at `i` as a regex class that never matches '/' (None: unclosed)."""
     j = i + 1
     negated = j < len(glob) and glob[j] in "!^"
@@ -162,7 +169,11 @@ def _bracket(glob: str, i: int) -> tuple[int, str | None]:
         char = glob[j]
         if j + 2 < len(glob) and glob[j + 1] == "-" and glob[j + 2] != "]":
             high_at = j + 3 if glob[j + 2] == "\\" and j + 3 < len(glob) else j + 2
-            items.append(f"{re.escape(char)}-{re.escape(glob[high_at])}")
+            high = glob[high_at]
+            if strict and high < char:
+                raise ValueError(f"the range {char}-{high} runs backwards")
+            # git's wildmatch compares the low end alone first: a reversed range (`z-a`) matches it only
+            items.append(f"{re.escape(char)}-{re.escape(high)}" if char <= high else re.escape(char))
             j = high_at + 1
         else:
             items.append(re.escape(char))
@@ -207,7 +218,7 @@ def exclude_files(top: str) -> list[str]:
         found = os.path.join(_xdg_config_home(), "git", "ignore")
     files = [os.path.join(top, os.path.expanduser(found))]
     if where is not None:
-        files.append(os.path.join(_common_dir(where), "info", "exclude"))
+        files.append(os.path.join(common_dir(where), "info", "exclude"))
     return files
 
 
@@ -215,7 +226,7 @@ def _xdg_config_home() -> str:
     return os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
 
 
-def _common_dir(where: str) -> str:
+def common_dir(where: str) -> str:
     """The git directory shared by all worktrees: `commondir` of a linked worktree's git dir."""
     try:
         with open(os.path.join(where, "commondir"), encoding="utf-8") as handle:
@@ -234,7 +245,7 @@ def _config_files(where: str | None) -> list[str]:
     else:
         files += [os.path.join(_xdg_config_home(), "git", "config"), os.path.expanduser("~/.gitconfig")]
     if where is not None:
-        files.append(os.path.join(_common_dir(where), "config"))
+        files.append(os.path.join(common_dir(where), "config"))
     return files
 
 

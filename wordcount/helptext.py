@@ -69,6 +69,10 @@ SECTIONS: list[tuple[str, list[Entry]]] = [
     ("Files", [
         _e("hidden", "Include hidden files and folders."),
         _e("exclude", "Leave out paths matching GLOB (gitignore syntax; repeatable)."),
+        _e("glob", "Count only paths matching GLOB; !GLOB leaves them out (repeatable)."),
+        _e("file_type", "Count only files of TYPE, like md or py (repeatable)."),
+        _e("file_type_not", "Leave out files of TYPE (repeatable)."),
+        _e("type_list", "Show the types of --type, with their globs, and exit."),
         _e("no_ignore", "Count the files that .gitignore, .ignore and git's excludes leave out."),
         _e("no_require_git", "Honour .gitignore files outside a git work tree too."),
         _e("max_depth", "Descend at most N folders below each path."),

@@ -6,22 +6,18 @@ returns beside its totals (the per-file rows, each file's own frequencies for th
 the audit rules checked as files are counted. Both are small frozen values: a pool hands them
 to its initializer, a cluster to each task.
 
-Workers load this module: it stays cheap to import (pathspec only for `--encoding GLOB=NAME`).
+Workers load this module: it stays cheap to import.
 """
 
 from __future__ import annotations
 
-import functools
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from wordcount import globs
 from wordcount.audit import Audit
 from wordcount.decode import Plan, plan
 from wordcount.declared import is_html
-
-if TYPE_CHECKING:
-    from pathspec import GitIgnoreSpec
 
 EncodingRules = tuple[tuple[str, str], ...]  # (glob, codec) pairs, the first that matches wins
 COMPRESSED_SUFFIXES = frozenset({".gz", ".bz2", ".xz", ".lzma", ".zst"})  # what a compressed file's name usually ends in
@@ -33,8 +29,11 @@ class Counting:
 
     `encoding_rules` say how the files their glob matches are read; `encoding` reads the files no
     rule matches (None: detect); `fallback_encoding` reads the files found not to be UTF-8 that
-    say nothing of their encoding, instead of chardet (`replan.replan`). `wc` counts raw bytes as
-    GNU wc before 9.5 does (`--format wc`). `line_width` measures each file's widest line (`-L`).
+    say nothing of their encoding, instead of chardet (`replan.replan`). A rule's glob is matched
+    relative to the folder given that a path lies in, as every glob is (`globs`): `glob_bases` are
+    those folders, then the current folder for files named by themselves (empty without rules: the
+    cache key stays the same). `wc` counts raw bytes as GNU wc before 9.5 does (`--format wc`).
+    `line_width` measures each file's widest line (`-L`).
     The four word rules (`ignore_case`, `nfkc`, `min_length`, `stopwords`) rewrite the
     frequencies before they leave a worker (`tally.normalized`). `markup` counts the prose of
     Markdown and HTML files (`document.py`), their code too with `markup_code`.
@@ -51,6 +50,7 @@ class Counting:
     encoding: str | None = None
     encoding_rules: EncodingRules = ()
     fallback_encoding: str | None = None
+    glob_bases: tuple[globs.Base, ...] = ()
     wc: bool = False
     line_width: bool = False
     markup: str = "none"  # `--markup`: none or auto (`settings.Markup`)
@@ -85,8 +85,10 @@ class Counting:
         if not self.encoding_rules:  # every small file asks: answer without looking at its name
             return self.encoding
         names = self._names(path)
-        for spec, encoding in _rule_specs(self.encoding_rules):
-            if any(spec.match_file(name) for name in names):
+        bases = self.glob_bases or (globs.base(None),)
+        found = [globs.located(name, bases[:-1], bases[-1]) for name in names]
+        for glob, encoding in self.encoding_rules:
+            if any(globs.matches(glob, where, rel) for rel, where in found):
                 return encoding
         return self.encoding
 
@@ -121,20 +123,7 @@ class Job:
         return self.file_words and self.counting.frequencies
 
 
-@functools.lru_cache(maxsize=16)
-def _rule_specs(rules: EncodingRules) -> tuple[tuple[GitIgnoreSpec, str], ...]:
-    if not rules:
-        return ()
-    from pathspec import GitIgnoreSpec  # imported here: only --encoding GLOB=NAME needs it
-
-    return tuple((GitIgnoreSpec.from_lines([unanchored(glob)]), encoding) for glob, encoding in rules)
-
-
-def unanchored(glob: str) -> str:
-    """A rule's glob as a gitignore pattern that matches at any depth unless it starts with '/'."""
-    return glob if glob.startswith(("/", "**/")) else "**/" + glob
-
-
 def check_encoding_rules(rules: EncodingRules) -> None:
-    """Compile encoding rules once, so that a bad glob fails before anything is counted."""
-    _rule_specs(rules)
+    """ValueError for a rule whose glob is no glob, so that it fails before anything is counted."""
+    for glob, _ in rules:
+        globs.check(glob)

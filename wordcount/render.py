@@ -258,7 +258,7 @@ def nothing_counted_hint(left_out: LeftOut) -> str:
     if left_out.hidden:
         parts.append(f"{_entries(left_out.hidden)} hidden (--hidden counts {_them(left_out.hidden)})")
     if left_out.excluded:
-        parts.append(f"{_entries(left_out.excluded)} excluded by --exclude or --max-depth")
+        parts.append(f"{_entries(left_out.excluded)} excluded by --exclude, --glob, --type or --max-depth")
     return "counted no file: left out " + ", ".join(parts)
 
 

@@ -129,7 +129,7 @@ class Failed:
 class LeftOut:
     """How many files and folders a walk left out at the user's word, by reason (a folder
     counts once, whatever it holds): hidden, ignored by ignore files, or excluded by
-    `--exclude` or `--max-depth`. Counts, not lists: a tree can leave out millions."""
+    `--exclude`, `--glob`, `--type` or `--max-depth`. Counts, not lists: a tree can leave out millions."""
 
     hidden: int = 0
     ignored: int = 0

@@ -11,15 +11,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 
-from wordcount import __version__, atomic, decode, pool
+from wordcount import __version__, atomic, decode, globs, pool
 from wordcount import stopwords as stopword_lists
-from wordcount.audit import Audit, Rules, check_glob, compile_forbidden
+from wordcount.audit import Audit, Rules, compile_forbidden
 from wordcount.config import Config
 from wordcount.job import Counting, Job, check_encoding_rules
 from wordcount.tally import fold, jieba_available
@@ -90,6 +89,8 @@ class Flags:
     markup: Markup
     markup_code: bool
     decompress: bool
+    glob: list[str] | None
+    types: list[tuple[str, bool]]  # the names of --type (False) and --type-not (True), in the order given
 
 
 @dataclass(frozen=True)
@@ -188,11 +189,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
     usage error (exit 2) for the first value that cannot be used."""
     roots, listed, streamed = _roots(flags)
     encoding_rules, fallback = parse_encodings(flags.encoding or [])
-    for glob in flags.exclude or ():
-        try:
-            check_glob(glob)  # a pattern the walk could not compile fails here, before anything is counted
-        except ValueError as error:
-            usage_error(f"--exclude: {error}")
+    check_walk_globs(flags, roots)
     output = None if flags.output == STDIN else flags.output  # `-o -` is standard output, as `-` is standard input
     if output is not None and (problem := atomic.check_writable(output)):
         usage_error(f"--output: cannot write the report: {problem}")
@@ -215,6 +212,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         encoding=fallback,
         encoding_rules=encoding_rules,
         fallback_encoding=parse_fallback_encoding(flags.fallback_encoding),
+        glob_bases=glob_bases(roots) if encoding_rules else (),
         wc=flags.output_format is Format.wc and flags.word_mode is WordMode.whitespace,  # wc's rule, on raw bytes
         line_width="max_line_length" in layout.columns or flags.sort is SortKey.max_line_length,
         markup=flags.markup.value,
@@ -230,6 +228,8 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         hidden=flags.hidden,
         use_ignore_files=not flags.no_ignore,
         excludes=tuple(flags.exclude or ()),
+        globs=tuple(flags.glob or ()),
+        types=tuple(flags.types),
         max_depth=flags.max_depth,
         follow_links=flags.follow_links,
         max_filesize=flags.max_filesize,
@@ -309,6 +309,36 @@ def _run_shape(flags: Flags, cluster: Any) -> RunShape:
                     cluster, flags.jobs if capped else None)
 
 
+def check_walk_globs(flags: Flags, roots: tuple[str, ...]) -> None:
+    """Usage errors for the globs of `--exclude` and `--glob`: one the walk could not compile,
+    and an absolute path outside every folder given, which could leave out nothing."""
+    folders: tuple[str, ...] | None = None
+    for option, values in (("--exclude", flags.exclude), ("--glob", flags.glob)):
+        for glob in values or ():
+            try:
+                globs.check(glob, negation=True)
+            except ValueError as error:
+                usage_error(f"{option}: {error}")
+            if glob.lstrip("!").startswith("/"):
+                folders = folders if folders is not None else tuple(root for root in roots if _is_folder(root))
+                if (path := globs.outside(glob, folders)) is not None:
+                    usage_error(f"{option} {glob}: {path} lies outside the folders counted ({', '.join(folders)}); "
+                                "a glob is matched relative to each folder given")
+
+
+def _is_folder(path: str) -> bool:
+    try:
+        return path != STDIN and os.path.isdir(path)
+    except ValueError:  # a NUL in the name
+        return False
+
+
+def glob_bases(roots: tuple[str, ...]) -> tuple[globs.Base, ...]:
+    """The folders given, in order, then the current folder (for files named by themselves):
+    where the --encoding globs are matched from."""
+    return (*(globs.base(root) for root in roots if _is_folder(root)), globs.base(None))
+
+
 def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str | None]:
     """The (glob, codec) rules and the fallback codec of the --encoding values, in their order.
 
@@ -337,7 +367,7 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
             rules.append((glob, codec))
     try:
         check_encoding_rules(tuple(rules))
-    except (ValueError, re.error) as error:
+    except ValueError as error:
         usage_error(f"--encoding: bad glob: {error}")
     return tuple(rules), fallback
 

@@ -71,6 +71,22 @@ def operands(ctx: Any) -> list[str]:
     return list(values.get("paths") or ())
 
 
+_ORDER = "wordcount.order"  # where the parameters' names wait in the click context, one per option given
+
+
+def given_order(ctx: Any, values: dict[str, list[Any] | None]) -> list[tuple[str, Any]]:
+    """The values of some repeatable options as (parameter name, value) in the order they were
+    given, across options (`-t md -T rst -t txt`): a config file's first (its keys have no
+    order: in the order of `values`), then the command line's, as typed."""
+    from_file = [name for name in values if getattr(ctx.get_parameter_source(name), "name", None) != "COMMANDLINE"]
+    ordered = [(name, value) for name in from_file for value in values[name] or ()]
+    left = {name: list(values[name] or ()) for name in values if name not in from_file}
+    for name in ctx.meta.get(_ORDER, ()):
+        if left.get(name):
+            ordered.append((name, left[name].pop(0)))
+    return ordered
+
+
 class Command(TyperCommand):
     """The command, with every usage error turned into the tool's one line (`usage_message`)
     and the help grouped into sections (helptext.py)."""
@@ -78,6 +94,19 @@ class Command(TyperCommand):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta[ARGS] = tuple(args)  # for `operands`: the config is looked for from the paths
         return super().parse_args(ctx, args)  # type: ignore[no-any-return]
+
+    def make_parser(self, ctx: Any) -> Any:
+        """click's parser, which also keeps the order the options were given in (`given_order`)."""
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_in_order(args: list[str]) -> Any:
+            opts, rest, order = parse(args=args)
+            ctx.meta[_ORDER] = tuple(param.name for param in order)
+            return opts, rest, order
+
+        parser.parse_args = parse_in_order  # type: ignore[method-assign]
+        return parser
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
@@ -232,6 +261,16 @@ def parse_size(text: str) -> int:
     if size > MAX_SIZE:
         raise typer.BadParameter(f"too large a size: {text!r} (at most {MAX_SIZE:,} bytes, the largest file size)")
     return size
+
+
+def file_type(value: object) -> str:
+    """The parser of `--type` and `--type-not`: a type of `--type-list`."""
+    from wordcount.filetypes import check
+
+    try:
+        return check(str(value))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def grouping(value: object) -> Grouping:

@@ -303,4 +303,6 @@ def test_the_new_options_together_on_compressed_and_marked_up_files(tmp_path: pa
     assert rows["packed.txt.gz"]["max_line_length"] == rows["plain.txt"]["max_line_length"] == 22
     assert rows["page.md"]["words"] == rows["plain.txt"]["words"]  # read as the plain text it holds
     groups = {group["group"]: group for group in report["groups"]}
-    assert groups[".gz"]["stored"] == (tmp_path / "packed.txt.gz").stat().st_size
+    assert ".gz" not in groups  # packed.txt.gz is counted as its text, a .txt
+    assert groups[".txt"]["stored"] == (tmp_path / "packed.txt.gz").stat().st_size + (tmp_path / "plain.txt").stat().st_size
+    assert groups[".md"]["stored"] == (tmp_path / "page.md").stat().st_size

@@ -167,6 +167,7 @@ def edges(core: ModuleType) -> None:
 def fuzz(core: ModuleType, rounds: int, seed: int = 0) -> None:
     """Random inputs, random cuts, random table operations and corrupt buffers."""
     edges(core)
+    proc_round(core)
     rng = random.Random(seed)
     for round_ in range(rounds):
         data = random_data(rng, rng.randrange(0, 60), invalid=rng.choice([0.0, 0.0, 0.01, 0.05]))
@@ -197,7 +198,7 @@ def file_round(core: ModuleType, data: bytes) -> None:
         return
     assert totals == (1, *got[:4]) and together == table
     assert not isinstance(expected, int), "a file that is not UTF-8 was counted"
-    assert got == (expected[0], expected[1], expected[2], len(data), len(data))
+    assert got == (expected[0], expected[1], expected[2], len(data), len(data), False)
     assert Counter(table.to_dict()) == expected[3]
 
 
@@ -238,3 +239,35 @@ def corrupt(core: ModuleType, packed: bytes, rng: random.Random) -> None:
         except ValueError:
             continue
         assert core.Table.loads(loaded.dumps()) == loaded
+
+
+# Files whose size by fstat (0) is not what they hold; /proc/crypto takes several reads.
+PROC_FILES = ("/proc/version", "/proc/crypto")
+
+
+def proc_round(core: ModuleType) -> None:
+    """count_file and count_files on /proc files: read to their end whatever their size (0) says,
+    under limits about their length (declined above it), and not called changed. A file whose
+    bytes differ between reads before and after is not compared: it changed meanwhile."""
+    import os
+
+    for path in PROC_FILES:
+        if not os.path.exists(path):
+            continue
+        with open(path, "rb") as handle:
+            data = handle.read()
+        expected = reference(data)
+        assert not isinstance(expected, int) and b"\0" not in data, path
+        for limit in sorted({0, 1, 4095, 4096, 4097, len(data) - 1, len(data), len(data) + 1, 1 << 20}):
+            table = core.Table()
+            got = core.count_file(path, table, limit)
+            totals, declined, changed = core.count_files([path, path], core.Table(), limit)
+            with open(path, "rb") as handle:
+                if handle.read() != data:
+                    continue
+            assert changed == [], path
+            if limit < len(data):
+                assert got is None and len(table) == 0 and declined == [0, 1], (path, limit)
+                continue
+            assert got == (expected[0], expected[1], expected[2], len(data), 0, False), (path, limit)
+            assert table.to_dict() == dict(expected[3]) and totals == (2, *[2 * n for n in got[:4]])

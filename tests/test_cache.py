@@ -233,3 +233,17 @@ def test_the_same_relative_path_elsewhere_is_another_file(tmp_path: pathlib.Path
     second = run("notes.txt", "--cache-dir", str(store)).stdout
     assert no_reading == ["notes.txt"]
     assert [entry["word"] for entry in json.loads(second)["top"]] == ["gamma", "zeta"]
+
+
+def test_a_file_whose_size_says_nothing_is_read_again(tmp_path: pathlib.Path, no_reading: list[str]) -> None:
+    """A procfs file keeps its size (0) and modification time whatever it holds: the cache cannot
+    tell it unchanged, so it is read at every run; the regular file beside it is not."""
+    if not os.path.exists("/proc/version"):
+        pytest.skip("no procfs here")
+    (tmp_path / "a.txt").write_text("alpha beta\n")
+    store = tmp_path / "cache"
+    first = run(str(tmp_path / "a.txt"), "/proc/version", "--cache-dir", str(store), "-j", "1").stdout
+    no_reading.clear()
+    second = run(str(tmp_path / "a.txt"), "/proc/version", "--cache-dir", str(store), "-j", "1").stdout
+    assert second == first and json.loads(second)["totals"]["words"] == 2 + len(pathlib.Path("/proc/version").read_bytes().split())
+    assert no_reading == ["/proc/version"]

@@ -117,6 +117,19 @@ def _local_and_cluster(address: str, args: list[str], ship_bytes: bool = False) 
 
 
 @pytest.mark.parametrize("ship_bytes", [False, True], ids=["shared-files", "ship-bytes"])
+def test_a_file_whose_size_says_nothing_is_read_to_its_end(local_cluster: Any, ship_bytes: bool) -> None:
+    """A procfs file (size 0 by fstat) counts what it holds on the workers, or shipped by the
+    client, as here: not said to have changed while it was read."""
+    if not os.path.exists("/proc/version"):
+        pytest.skip("no procfs here")
+    args = ["--per-file", "--format", "json", "/proc/version"]
+    local, remote = _local_and_cluster(local_cluster.scheduler_address, args, ship_bytes)
+    assert remote.exit_code == local.exit_code == 0 and remote.stdout == local.stdout, remote.output
+    report = json.loads(remote.stdout)
+    assert report["warnings"] == [] and report["totals"]["bytes"] == len(pathlib.Path("/proc/version").read_bytes())
+
+
+@pytest.mark.parametrize("ship_bytes", [False, True], ids=["shared-files", "ship-bytes"])
 @pytest.mark.parametrize("name", sorted(OPTIONS))
 def test_cluster_report_equals_local(local_cluster: Any, mixed: pathlib.Path, small_pieces: None, name: str,
                                      ship_bytes: bool) -> None:

@@ -515,7 +515,7 @@ def test_a_small_file_counted_in_one_call_counts_as_the_long_way(tmp_path_factor
     counted = count.count_stream(io.BytesIO(data), str(path), Counting(frequencies=frequencies), long_table,
                                  NoProgress())
     assert isinstance(counted, FileCounts) and counted.encoding == "utf-8"
-    assert fast == (counted.lines, counted.words, counted.chars, counted.bytes, len(data))
+    assert fast == (counted.lines, counted.words, counted.chars, counted.bytes, len(data), False)
     if frequencies:
         assert table is not None and long_table is not None and table.to_dict() == freq.as_dict(long_table)
 
@@ -528,13 +528,18 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def test_count_file_tells_a_file_whose_size_is_not_what_was_read() -> None:
-    """A file whose size (fstat) differs from what was read (here a /proc file, size 0) comes back
-    with both numbers, so that it is reported as changed while it was read, as the long way does."""
-    fast = _core.count_file("/proc/self/status", None, 1 << 20)
-    assert fast is not None and fast[3] > 0 and fast[4] == 0
-    counted = count.count_file("/proc/self/status", Counting(frequencies=False), None, NoProgress())
-    assert isinstance(counted, FileCounts) and counted.changed
+def test_count_file_reads_a_file_whose_size_says_nothing_to_its_end() -> None:
+    """A file whose size (fstat) is not what it holds (a /proc file: 0) is read to its end, as wc
+    reads it, and is not called changed while it was read: it did not change. Its size by fstat
+    comes back beside what was read, and the long way keeps it as the compiled core does."""
+    data = pathlib.Path("/proc/version").read_bytes()
+    fast = _core.count_file("/proc/version", None, 1 << 20)
+    expected = ref.reference(data)
+    assert not isinstance(expected, int) and len(data) > 0
+    assert fast == (expected[0], expected[1], expected[2], len(data), 0, False)
+    counted = count.count_file("/proc/version", Counting(frequencies=False), None, NoProgress())
+    assert counted == FileCounts("/proc/version", *expected[:3], len(data), "utf-8", stat_size=0)
+    assert whole.count_small("/proc/version", Counting(frequencies=False), None, "", 1 << 20) == counted
 
 
 def test_count_file_names_the_file_it_cannot_open(tmp_path: pathlib.Path) -> None:
@@ -579,7 +584,7 @@ def test_a_batch_counted_in_one_call_gives_what_counting_file_by_file_gives(
 
 def test_count_files_adds_up_and_says_what_it_left() -> None:
     """count_files: totals of what it counted, the indices it declined (errors included), and
-    those whose size by fstat differs from what was read (a /proc file)."""
+    those that changed while read: none here, a /proc file (its size by fstat 0) included."""
     import glob
 
     paths = sorted(glob.glob(str(REPO / "wordcount" / "*.py")))[:5] + ["/nonexistent", "/proc/self/status"]
@@ -588,4 +593,4 @@ def test_count_files_adds_up_and_says_what_it_left() -> None:
     counted = [single for single in singles if single is not None]
     assert files == len(counted) and declined == [index for index, single in enumerate(singles) if single is None]
     assert (lines, words, chars, nbytes) == tuple(sum(single[k] for single in counted) for k in range(4))
-    assert changed == [len(paths) - 1]
+    assert changed == [] and singles[-1] is not None and singles[-1][3] > 0

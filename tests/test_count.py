@@ -337,3 +337,58 @@ def test_unchanged_files_and_other_streams_are_not_marked(
     with ChangingFile(str(path), grow) as stream:
         assert count_stream(stream, "-", Counting(), None, NoProgress()).changed is False  # type: ignore[union-attr]
     assert count_bytes(b"one two three\n").changed is False  # type: ignore[union-attr]
+
+
+class Dribble(io.FileIO):
+    """A file, or a pipe, each read of which gives at most `most` bytes, as a pipe whose writer
+    is slow, or a procfs file, gives less than asked before its end; `calls` counts the reads."""
+
+    def __init__(self, source: str | int, most: int = 5) -> None:
+        super().__init__(source, "rb")
+        self.most = most
+        self.calls = 0
+
+    def read(self, size: int = -1) -> bytes:
+        self.calls += 1
+        return super().read(size if size < 0 else min(size, self.most))
+
+
+@pytest.mark.parametrize("wc", [False, True])
+@pytest.mark.parametrize("source", ["file", "pipe"])
+def test_a_read_that_gives_less_than_asked_is_not_the_end(tmp_path: pathlib.Path, wc: bool, source: str) -> None:
+    """A read that gives less than asked ends a regular file only at its size by fstat; a pipe
+    is read until a read gives nothing: all of it is counted, in both ways of counting."""
+    data = "one two three\nfour five six seven\n".encode() * 3
+    if source == "file":
+        (tmp_path / "t.txt").write_bytes(data)
+        stream = Dribble(str(tmp_path / "t.txt"))
+    else:
+        reader, writer = os.pipe()
+        os.write(writer, data)
+        os.close(writer)
+        stream = Dribble(reader)
+    with stream:
+        counted = count_stream(stream, "t.txt", Counting(wc=wc), None, NoProgress())
+    assert isinstance(counted, FileCounts)
+    assert (counted.lines, counted.words, counted.bytes, counted.changed) == (6, 21, len(data), False)
+    assert counted.regular == (source == "file") and counted.stat_size is None
+
+
+def test_a_regular_file_whose_size_is_right_takes_no_more_reads(tmp_path: pathlib.Path) -> None:
+    """A small file is read in one read: a read that gives less than asked at its size is its end."""
+    (tmp_path / "t.txt").write_bytes(b"one two three\n")
+    with Dribble(str(tmp_path / "t.txt"), most=1 << 30) as stream:
+        counted = count_stream(stream, "t.txt", Counting(), None, NoProgress())
+    assert isinstance(counted, FileCounts) and counted.bytes == 14 and stream.calls == 1
+
+
+def test_a_file_whose_size_says_nothing_keeps_that_size() -> None:
+    """A procfs file (size 0 by fstat) is read to its end, not marked changed, and its size by
+    fstat is kept for wc's column widths."""
+    data = pathlib.Path("/proc/version").read_bytes() if os.path.exists("/proc/version") else None
+    if data is None:
+        pytest.skip("no procfs here")
+    with open("/proc/version", "rb", buffering=0) as stream:
+        counted = count_stream(stream, "/proc/version", Counting(), None, NoProgress())
+    assert isinstance(counted, FileCounts) and counted.bytes == len(data) > 0
+    assert counted.words == len(data.split()) and not counted.changed and counted.stat_size == 0

@@ -80,3 +80,27 @@ def test_groups_do_not_depend_on_jobs_or_the_cache(tmp_path: pathlib.Path) -> No
     reports = {invoke("-j", jobs, *args).stdout for jobs in ("1", "2")}
     reports |= {invoke("-j", "2", "--cache-dir", str(tmp_path), *args).stdout for _ in range(2)}
     assert len(reports) == 1
+
+
+def test_a_file_counted_as_its_text_is_grouped_by_its_texts_extension(tmp_path: pathlib.Path) -> None:
+    """With -z a compressed file is counted as its text: `notes.txt.gz` joins the `.txt` group
+    (the extension inside the compression suffix), `log.xz` has none, and a text file named
+    `x.gz` (not compressed: read as it is) stays `.gz`."""
+    import gzip
+    import lzma
+
+    (tmp_path / "notes.txt.gz").write_bytes(gzip.compress(b"one two three\n"))
+    (tmp_path / "plain.txt").write_text("four five\n")
+    (tmp_path / "log.xz").write_bytes(lzma.compress(b"six\n"))
+    (tmp_path / "x.gz").write_text("not compressed at all\n")
+    rows = invoke_json("--per-file", "-z", str(tmp_path))["files"]
+
+    def inner(path: str) -> str:
+        name = pathlib.PurePath(path).name
+        if name in ("notes.txt.gz", "log.xz"):  # compressed: the name of their text
+            name = name.rsplit(".", 1)[0]
+        return pathlib.PurePath(name).suffix or "(none)"
+
+    groups = invoke_json("--by", "ext", "-z", str(tmp_path))["groups"]
+    assert [{key: value for key, value in group.items() if key != "stored"} for group in groups] == reference(rows, inner)
+    assert [(group["group"], group["files"]) for group in groups] == [(".txt", 2), (".gz", 1), ("(none)", 1)]

@@ -75,6 +75,27 @@ def test_files0_from_is_wc_files0_from(tmp_path: pathlib.Path) -> None:
     assert gnu_wc(f"--files0-from={tmp_path / 'list'}").startswith(b"  1 ")  # the comparison above: padded columns
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(files=st.dictionaries(names(), contents(), min_size=2, max_size=5), data=st.data())
+@needs_gnu_wc
+def test_files0_from_keeps_the_lists_order(files: dict[str, bytes], data: st.DataObject) -> None:
+    """A list in any order, with a folder among its names: wc's lines in the list's order, from a
+    regular list file and from a pipe, a folder's files at its place in path order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = os.path.join(tmp, "folder")
+        os.mkdir(folder)
+        inside = write_files(folder, {"z": b"last by name\n", "a": b"first by name\n"})
+        names = data.draw(st.permutations([*write_files(tmp, files), folder]))
+        listing = b"".join(os.fsencode(name) + b"\0" for name in names)
+        expanded = b"".join(os.fsencode(path) + b"\0" for name in names for path in (inside if name == folder else [name]))
+        pathlib.Path(tmp, "list").write_bytes(listing)
+        pathlib.Path(tmp, "expanded").write_bytes(expanded)
+        assert ours(f"--files0-from={tmp}/list") == gnu_wc(f"--files0-from={tmp}/expanded")
+        piped = invoke("-q", "--hidden", "--no-ignore", "--format", "wc", "--files0-from=-", input=listing)
+        assert piped.stdout_bytes == subprocess.run(["wc", "--files0-from=-"], input=expanded, capture_output=True,
+                                                    env=WC_ENV).stdout
+
+
 def test_files0_from_reports_what_wc_reports(tmp_path: pathlib.Path) -> None:
     """An empty name, `-` in a list read from standard input, and a missing file are each that
     entry's error (exit 3); the other names are counted."""
@@ -303,4 +324,6 @@ def test_the_new_options_together_on_compressed_and_marked_up_files(tmp_path: pa
     assert rows["packed.txt.gz"]["max_line_length"] == rows["plain.txt"]["max_line_length"] == 22
     assert rows["page.md"]["words"] == rows["plain.txt"]["words"]  # read as the plain text it holds
     groups = {group["group"]: group for group in report["groups"]}
-    assert groups[".gz"]["stored"] == (tmp_path / "packed.txt.gz").stat().st_size
+    assert ".gz" not in groups  # packed.txt.gz is counted as its text, a .txt
+    assert groups[".txt"]["stored"] == (tmp_path / "packed.txt.gz").stat().st_size + (tmp_path / "plain.txt").stat().st_size
+    assert groups[".md"]["stored"] == (tmp_path / "page.md").stat().st_size

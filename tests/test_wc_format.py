@@ -1,7 +1,7 @@
 """`--format wc` is GNU wc: the same bytes on stdout for the same files, whatever they hold.
 
 The oracle is the `wc` installed here, run in `LC_ALL=C.UTF-8` on the files in the order
-wordcount prints them (sorted by path). `--format wc` follows wc before 9.5 (coreutils 8.x to
+wordcount prints them (the order of the paths given; a folder's files sorted by path). `--format wc` follows wc before 9.5 (coreutils 8.x to
 9.4, checked against 9.1): on a newer wc, whose word rule changed, the comparison is skipped.
 """
 
@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordcount import count, render, wcwords
+from wordcount import count, layout, render, wcwords
 from wordcount.job import Counting
 from wordcount.progress import NoProgress
 from wordcount.results import FileCounts
@@ -133,6 +133,31 @@ def test_wc_format_is_gnu_wc_byte_for_byte(files: dict[str, bytes], nested: bool
         assert ours(tmp) == expected
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree=st.dictionaries(names(), st.one_of(contents(), st.dictionaries(names(), contents(), max_size=3)),
+                            min_size=1, max_size=5),
+       data=st.data())
+@needs_gnu_wc
+def test_operands_keep_the_order_they_were_given_in(tree: dict[str, bytes | dict[str, bytes]],
+                                                    data: st.DataObject) -> None:
+    """Files and folders named in any order: wc's lines in that order, a folder's files at its
+    place in path order (what `wc` prints given the folder's files, `find DIR -type f | sort`)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        reached: dict[str, list[str]] = {}
+        for name, content in tree.items():
+            path = os.path.join(tmp, name)
+            if isinstance(content, bytes):
+                reached[path] = write_files(tmp, {name: content})
+            else:
+                os.mkdir(os.fsencode(path))
+                reached[path] = write_files(path, content)
+        operands = data.draw(st.permutations(sorted(reached)))
+        files = [file for operand in operands for file in reached[operand]]
+        if not files:
+            return  # wc would read standard input
+        assert ours(*operands) == gnu_wc([os.fsencode(file) for file in files])
+
+
 @needs_gnu_wc
 def test_wc_format_in_a_real_process_with_jobs(tmp_path: pathlib.Path) -> None:
     """The same through a real process and a pool: binary, legacy encodings and odd names."""
@@ -194,6 +219,41 @@ def test_a_missing_operand_is_left_out_as_wc_leaves_it_out(tmp_path: pathlib.Pat
     assert result.exit_code == 3
     assert result.stdout_bytes == gnu_wc([os.fsencode(path) for path in paths])
     assert invoke("--format", "wc", *paths).stderr == f"wordcount: {paths[1]}: No such file or directory\n"
+
+
+@needs_gnu_wc
+@pytest.mark.skipif(not os.path.exists("/proc/version"), reason="no procfs here")
+def test_files_whose_size_says_nothing_are_sized_as_wc_sizes_them(tmp_path: pathlib.Path) -> None:
+    """A procfs file is a regular file of size 0 to wc, a sysfs one of size 4096: the columns are
+    as wide as those sizes and the regular files' make them, whatever the files hold."""
+    (tmp_path / "a.txt").write_bytes(b"one two\n" * 200)
+    sysfs = [path for path in ["/sys/devices/system/cpu/possible"] if os.path.exists(path)]
+    for paths in (["/proc/version"], ["/proc/version", str(tmp_path / "a.txt")], [*sysfs, "/proc/version"],
+                  ["/proc/version", *sysfs, str(tmp_path / "a.txt")]):
+        assert ours(*paths) == gnu_wc([os.fsencode(path) for path in paths]), paths
+        bytes_only = subprocess.run(["wc", "-c", "--", *paths], capture_output=True, env=WC_ENV).stdout
+        assert ours("-c", *paths) == bytes_only, paths
+
+
+def test_the_given_order_puts_each_file_at_the_path_that_reached_it() -> None:
+    """A file named, or found in a folder named (written with a separator at its end or not, or
+    two), is at that path's place; a file reached by two paths at the first's; a folder's
+    files in path order; `-` at its place."""
+    key = layout.given_order(["b", "a/", "-", "c//", ".", "a/x.txt", "/"])
+    paths = ["./z", "a/y", "a/x.txt", "-", "b", "c//q", "c//p", "/etc/f"]
+    assert sorted(paths, key=key) == ["b", "a/x.txt", "a/y", "-", "c//p", "c//q", "./z", "/etc/f"]
+    assert sorted(["b", "a"], key=layout.given_order([])) == ["a", "b"]  # reached by none given: by path
+
+
+@pytest.mark.parametrize("reverse", [[], ["--reverse"]])
+def test_sort_by_a_count_keeps_ties_in_the_given_order(tmp_path: pathlib.Path, reverse: list[str]) -> None:
+    """`--sort words` with --format wc: the most words first (the fewest with --reverse), files with
+    as many in the order given."""
+    for name, text in {"a": "one\n", "b": "one two\n", "c": "three\n"}.items():
+        (tmp_path / name).write_text(text)
+    printed = ours("--sort", "words", *reverse, str(tmp_path / "c"), str(tmp_path / "b"), str(tmp_path / "a"))
+    names = [line.rsplit(" ", 1)[1] for line in printed.decode().splitlines()[:-1]]
+    assert names == [str(tmp_path / name) for name in (["c", "a", "b"] if reverse else ["b", "c", "a"])]
 
 
 def test_widths_come_from_the_regular_files_only() -> None:

@@ -1125,30 +1125,70 @@ static void scanner_reset(ScannerObject *s)
     s->npending = s->carry_len = 0;
 }
 
+/* Whether a regular file's status changed between `before` (when it was opened) and `after`
+ * (once read): its size or its modification time. What was read then need not be the file. A
+ * size that is not what a read gives, unchanged, says nothing of the file (procfs and sysfs
+ * files give 0 or 4096 whatever they hold): toend.changed_while_read is its Python twin. */
+#if defined(__APPLE__)
+#define MTIME_NSEC(info) ((info).st_mtimespec.tv_nsec)
+#else
+#define MTIME_NSEC(info) ((info).st_mtim.tv_nsec)
+#endif
+static int changed_while_read(const struct stat *before, const struct stat *after)
+{
+    return before->st_size != after->st_size || before->st_mtime != after->st_mtime
+           || MTIME_NSEC(*before) != MTIME_NSEC(*after);
+}
+
+#define FIRST_READ_BYTES 4096   /* what a file whose size says nothing (0) is first read in */
+
+/* Read the open regular file `fd` to its end, as wc does, whatever its size by fstat (`sized`)
+ * says: into `*buf` (malloc'd, the caller frees it), `*n` bytes. 1: read; 0: more than `limit`
+ * bytes (nothing more read), or a read error (`*oserror` set, errno kept). -1: MemoryError. */
+static int read_to_end(int fd, off_t sized, size_t limit, uint8_t **buf, size_t *n, int *oserror)
+{
+    size_t cap = (size_t)sized + 1;   /* one more: the end is seen, or a file that grew */
+    if (cap < FIRST_READ_BYTES) cap = FIRST_READ_BYTES;
+    if (cap > limit + 1) cap = limit + 1;
+    *n = 0;
+    if (!(*buf = malloc(cap))) { PyErr_NoMemory(); return -1; }
+    for (;;) {
+        if (*n == cap) {
+            if (cap > limit) return 0;   /* more than the limit: the Python side reads it */
+            size_t grown = cap > (limit + 1) / 2 ? limit + 1 : cap * 2;
+            uint8_t *more = realloc(*buf, grown);
+            if (!more) { PyErr_NoMemory(); return -1; }
+            *buf = more;
+            cap = grown;
+        }
+        ssize_t got = read(fd, *buf + *n, cap - *n);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { *oserror = 1; return 0; }
+        if (got == 0) return 1;
+        *n += (size_t)got;
+    }
+}
+
 /* Count the file at `cpath` with the scanner `s` (reset first) when it is a regular file of at
- * most `limit` bytes that is UTF-8 with nothing for decode.plan to decide: 1, its counts in `s`
- * and its size by fstat in `*size`. 0: declined, nothing counted (`*oserror` set when it could
- * not be opened or read: errno is kept). -1: MemoryError. */
-static int count_one(ScannerObject *s, const char *cpath, Py_ssize_t limit, long long *size, int *oserror)
+ * most `limit` bytes, by fstat and as read to its end, that is UTF-8 with nothing for
+ * decode.plan to decide: 1, its counts in `s`, its size by fstat when opened in `*size`, and in
+ * `*changed` whether it changed while it was read. 0: declined, nothing counted (`*oserror` set
+ * when it could not be opened or read: errno is kept). -1: MemoryError. */
+static int count_one(ScannerObject *s, const char *cpath, Py_ssize_t limit, long long *size, int *changed,
+                     int *oserror)
 {
     int fd = open(cpath, O_RDONLY | O_CLOEXEC), r = 0;
-    struct stat info;
+    struct stat info, after;
     uint8_t *buf = NULL;
     size_t n = 0;
     *oserror = 0;
     if (fd < 0) { *oserror = 1; return 0; }
     if (fstat(fd, &info) < 0) { *oserror = 1; goto out; }
     if (!S_ISREG(info.st_mode) || info.st_size > limit) goto out;
-    size_t want = (size_t)info.st_size + 1;   /* one more: a file that grew is seen to */
-    if (!(buf = PyMem_Malloc(want))) { PyErr_NoMemory(); r = -1; goto out; }
-    while (n < want) {
-        ssize_t got = read(fd, buf + n, want - n);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) { *oserror = 1; goto out; }
-        if (got == 0) break;
-        n += (size_t)got;
-    }
-    if (n > (size_t)limit || needs_a_plan(buf, n)) goto out;
+    if ((r = read_to_end(fd, info.st_size, (size_t)limit, &buf, &n, oserror)) != 1) goto out;
+    r = 0;
+    if (fstat(fd, &after) < 0) { *oserror = 1; goto out; }
+    if (needs_a_plan(buf, n)) goto out;
     scanner_reset(s);
     PyObject *fed = feed_bytes(s, buf, n, 1);
     if (!fed) {
@@ -1159,11 +1199,12 @@ static int count_one(ScannerObject *s, const char *cpath, Py_ssize_t limit, long
     Py_DECREF(fed);
     if (s->table && end_token(s) < 0) { r = -1; goto out; }
     *size = (long long)info.st_size;
+    *changed = changed_while_read(&info, &after);
     r = 1;
 out:
     {
         int saved = errno;
-        PyMem_Free(buf);
+        free(buf);
         close(fd);
         errno = saved;
     }
@@ -1180,23 +1221,25 @@ static ScannerObject *new_scanner(PyObject *table)
 }
 
 /* count_file(path, table, limit): a regular file of at most `limit` bytes that is UTF-8 with
- * nothing for decode.plan to decide, counted with one open, fstat, read and close:
- * (lines, words, chars, bytes read, size by fstat); its words go to `table`. None when the
- * Python side must count it (larger, not regular, a BOM, a NUL, escapes, an XML declaration, not
- * UTF-8): nothing was counted then. OSError when it cannot be opened or read. */
+ * nothing for decode.plan to decide, counted with one open, fstat, reads to its end, fstat and
+ * close: (lines, words, chars, bytes read, size by fstat when opened, changed while read); its
+ * words go to `table`. None when the Python side must count it (larger, not regular, a BOM, a
+ * NUL, escapes, an XML
+ * declaration, not UTF-8): nothing was counted then. OSError when it cannot be opened or read. */
 static PyObject *core_count_file(PyObject *Py_UNUSED(module), PyObject *args)
 {
     PyObject *path, *encoded = NULL, *table, *result = NULL;
     Py_ssize_t limit;
     long long size = 0;
-    int oserror;
+    int oserror, changed = 0;
     if (!PyArg_ParseTuple(args, "OOn:count_file", &path, &table, &limit)) return NULL;
     ScannerObject *s = new_scanner(table);
     if (!s) return NULL;
     if (PyUnicode_FSConverter(path, &encoded)) {
-        int r = count_one(s, PyBytes_AS_STRING(encoded), limit, &size, &oserror);
+        int r = count_one(s, PyBytes_AS_STRING(encoded), limit, &size, &changed, &oserror);
         if (r == 1)
-            result = Py_BuildValue("(KKKKL)", s->lines, s->words, s->chars, s->fed, size);
+            result = Py_BuildValue("(KKKKLO)", s->lines, s->words, s->chars, s->fed, size,
+                                   changed ? Py_True : Py_False);
         else if (r == 0 && oserror)
             PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
         else if (r == 0)
@@ -1210,36 +1253,36 @@ static PyObject *core_count_file(PyObject *Py_UNUSED(module), PyObject *args)
 /* count_files(paths, table, limit) -> ((files, lines, words, chars, bytes), declined, changed):
  * count_file over a batch without a Python call or object per file. The totals are those of the
  * files counted; `declined` holds the indices of the others (nothing counted of them, an error
- * included: the Python side counts them, or reports it), `changed` those counted whose size by
- * fstat is not what was read. */
+ * included: the Python side counts them, or reports it), `changed` those counted that changed
+ * while they were read (changed_while_read). */
 static PyObject *core_count_files(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *paths, *table, *declined = NULL, *changed = NULL, *result = NULL;
+    PyObject *paths, *table, *declined = NULL, *changed_list = NULL, *result = NULL;
     Py_ssize_t limit;
     unsigned long long files = 0, lines = 0, words = 0, chars = 0, bytes = 0;
     if (!PyArg_ParseTuple(args, "O!On:count_files", &PyList_Type, &paths, &table, &limit)) return NULL;
     ScannerObject *s = new_scanner(table);
-    if (!s || !(declined = PyList_New(0)) || !(changed = PyList_New(0))) goto out;
+    if (!s || !(declined = PyList_New(0)) || !(changed_list = PyList_New(0))) goto out;
     for (Py_ssize_t k = 0; k < PyList_GET_SIZE(paths); k++) {
         PyObject *encoded = NULL;
         long long size = 0;
-        int oserror, r = -1;
+        int oserror, changed = 0, r = -1;
         if (PyUnicode_FSConverter(PyList_GET_ITEM(paths, k), &encoded)) {
-            r = count_one(s, PyBytes_AS_STRING(encoded), limit, &size, &oserror);
+            r = count_one(s, PyBytes_AS_STRING(encoded), limit, &size, &changed, &oserror);
             Py_DECREF(encoded);
         }
         if (r < 0) goto out;
         PyObject *index = PyLong_FromSsize_t(k);
         int appended = !index ? -1 : r == 0 ? PyList_Append(declined, index)
-                                   : (unsigned long long)size != s->fed ? PyList_Append(changed, index) : 0;
+                                   : changed ? PyList_Append(changed_list, index) : 0;
         Py_XDECREF(index);
         if (appended < 0) goto out;
         if (r == 1) files++, lines += s->lines, words += s->words, chars += s->chars, bytes += s->fed;
     }
-    result = Py_BuildValue("((KKKKK)OO)", files, lines, words, chars, bytes, declined, changed);
+    result = Py_BuildValue("((KKKKK)OO)", files, lines, words, chars, bytes, declined, changed_list);
 out:
     Py_XDECREF(declined);
-    Py_XDECREF(changed);
+    Py_XDECREF(changed_list);
     Py_XDECREF(s);
     return result;
 }
@@ -1248,12 +1291,13 @@ out:
 static PyMethodDef core_functions[] = {
 #ifndef _WIN32
     {"count_file", core_count_file, METH_VARARGS,
-     "count_file(path, table, limit) -> (lines, words, chars, bytes, size) | None: a small UTF-8 file\n"
-     "counted in one call, or None when the Python side must count it (nothing counted then)."},
+     "count_file(path, table, limit) -> (lines, words, chars, bytes, size, changed) | None: a small\n"
+     "UTF-8 file read to its end and counted in one call, or None when the Python side must count it\n"
+     "(nothing counted then)."},
     {"count_files", core_count_files, METH_VARARGS,
      "count_files(paths, table, limit) -> ((files, lines, words, chars, bytes), declined, changed):\n"
      "count_file over a list of paths; the indices of the files left to the Python side, and of\n"
-     "those whose size is not what was read."},
+     "those that changed while they were read."},
 #endif
     {NULL, NULL, 0, NULL},
 };

@@ -330,7 +330,8 @@ class Cache:
             if isinstance(row, Skipped):
                 rows.append((self.key, os.path.abspath(row.path), *stamps[row.path], json.dumps({"skipped": row.reason}),
                              None))
-            elif not row.changed and row.fault is None and (row.path in packed or not self.frequencies):
+            elif (not row.changed and row.fault is None and row.stat_size is None  # else not to be told unchanged
+                  and (row.path in packed or not self.frequencies)):
                 fields = dataclasses.asdict(row)
                 del fields["path"], fields["hits"]  # the hits are kept as violations
                 fields["violations"] = [dataclasses.asdict(item) for item in violations.get(row.path, ())]

@@ -22,6 +22,7 @@ from wordcount.plan import Recut, Task
 from wordcount.pieces import piece_bounds
 from wordcount.results import BatchResult, Piece, PieceResult, Shipped, merge_batches
 from wordcount.tally import normalized
+from wordcount.toend import changed_while_read
 from wordcount.wording import os_message
 
 # What runs on the workers. Each is a pure function of its arguments: a worker keeps nothing.
@@ -97,15 +98,16 @@ def status_task(result: BatchResult | PieceResult | Recut, counts_bytes: bool) -
 
 
 def ship_files(paths: tuple[str, ...]) -> tuple[Shipped, ...]:
-    """Read whole files for workers that cannot (--ship-bytes)."""
+    """Read whole files, each to its end, for workers that cannot (--ship-bytes)."""
     shipped = []
     for path in paths:
         try:
             with open(path, "rb") as stream:
+                opened = os.fstat(stream.fileno())
                 data = stream.read()
-                info = os.fstat(stream.fileno())
-            size = info.st_size if stat.S_ISREG(info.st_mode) else None
-            shipped.append(Shipped(path, data, size=size))
+                changed = changed_while_read(opened, os.fstat(stream.fileno()))
+            size = opened.st_size if stat.S_ISREG(opened.st_mode) else None
+            shipped.append(Shipped(path, data, size=size, changed=changed and size is not None))
         except OSError as error:
             shipped.append(Shipped(path, error=os_message(error)))
     return tuple(shipped)
@@ -127,7 +129,7 @@ def ship_piece(piece: Piece) -> tuple[Shipped, int | None]:
                 return Shipped(piece.path, bounds=(0, 0)), size
             base = max(0, begin - replan.LOOK_BACK)
             stream.seek(base)
-            data = stream.read((size if end is None else end) + replan.LOOK_AHEAD - base)
+            data = stream.read() if end is None else stream.read(end + replan.LOOK_AHEAD - base)  # the last: to the end
         return Shipped(piece.path, data, base, size, bounds=(begin, end)), size
     except OSError as error:
         return Shipped(piece.path, error=os_message(error)), None

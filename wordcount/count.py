@@ -26,6 +26,7 @@ from wordcount.linewidth import LineWidth
 from wordcount.pieces import piece_bounds
 from wordcount.progress import Progress
 from wordcount.replan import Shifted, replan, sample_at
+from wordcount.toend import changed_while_read, to_end
 from wordcount.results import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.streams import standard_input
 from wordcount.freq import Words, new_table, packed
@@ -183,16 +184,19 @@ def count_stream(
     progress: Progress,
     forbid: Patterns = (),
 ) -> FileCounts | Skipped:
-    """Count one open binary stream; `words` receives its word frequencies.
+    """Count one open binary stream, to its end whatever its size says (`toend`); `words`
+    receives its word frequencies.
 
     A stream that cannot seek (a pipe) is spooled to a temporary file as it is read, so that
     a file found not to be UTF-8 half way through can be read again with the right codec.
-    A regular file whose size, once read, is not the number of bytes read changed while it
-    was read: its counts (of what was read) come back marked `changed`. Counts of a stream that
-    is not a regular file (a pipe, standard input from one) come back marked not `regular`.
-    With `counting.wc`, the stream is counted as GNU wc counts it (`count_wc`), as its text with
-    `counting.decompress` when it is compressed (see `_count_compressed`).
+    A regular file that changed while it was read comes back marked `changed` (its counts are
+    of what was read), one whose size says nothing of what it holds with that size kept (see
+    `FileCounts.as_read`). Counts of a stream that is not a regular file (a pipe, standard
+    input from one) come back marked not `regular`. With `counting.wc`, the stream is counted
+    as GNU wc counts it (`count_wc`), as its text with `counting.decompress` when it is
+    compressed (see `_count_compressed`).
     """
+    stream, opened = to_end(stream)
     counted: FileCounts | Skipped
     if counting.wc and not counting.decompress:
         counted = count_wc(stream, path, progress, forbid, counting.line_width)
@@ -207,15 +211,14 @@ def count_stream(
         counted = _count_seekable(stream, path, counting, words, progress, forbid)
     if not isinstance(counted, FileCounts):
         return counted
-    try:
-        info = os.fstat(stream.fileno())
-    except (OSError, ValueError, AttributeError):  # not a file: an in-memory stream, bytes shipped for one
+    if opened is None:  # not a file: an in-memory stream, bytes shipped for one
         return counted if path != STDIN else replace(counted, regular=False)
-    if not stat.S_ISREG(info.st_mode):
+    if not stat.S_ISREG(opened.st_mode):
         return replace(counted, regular=False)
-    if path != STDIN and counted.fault is None and info.st_size != counted.stored_bytes:
-        return replace(counted, changed=True)
-    return counted
+    if counted.fault is not None:
+        return counted
+    changed = path != STDIN and changed_while_read(opened, os.fstat(stream.fileno()))
+    return counted.as_read(opened.st_size, changed)
 
 
 def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Words | None,
@@ -364,9 +367,8 @@ def count_file(
             outcome = count_stream(stream, path, counting, words, progress, forbid)
             if isinstance(outcome, Skipped):
                 progress.add(0, len(shipped.data) if shipped is not None else os.fstat(stream.fileno()).st_size, 0)
-            elif shipped is not None and shipped.size is not None and shipped.size != outcome.stored_bytes \
-                    and outcome.fault is None:
-                outcome = replace(outcome, changed=True)  # as count_stream tells for a file it reads
+            elif shipped is not None and shipped.size is not None and outcome.fault is None:
+                outcome = outcome.as_read(shipped.size, shipped.changed)  # as count_stream tells for a file it reads
             return outcome
     except OSError as error:
         return Failed(path, os_message(error))

@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from wordcount.job import COMPRESSED_SUFFIXES
 from wordcount.results import STDIN, FileCounts, Totals
 
 NO_EXTENSION = "(none)"
@@ -65,9 +66,15 @@ class Group:
     totals: Totals
 
 
-def extension(path: str) -> str:
-    """A file's extension as written (`.md`), or NO_EXTENSION; a leading dot names no extension."""
-    return os.path.splitext(os.path.basename(path))[1] or NO_EXTENSION
+def extension(path: str, decompressed: bool = False) -> str:
+    """A file's extension as written (`.md`), or NO_EXTENSION; a leading dot names no extension.
+    `decompressed`: the file was counted as its text (`-z`), whose extension is the one inside
+    the compression suffix: `notes.txt.gz` is `.txt`, `notes.gz` has none."""
+    name = os.path.basename(path)
+    stem, suffix = os.path.splitext(name)
+    if decompressed and suffix in COMPRESSED_SUFFIXES:
+        name = stem
+    return os.path.splitext(name)[1] or NO_EXTENSION
 
 
 def folder(path: str, roots: Sequence[str], depth: int) -> str:
@@ -90,6 +97,7 @@ def grouped(rows: Iterable[FileCounts], grouping: Grouping, roots: Sequence[str]
     """The groups of the rows, the most words first, ties by name (so output is deterministic)."""
     sums: dict[str, Totals] = {}
     for row in rows:
-        name = extension(row.path) if grouping.kind == "ext" else folder(row.path, roots, grouping.depth)
+        name = extension(row.path, row.stored is not None) if grouping.kind == "ext" else folder(
+            row.path, roots, grouping.depth)
         sums[name] = sums.get(name, Totals()) + row.totals
     return [Group(name, totals) for name, totals in sorted(sums.items(), key=lambda item: (-item[1].words, item[0]))]

@@ -5,6 +5,8 @@ the breakdown (`--by`). Renderers read it from the summary; nothing here changes
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from wordcount.groups import Grouping
@@ -49,3 +51,23 @@ class Layout:
     def values(self, counts: Totals | FileCounts) -> list[int]:
         """The chosen columns' numbers of a file or a total."""
         return [getattr(counts, column) for column in self.columns]
+
+
+def given_order(roots: Sequence[str]) -> Callable[[str], tuple[int, str]]:
+    """The sort key of a file's path that puts the files in the order the paths were given
+    (`roots`: the arguments, or a list's names), as wc prints them: the files a path reached
+    at its place, a folder's in path order. A file reached by several paths is at the first's
+    (it was found there); one reached by none (it cannot be) last."""
+    first: dict[str, int] = {}
+    for index, root in enumerate(roots):
+        first.setdefault(root, index)
+
+    def key(path: str) -> tuple[int, str]:
+        places = [first[path]] if path in first else []
+        at = path.find(os.sep)
+        while at != -1:  # the folders above it, as given: with or without a separator at the end
+            places += [first[folder] for folder in (path[:at], path[: at + 1]) if folder in first]
+            at = path.find(os.sep, at + 1)
+        return min(places, default=len(roots)), path
+
+    return key

@@ -279,15 +279,17 @@ def violation_line(violation: Violation) -> str:
 def render_wc(summary: Summary) -> str:
     """What GNU `wc` prints for the counted files: the columns asked for (lines, words and bytes
     by default) and the name (`wc_name`), and a `total` line as `--total` says (auto: when
-    there is more than one file). Every number is right-aligned to the width of the regular
-    files' total size, and at least 7 wide when an input is not a regular file (a pipe,
-    standard input from one), as wc sizes its columns before reading anything; 1 wide for a
-    single file and column, for names read from a stream (`--files0-from=-`), or with
-    `--total only` (whose line has no name). Standard input read for want of a path is not
-    named, as wc names it only when `-` is given."""
+    there is more than one file). The files are in the order their paths were given (a
+    folder's in path order), as wc prints its operands. Every number is right-aligned to the
+    width of the regular files' total size by fstat (a procfs file's is 0, a sysfs one's
+    4096), and at least 7 wide when an input is not a regular file (a pipe, standard input
+    from one), as wc sizes its columns before reading anything; 1 wide for a single file and
+    column, for names read from a stream (`--files0-from=-`), or with `--total only` (whose
+    line has no name). Standard input read for want of a path is not named, as wc names it
+    only when `-` is given."""
     layout = summary.layout
-    rows = summary.sorted_files()
-    size = sum(row.bytes for row in rows if row.regular)
+    rows = summary.sorted_files(given=True)
+    size = sum(row.bytes if row.stat_size is None else row.stat_size for row in rows if row.regular)
     width = max(len(str(size)), 1 if all(row.regular for row in rows) else 7)
     if layout.total == "only" or layout.unaligned or (len(rows) == 1 and len(layout.columns) == 1):
         width = 1

@@ -6,7 +6,7 @@ plain values that pickle cheaply and a renderer never needs to know how they wer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from wordcount.decode import UNCERTAIN_BELOW, Plan
@@ -70,7 +70,7 @@ class FileCounts:
     bytes: int
     encoding: str
     replaced: int = 0  # undecodable bytes that were replaced by U+FFFD
-    changed: bool = False  # its size differed, once read, from the bytes read
+    changed: bool = False  # it changed (its size or modification time) while it was read: counted as read
     cjk_chars: int = 0
     bom: bool = False  # it starts with a byte order mark
     hits: tuple[Violation, ...] = ()  # forbidden words found while it was read
@@ -79,6 +79,17 @@ class FileCounts:
     max_line_length: int = 0  # its widest line's display width, measured only with `-L`
     stored: int | None = None  # a compressed file's size as stored (`-z`; `bytes` is its text's); None: not compressed
     fault: str | None = None  # why a compressed file's text ended early (truncated, corrupt): counted as far as read
+    # Its size by fstat, where that is not what it holds though it did not change while read (a
+    # procfs or sysfs file: 0, 4096): wc sizes its columns by it; a cache cannot tell it unchanged.
+    stat_size: int | None = None
+
+    def as_read(self, size: int, changed: bool) -> FileCounts:
+        """These counts of a regular file whose size by fstat was `size` when it was opened:
+        marked `changed` when it changed while it was read; else, when `size` is not the size
+        read (a procfs or sysfs file, whose size says nothing of what it holds), with `size` kept."""
+        if changed:
+            return replace(self, changed=True)
+        return self if size == self.stored_bytes else replace(self, stat_size=size)
 
     @property
     def totals(self) -> Totals:
@@ -231,8 +242,8 @@ def merge_batches(first: BatchResult, second: BatchResult) -> BatchResult:
 class Shipped:
     """A file's bytes as the client read them, for workers that cannot read it (`--ship-bytes`).
 
-    `data` starts at offset `base` of the file. `size` is the file's size once read (None when
-    it is not a regular file), to tell a file that changed while it was read; `error` is the
+    `data` starts at offset `base` of the file. `size` is the file's size by fstat (None when
+    it is not a regular file) and `changed` whether it changed while it was read; `error` is the
     operating system's message when the client could not read it. For a piece of a large file,
     `bounds` is the byte range it really covers, found by the client (`pieces.piece_bounds`).
     """
@@ -243,6 +254,7 @@ class Shipped:
     size: int | None = None
     error: str | None = None
     bounds: tuple[int, int | None] | None = None
+    changed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

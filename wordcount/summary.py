@@ -13,7 +13,7 @@ from enum import IntEnum
 from wordcount.audit import Audit
 from wordcount.freq import Words, merge, new_table
 from wordcount.groups import Group, grouped
-from wordcount.layout import Layout
+from wordcount.layout import Layout, given_order
 from wordcount.results import BatchResult, Changed, Failed, FileCounts, LeftOut, Skipped, Totals, Uncertain, Violation
 
 
@@ -109,10 +109,12 @@ class Summary:
             ranked = self.words.top(self.top_n)
         return [(word.decode("utf-8"), count) for word, count in ranked]
 
-    def sorted_files(self) -> list[FileCounts]:
+    def sorted_files(self, given: bool = False) -> list[FileCounts]:
         """The per-file rows in the order asked for: by path, or by a count, the largest first
-        (`reverse` flips either); rows with equal counts stay in path order."""
-        rows = sorted(self.files, key=lambda row: row.path)
+        (`reverse` flips either); rows with equal counts stay in path order. `given`: in the
+        order the paths were given instead of by path, as wc prints them (`layout.given_order`)."""
+        order = given_order(self.layout.roots) if given else None
+        rows = sorted(self.files, key=lambda row: row.path if order is None else order(row.path))
         by, reverse = self.layout.order
         if by != "path":
             field = by.replace("-", "_")  # `max-line-length` is the rows' `max_line_length`

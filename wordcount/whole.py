@@ -42,17 +42,18 @@ def count_whole(
 
 
 def count_small(path: str, counting: Counting, words: Words | None, cwd: str, limit: int) -> FileCounts | None:
-    """A small UTF-8 file counted by the compiled core in one call (one open, read and close,
-    no Python object made of its bytes), when nothing about it needs deciding here: its counts
-    are those `count.count_stream` gives. None: count it the long way (nothing was counted)."""
+    """A small UTF-8 file counted by the compiled core in one call (one open, reads to its end
+    and close, no Python object made of its bytes), when nothing about it needs deciding here:
+    its counts are those `count.count_stream` gives. None: count it the long way (nothing was
+    counted)."""
     compiled = _core_for(counting, "count_file")
     if compiled is None or counting.encoding_for(path) is not None or counting.is_html(path):
         return None
     counted = compiled.count_file(os.path.join(cwd, path), words, limit)
     if counted is None:
         return None
-    lines, words_found, chars, size, stat_size = counted
-    return FileCounts(path, lines, words_found, chars, size, "utf-8", changed=size != stat_size)
+    lines, words_found, chars, size, stat_size, changed = counted
+    return FileCounts(path, lines, words_found, chars, size, "utf-8").as_read(stat_size, changed)
 
 
 def _core_for(counting: Counting, function: str) -> Any:

@@ -19,6 +19,7 @@ import lxml.html
 import marko
 import pytest
 from markdown_it import MarkdownIt
+from mdit_py_plugins.tasklists import tasklists_plugin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -133,6 +134,35 @@ def test_only_markdown_and_html_names_are_marked_up(tmp_path: pathlib.Path) -> N
     assert words == {"a.md": 1, "b.MARKDOWN": 1, "c.Html": 2, "d.htm": 2, "e.txt": 2, "f.mdx": 2, "g": 2}
     piped = json.loads(invoke("--format", "json", "--markup", "auto", "-", input=text).stdout)
     assert piped["totals"]["words"] == 2
+
+
+TASKS = """\
+- [ ] write the docs
+- [x] fix ~~every~~ the bug
+- [X] ship it
+1. [ ] ordered task
+> - [ ] quoted task
+- [ ]
+- [x]no box here
+
+| Left | Centre | Right |
+|:-----|:------:|------:|
+| one \\| two | `x` | www.example.com |
+"""
+# Prose words, by hand: write the docs (3) / fix every the bug (4) / ship it (2) / ordered task (2) /
+# quoted task (2) / [ ] (2: no text after the box, so no task box) / [x]no box here (3) /
+# Left Centre Right (3) / one | two (3: an escaped pipe is text) / www.example.com (1).
+TASKS_WORDS = 3 + 4 + 2 + 2 + 2 + 2 + 3 + 3 + 3 + 1
+
+
+def test_task_boxes_and_table_pipes_are_not_prose(tmp_path: pathlib.Path) -> None:
+    """GitHub's task boxes, table pipes and delimiter rows are left out; the words of the tasks,
+    the cells and struck-through text count. Checked by hand and against marko's GFM."""
+    path = write(tmp_path, "tasks.md", TASKS)
+    assert per_file(str(path), "--markup", "auto")[str(path)]["words"] == TASKS_WORDS
+    prose = markup.extract(TASKS, "markdown").text
+    assert reference_words(prose) == reference_words(lxml_prose(GFM.convert(TASKS), False))
+    assert "[x]" not in prose.split() and "[X]" not in prose.split() and "|:-----|" not in prose
 
 
 def test_top_words_are_the_proses(tmp_path: pathlib.Path) -> None:
@@ -251,6 +281,8 @@ inline = st.one_of(
     words.map(lambda p: shifted("[", p, "](</a TODO>)")),
     words.map(lambda p: shifted("![", p, "](img/TODO.png)")),
     st.just(("<http://x.example/TODO>", [len("<http://x.example/")])),
+    st.just(("https://x.example/TODO", [len("https://x.example/")])),  # a GFM autolink: its text is shown
+    words.map(lambda p: shifted("~~", p, "~~")),
     words.map(lambda p: shifted('<span title="TODO">', p, "</span>")),
 )
 
@@ -263,7 +295,7 @@ def line(draw: st.DrawFn) -> Piece:
 
 @st.composite
 def block(draw: st.DrawFn) -> Piece:
-    kind = draw(st.sampled_from(["paragraph", "heading", "quote", "list", "fence", "html", "table", "rule"]))
+    kind = draw(st.sampled_from(["paragraph", "heading", "quote", "list", "tasks", "fence", "html", "table", "rule"]))
     if kind == "paragraph":
         return joined(draw(st.lists(line(), min_size=1, max_size=3)), "\n")
     if kind == "heading":
@@ -272,6 +304,10 @@ def block(draw: st.DrawFn) -> Piece:
         return shifted("> ", draw(line()), "")
     if kind == "list":
         return joined([shifted("- ", item, "") for item in draw(st.lists(line(), min_size=1, max_size=3))], "\n")
+    if kind == "tasks":
+        boxes = st.sampled_from(["- [ ] ", "- [x] ", "- [X] ", "* [ ] ", "1. [x] "])
+        items = draw(st.lists(st.tuples(boxes, line()), min_size=1, max_size=3))
+        return joined([shifted(box, item, "") for box, item in items], "\n")
     if kind == "fence":
         return "```python\nTODO = 1  # code\n\nprint(TODO)\n```", []
     if kind == "html":
@@ -280,7 +316,8 @@ def block(draw: st.DrawFn) -> Piece:
     if kind == "table":
         cells = draw(st.lists(st.tuples(line(), line()), min_size=1, max_size=3))
         rows = [joined([("| ", []), a, (" | ", []), b, (" |", [])], "") for a, b in cells]
-        return joined([("| head | TODO |", [len("| head | ")]), ("|---|---|", []), *rows], "\n")
+        delimiter = draw(st.sampled_from(["|---|---|", "|:-:|--:|", "| :--- | ---: |", "---|:-"]))
+        return joined([("| head | TODO |", [len("| head | ")]), (delimiter, []), *rows], "\n")
     return "***", []
 
 
@@ -527,8 +564,9 @@ def test_workers_import_the_parsers_only_for_a_marked_up_file(tmp_path: pathlib.
     assert completed.stdout.decode().split() == ["[False,", "False]"] * 2 + ["[True,", "True]"], completed.stderr
 
 
-RENDERED_ALPHABET = st.sampled_from(list("ab T\n*_`[]()<>!&#;:/\\|-.1") + ["&amp;", "<b>", "</b>", "```", "    "])
-MARKDOWN_IT = MarkdownIt("commonmark").enable(["table", "strikethrough"])  # as markup.py parses
+RENDERED_ALPHABET = st.sampled_from(list("ab T\n*_`[]()<>!&#;:/\\|-.1~") + ["&amp;", "<b>", "</b>", "```", "    ",
+                                                                            "- [ ] ", "[x] ", "|---|"])
+MARKDOWN_IT = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(tasklists_plugin)  # as markup.py parses
 
 
 @settings(max_examples=300, deadline=None)

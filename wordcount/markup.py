@@ -1,9 +1,10 @@
 """Which files are marked up (`--markup auto`), and the prose of Markdown.
 
-A file ending in `.md` or `.markdown` is Markdown, parsed as CommonMark with GitHub's tables and
-strikethrough (markdown-it-py); one ending in `.html` or `.htm` is HTML (`htmlprose.py`). Their
+A file ending in `.md` or `.markdown` is Markdown, parsed as CommonMark with GitHub's tables,
+strikethrough and task lists (markdown-it-py, and mdit-py-plugins for task lists); one ending in `.html` or `.htm` is HTML (`htmlprose.py`). Their
 prose (`prose.Prose`) is what is counted and searched. Prose in Markdown: the text of paragraphs,
-headings, list items, block quotes and table cells, link text, image alt text, an autolink's
+headings, list items (a task list item's text, not its box `[ ]` or `[x]`), block quotes and table
+cells (not the pipes between them, nor the row under the header), link text, image alt text, an autolink's
 address as written (the text shown), and the text inside HTML blocks and inline HTML (read as HTML is read).
 Not prose: front matter (YAML between `---` lines, TOML between `+++` lines, at the very top),
 link destinations and titles, reference definitions, HTML tags, attributes and comments, and code
@@ -61,11 +62,13 @@ def blank_front_matter(source: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> Any:
-    """CommonMark with GFM tables and strikethrough; escapes and entities kept as tokens of their
-    own (no `text_join`), so that the text tokens are the source's own text."""
+    """CommonMark with GFM tables, strikethrough and task lists (a task box becomes an `<input>`
+    tag, no text); escapes and entities kept as tokens of their own (no `text_join`), so that the
+    text tokens are the source's own text."""
     from markdown_it import MarkdownIt
+    from mdit_py_plugins.tasklists import tasklists_plugin
 
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join")
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join").use(tasklists_plugin)
 
 
 class _Markdown:
@@ -122,7 +125,7 @@ class _Markdown:
         tokens = iter(children)
         for child in tokens:
             kind = child.type
-            if kind == "html_inline":
+            if kind == "html_inline":  # a task box is one too, not in the source: an `<input>`, no text
                 found = body.find(child.content, cursor, end)
                 at = found if found >= 0 else cursor
                 self.html.read(child.content, at, verbatim=found >= 0)

@@ -585,3 +585,47 @@ def test_unfinished_tags_and_comments_at_the_end_hold_no_prose() -> None:
     assert markup.extract("some text <b class='x", "html").text.split() == ["some", "text"]
     assert markup.extract("words\n\n<!-- never closed\nTODO\n", "markdown").text.split() == ["words"]
     assert markup.extract("a < b &am", "html").text.split() == ["a", "<", "b", "&am"]
+
+
+# --------------------------------------------------------------------------- the parser's shortcuts
+
+LINK_ALPHABET = st.sampled_from(list("ab :/()<>\\\"' \n\t\x01\x7f#?&%é") + ["http", "https:", "HTTPS://", "mailto:", "ftp:",
+                                                                      "javascript:", "JavaScript:", "data:",
+                                                                      "data:image/png;", "vbscript:", "file:",
+                                                                      "&amp;", "&#58;", "\\)", "](", "[", "]"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.lists(LINK_ALPHABET, max_size=20).map("".join), start=st.integers(0, 3))
+def test_the_fast_destination_scan_is_markdown_it_pys(text: str, start: int) -> None:
+    from markdown_it.helpers import parseLinkDestination
+
+    from wordcount.mdlinks import parse_destination
+
+    start = min(start, len(text))
+    theirs = parseLinkDestination(text, start, len(text))
+    ours = parse_destination(text, start, len(text))
+    assert (ours.ok, ours.pos, ours.str) == (theirs.ok, theirs.pos, theirs.str)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(url=st.lists(LINK_ALPHABET, max_size=8).map("".join))
+def test_links_are_valid_exactly_when_markdown_it_py_says(url: str) -> None:
+    """Destinations are not normalised, but `javascript:` and the like are still no links."""
+    from markdown_it.common.normalize_url import normalizeLink, validateLink
+
+    assert markup._parser().validateLink(url) == validateLink(normalizeLink(url))
+
+
+def tokens(parsed: list[Any]) -> list[Any]:
+    """The tokens as the walk reads them (not `href` and `src`, which it never reads)."""
+    return [(token.type, token.content, token.map, token.markup, token.info, tokens(token.children or []))
+            for token in parsed]
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=st.one_of(markdown_document().map(lambda doc: doc[0] + doc[1]),
+                        st.lists(st.one_of(LINK_ALPHABET, RENDERED_ALPHABET), max_size=40).map("".join)))
+def test_the_prose_parser_gives_markdown_it_pys_tokens(source: str) -> None:
+    plain = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join").use(tasklists_plugin)
+    assert tokens(markup._parser().parse(source)) == tokens(plain.parse(source))

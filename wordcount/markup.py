@@ -65,10 +65,11 @@ def _parser() -> Any:
     """CommonMark with GFM tables, strikethrough and task lists (a task box becomes an `<input>`
     tag, no text); escapes and entities kept as tokens of their own (no `text_join`), so that the
     text tokens are the source's own text."""
-    from markdown_it import MarkdownIt
     from mdit_py_plugins.tasklists import tasklists_plugin
 
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join").use(tasklists_plugin)
+    from wordcount.mdlinks import ProseParser
+
+    return ProseParser("commonmark").enable(["table", "strikethrough"]).disable("text_join").use(tasklists_plugin)
 
 
 class _Markdown:
@@ -198,7 +199,9 @@ def _after(body: str, text: str, cursor: int, end: int) -> int:
 def _after_link(body: str, cursor: int, end: int) -> int:
     """Past the end of a link (or image) whose text ends at `cursor`: past `](destination "title")`,
     `][label]` or `]`, whichever follows."""
-    from markdown_it.helpers import parseLinkDestination, parseLinkTitle
+    from markdown_it.helpers import parseLinkTitle
+
+    from wordcount.mdlinks import parse_destination
 
     close = body.find("]", cursor, end)
     if close < 0:
@@ -209,7 +212,7 @@ def _after_link(body: str, cursor: int, end: int) -> int:
     if not body.startswith("(", at):
         return at
     at = _skip_space(body, at + 1, end)
-    destination = parseLinkDestination(body, at, end)
+    destination = parse_destination(body, at, end)
     if destination.ok:
         at = _skip_space(body, destination.pos, end)
         title = parseLinkTitle(body, at, end)

@@ -50,9 +50,12 @@ def parse_destination(string: str, pos: int, maximum: int) -> Any:
 
 
 class _Helpers:
-    """markdown-it-py's link helpers, with the faster destination scan."""
+    """markdown-it-py's link helpers, with the faster destination scan (the others named here,
+    as each link asks for them; any other, from the module)."""
 
     parseLinkDestination = staticmethod(parse_destination)
+    parseLinkLabel = staticmethod(helpers.parseLinkLabel)
+    parseLinkTitle = staticmethod(helpers.parseLinkTitle)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(helpers, name)

@@ -220,3 +220,27 @@ def test_html_is_offered_in_the_help_and_written_by_a_real_process() -> None:
     assert "html" in invoke("--help").stdout
     done = run_process(["--format", "html", str(SAMPLE / "en")])
     assert done.returncode == 0 and done.stdout.decode().endswith("</html>\n")
+
+
+def test_counts_of_one_are_in_the_singular(html: Pages, tmp_path: pathlib.Path) -> None:
+    """Every count the page writes beside a noun agrees with it: `1 file`, `1 distinct word,
+    1 rank drawn`, `the: 1 time`, `1 of the words is a single CJK character`; and 2 in the plural."""
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "a.txt").write_text("字\n", encoding="utf-8")
+    page = Page(html(str(one), "--word-mode", "cjk", "--by", "ext"))
+    cards = [(strong, name) for (_, tags, strong), (_, _, name) in zip(page.texts, page.texts[1:])
+             if tags[-1:] == ("strong",)]
+    assert cards[:3] == [("1", "file"), ("1", "line"), ("1", "word")]
+    assert "1 distinct word, 1 rank drawn" in page.text("zipf")
+    assert "1 of the words is a single CJK character" in page.text("totals")
+    assert page.titles("top") == ["字: 1 time"] and page.titles("groups") == [".txt: 1 word"]
+    assert svg.bars([("x", 1)], "the most frequent word", unit="time").count("x: 1 time<") == 1
+    whole = page.text()
+    assert not re.search(r"(?<![\d,.])1 (files|lines|words|chars|bytes|ranks|times|distinct words)\b", whole), whole
+
+    (one / "b.txt").write_text("字 字\n", encoding="utf-8")
+    page = Page(html(str(one), "--word-mode", "cjk"))
+    assert "1 distinct word, 1 rank drawn" in page.text("zipf")
+    assert page.titles("top") == ["字: 3 times"]
+    assert "3 of the words are single CJK characters" in page.text("totals")

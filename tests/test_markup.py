@@ -19,6 +19,7 @@ import lxml.html
 import marko
 import pytest
 from markdown_it import MarkdownIt
+from mdit_py_plugins.tasklists import tasklists_plugin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -133,6 +134,35 @@ def test_only_markdown_and_html_names_are_marked_up(tmp_path: pathlib.Path) -> N
     assert words == {"a.md": 1, "b.MARKDOWN": 1, "c.Html": 2, "d.htm": 2, "e.txt": 2, "f.mdx": 2, "g": 2}
     piped = json.loads(invoke("--format", "json", "--markup", "auto", "-", input=text).stdout)
     assert piped["totals"]["words"] == 2
+
+
+TASKS = """\
+- [ ] write the docs
+- [x] fix ~~every~~ the bug
+- [X] ship it
+1. [ ] ordered task
+> - [ ] quoted task
+- [ ]
+- [x]no box here
+
+| Left | Centre | Right |
+|:-----|:------:|------:|
+| one \\| two | `x` | www.example.com |
+"""
+# Prose words, by hand: write the docs (3) / fix every the bug (4) / ship it (2) / ordered task (2) /
+# quoted task (2) / [ ] (2: no text after the box, so no task box) / [x]no box here (3) /
+# Left Centre Right (3) / one | two (3: an escaped pipe is text) / www.example.com (1).
+TASKS_WORDS = 3 + 4 + 2 + 2 + 2 + 2 + 3 + 3 + 3 + 1
+
+
+def test_task_boxes_and_table_pipes_are_not_prose(tmp_path: pathlib.Path) -> None:
+    """GitHub's task boxes, table pipes and delimiter rows are left out; the words of the tasks,
+    the cells and struck-through text count. Checked by hand and against marko's GFM."""
+    path = write(tmp_path, "tasks.md", TASKS)
+    assert per_file(str(path), "--markup", "auto")[str(path)]["words"] == TASKS_WORDS
+    prose = markup.extract(TASKS, "markdown").text
+    assert reference_words(prose) == reference_words(lxml_prose(GFM.convert(TASKS), False))
+    assert "[x]" not in prose.split() and "[X]" not in prose.split() and "|:-----|" not in prose
 
 
 def test_top_words_are_the_proses(tmp_path: pathlib.Path) -> None:
@@ -251,6 +281,8 @@ inline = st.one_of(
     words.map(lambda p: shifted("[", p, "](</a TODO>)")),
     words.map(lambda p: shifted("![", p, "](img/TODO.png)")),
     st.just(("<http://x.example/TODO>", [len("<http://x.example/")])),
+    st.just(("https://x.example/TODO", [len("https://x.example/")])),  # a GFM autolink: its text is shown
+    words.map(lambda p: shifted("~~", p, "~~")),
     words.map(lambda p: shifted('<span title="TODO">', p, "</span>")),
 )
 
@@ -263,7 +295,7 @@ def line(draw: st.DrawFn) -> Piece:
 
 @st.composite
 def block(draw: st.DrawFn) -> Piece:
-    kind = draw(st.sampled_from(["paragraph", "heading", "quote", "list", "fence", "html", "table", "rule"]))
+    kind = draw(st.sampled_from(["paragraph", "heading", "quote", "list", "tasks", "fence", "html", "table", "rule"]))
     if kind == "paragraph":
         return joined(draw(st.lists(line(), min_size=1, max_size=3)), "\n")
     if kind == "heading":
@@ -272,6 +304,10 @@ def block(draw: st.DrawFn) -> Piece:
         return shifted("> ", draw(line()), "")
     if kind == "list":
         return joined([shifted("- ", item, "") for item in draw(st.lists(line(), min_size=1, max_size=3))], "\n")
+    if kind == "tasks":
+        boxes = st.sampled_from(["- [ ] ", "- [x] ", "- [X] ", "* [ ] ", "1. [x] "])
+        items = draw(st.lists(st.tuples(boxes, line()), min_size=1, max_size=3))
+        return joined([shifted(box, item, "") for box, item in items], "\n")
     if kind == "fence":
         return "```python\nTODO = 1  # code\n\nprint(TODO)\n```", []
     if kind == "html":
@@ -280,7 +316,8 @@ def block(draw: st.DrawFn) -> Piece:
     if kind == "table":
         cells = draw(st.lists(st.tuples(line(), line()), min_size=1, max_size=3))
         rows = [joined([("| ", []), a, (" | ", []), b, (" |", [])], "") for a, b in cells]
-        return joined([("| head | TODO |", [len("| head | ")]), ("|---|---|", []), *rows], "\n")
+        delimiter = draw(st.sampled_from(["|---|---|", "|:-:|--:|", "| :--- | ---: |", "---|:-"]))
+        return joined([("| head | TODO |", [len("| head | ")]), (delimiter, []), *rows], "\n")
     return "***", []
 
 
@@ -421,6 +458,30 @@ def test_one_and_two_jobs_give_the_same_report(tmp_path: pathlib.Path, monkeypat
         cut.clear()
 
 
+def test_documents_are_batched_by_the_cost_of_their_prose() -> None:
+    """Parsing Markdown costs about 20 times plain counting per byte: batches of documents are
+    that much smaller, or one worker is left with most of the parsing (a 25 MB tree's last
+    batch held 9 MB, 60% of the run, while the other worker waited). Plain text is batched as
+    before, and so are documents without --markup auto."""
+    from wordcount.job import Counting, Job
+    from wordcount.results import FileEntry
+
+    documents = [FileEntry(f"docs/page{index}.md", 100_000) for index in range(250)]
+    texts = [FileEntry(f"notes/n{index}.txt", 100_000) for index in range(250)]
+    prose, plain = Job(Counting(markup="auto")), Job()
+
+    def largest(tasks: list[Any], entries: list[FileEntry]) -> int:
+        sizes = {entry.path: entry.size for entry in entries}
+        return max(sum(sizes[path] for path in task) for task in tasks)
+
+    for tasks in (list(plan.stream_tasks(iter(documents), 2, prose, [])), plan.make_tasks(documents, 2, prose)):
+        assert largest(tasks, documents) <= 1_000_000 and len(tasks) >= 16
+    for entries, job in ((texts, prose), (documents, plain)):
+        assert largest(list(plan.stream_tasks(iter(entries), 2, job, [])), entries) >= 8_000_000
+    assert plan.work(documents, prose.counting) > plan.SERIAL_BELOW > plan.work(documents[:10], plain.counting)
+    assert plan.work(documents[:10], prose.counting) > plan.SERIAL_BELOW  # a pool for 1 MB of Markdown
+
+
 def test_the_cache_keeps_counts_apart_per_markup(tmp_path: pathlib.Path) -> None:
     root, store = tmp_path / "tree", tmp_path / "cache"
     corpus(root)
@@ -527,8 +588,9 @@ def test_workers_import_the_parsers_only_for_a_marked_up_file(tmp_path: pathlib.
     assert completed.stdout.decode().split() == ["[False,", "False]"] * 2 + ["[True,", "True]"], completed.stderr
 
 
-RENDERED_ALPHABET = st.sampled_from(list("ab T\n*_`[]()<>!&#;:/\\|-.1") + ["&amp;", "<b>", "</b>", "```", "    "])
-MARKDOWN_IT = MarkdownIt("commonmark").enable(["table", "strikethrough"])  # as markup.py parses
+RENDERED_ALPHABET = st.sampled_from(list("ab T\n*_`[]()<>!&#;:/\\|-.1~") + ["&amp;", "<b>", "</b>", "```", "    ",
+                                                                            "- [ ] ", "[x] ", "|---|"])
+MARKDOWN_IT = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(tasklists_plugin)  # as markup.py parses
 
 
 @settings(max_examples=300, deadline=None)
@@ -547,3 +609,47 @@ def test_unfinished_tags_and_comments_at_the_end_hold_no_prose() -> None:
     assert markup.extract("some text <b class='x", "html").text.split() == ["some", "text"]
     assert markup.extract("words\n\n<!-- never closed\nTODO\n", "markdown").text.split() == ["words"]
     assert markup.extract("a < b &am", "html").text.split() == ["a", "<", "b", "&am"]
+
+
+# --------------------------------------------------------------------------- the parser's shortcuts
+
+LINK_ALPHABET = st.sampled_from(list("ab :/()<>\\\"' \n\t\x01\x7f#?&%é") + ["http", "https:", "HTTPS://", "mailto:", "ftp:",
+                                                                      "javascript:", "JavaScript:", "data:",
+                                                                      "data:image/png;", "vbscript:", "file:",
+                                                                      "&amp;", "&#58;", "\\)", "](", "[", "]"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.lists(LINK_ALPHABET, max_size=20).map("".join), start=st.integers(0, 3))
+def test_the_fast_destination_scan_is_markdown_it_pys(text: str, start: int) -> None:
+    from markdown_it.helpers import parseLinkDestination
+
+    from wordcount.mdlinks import parse_destination
+
+    start = min(start, len(text))
+    theirs = parseLinkDestination(text, start, len(text))
+    ours = parse_destination(text, start, len(text))
+    assert (ours.ok, ours.pos, ours.str) == (theirs.ok, theirs.pos, theirs.str)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(url=st.lists(LINK_ALPHABET, max_size=8).map("".join))
+def test_links_are_valid_exactly_when_markdown_it_py_says(url: str) -> None:
+    """Destinations are not normalised, but `javascript:` and the like are still no links."""
+    from markdown_it.common.normalize_url import normalizeLink, validateLink
+
+    assert markup._parser().validateLink(url) == validateLink(normalizeLink(url))
+
+
+def tokens(parsed: list[Any]) -> list[Any]:
+    """The tokens as the walk reads them (not `href` and `src`, which it never reads)."""
+    return [(token.type, token.content, token.map, token.markup, token.info, tokens(token.children or []))
+            for token in parsed]
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=st.one_of(markdown_document().map(lambda doc: doc[0] + doc[1]),
+                        st.lists(st.one_of(LINK_ALPHABET, RENDERED_ALPHABET), max_size=40).map("".join)))
+def test_the_prose_parser_gives_markdown_it_pys_tokens(source: str) -> None:
+    plain = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join").use(tasklists_plugin)
+    assert tokens(markup._parser().parse(source)) == tokens(plain.parse(source))

@@ -1,9 +1,10 @@
 """Which files are marked up (`--markup auto`), and the prose of Markdown.
 
-A file ending in `.md` or `.markdown` is Markdown, parsed as CommonMark with GitHub's tables and
-strikethrough (markdown-it-py); one ending in `.html` or `.htm` is HTML (`htmlprose.py`). Their
+A file ending in `.md` or `.markdown` is Markdown, parsed as CommonMark with GitHub's tables,
+strikethrough and task lists (markdown-it-py, and mdit-py-plugins for task lists); one ending in `.html` or `.htm` is HTML (`htmlprose.py`). Their
 prose (`prose.Prose`) is what is counted and searched. Prose in Markdown: the text of paragraphs,
-headings, list items, block quotes and table cells, link text, image alt text, an autolink's
+headings, list items (a task list item's text, not its box `[ ]` or `[x]`), block quotes and table
+cells (not the pipes between them, nor the row under the header), link text, image alt text, an autolink's
 address as written (the text shown), and the text inside HTML blocks and inline HTML (read as HTML is read).
 Not prose: front matter (YAML between `---` lines, TOML between `+++` lines, at the very top),
 link destinations and titles, reference definitions, HTML tags, attributes and comments, and code
@@ -61,11 +62,14 @@ def blank_front_matter(source: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def _parser() -> Any:
-    """CommonMark with GFM tables and strikethrough; escapes and entities kept as tokens of their
-    own (no `text_join`), so that the text tokens are the source's own text."""
-    from markdown_it import MarkdownIt
+    """CommonMark with GFM tables, strikethrough and task lists (a task box becomes an `<input>`
+    tag, no text); escapes and entities kept as tokens of their own (no `text_join`), so that the
+    text tokens are the source's own text."""
+    from mdit_py_plugins.tasklists import tasklists_plugin
 
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("text_join")
+    from wordcount.mdlinks import ProseParser
+
+    return ProseParser("commonmark").enable(["table", "strikethrough"]).disable("text_join").use(tasklists_plugin)
 
 
 class _Markdown:
@@ -122,7 +126,7 @@ class _Markdown:
         tokens = iter(children)
         for child in tokens:
             kind = child.type
-            if kind == "html_inline":
+            if kind == "html_inline":  # a task box is one too, not in the source: an `<input>`, no text
                 found = body.find(child.content, cursor, end)
                 at = found if found >= 0 else cursor
                 self.html.read(child.content, at, verbatim=found >= 0)
@@ -195,7 +199,9 @@ def _after(body: str, text: str, cursor: int, end: int) -> int:
 def _after_link(body: str, cursor: int, end: int) -> int:
     """Past the end of a link (or image) whose text ends at `cursor`: past `](destination "title")`,
     `][label]` or `]`, whichever follows."""
-    from markdown_it.helpers import parseLinkDestination, parseLinkTitle
+    from markdown_it.helpers import parseLinkTitle
+
+    from wordcount.mdlinks import parse_destination
 
     close = body.find("]", cursor, end)
     if close < 0:
@@ -206,7 +212,7 @@ def _after_link(body: str, cursor: int, end: int) -> int:
     if not body.startswith("(", at):
         return at
     at = _skip_space(body, at + 1, end)
-    destination = parseLinkDestination(body, at, end)
+    destination = parse_destination(body, at, end)
     if destination.ok:
         at = _skip_space(body, destination.pos, end)
         title = parseLinkTitle(body, at, end)

@@ -21,7 +21,7 @@ from wordcount import compressed, count, decode
 from wordcount.batch import BatchParts
 from wordcount.replan import Sample, replan
 from wordcount.freq import merge, new_table
-from wordcount.job import Job
+from wordcount.job import Counting, Job
 from wordcount.pieces import cut_marks
 from wordcount.results import STDIN, BatchResult, Failed, FileCounts, FileEntry, Piece, PieceResult, Totals
 
@@ -29,6 +29,9 @@ from wordcount.results import STDIN, BatchResult, Failed, FileCounts, FileEntry,
 SERIAL_BELOW = 2 * 1024 * 1024
 # What opening, reading and reporting one small file costs, in bytes of counting.
 FILE_COST = 4096
+# A byte of a file counted by its prose (`--markup auto`) costs about this many bytes of plain
+# counting (parsing Markdown takes most of it: bench/markup.py measures about 20×).
+PROSE_COST = 20
 MIN_BATCH_BYTES = 256 * 1024
 MAX_BATCH_BYTES = 16 * 1024 * 1024
 MAX_BATCH_FILES = 2048
@@ -49,29 +52,37 @@ def split_stdin(entries: Sequence[FileEntry]) -> tuple[bool, list[FileEntry]]:
     return len(files) < len(entries), files
 
 
-def work(entries: Sequence[FileEntry]) -> int:
+def work(entries: Sequence[FileEntry], counting: Counting | None = None) -> int:
     """How much counting `entries` take, in bytes (a small file costs more than its size)."""
-    return sum(entry.size + FILE_COST for entry in entries)
+    return sum(cost(entry, counting) for entry in entries)
+
+
+def cost(entry: FileEntry, counting: Counting | None) -> int:
+    """How much counting one file takes, in bytes of plain counting: a file read by its prose
+    (`counting.markup_for`) costs PROSE_COST times its size, so that batches of documents are
+    as short as batches of plain text, and no worker is left with most of the parsing."""
+    prose = counting is not None and counting.markup_for(entry.path) is not None
+    return entry.size * (PROSE_COST if prose else 1) + FILE_COST
 
 
 def _size(entry: FileEntry) -> int:
     return entry.size
 
 
-def make_batches(entries: Sequence[FileEntry], jobs: int) -> list[tuple[str, ...]]:
+def make_batches(entries: Sequence[FileEntry], jobs: int, counting: Counting | None = None) -> list[tuple[str, ...]]:
     """Cut files into batches of similar work, largest files first.
 
     Enough batches that every worker stays busy to the end, few enough that the results
     the parent merges stay few.
     """
     ordered = sorted(entries, key=_size, reverse=True)  # stable: equal sizes keep the walk's order
-    target = min(MAX_BATCH_BYTES, max(MIN_BATCH_BYTES, work(ordered) // (jobs * 8)))
+    target = min(MAX_BATCH_BYTES, max(MIN_BATCH_BYTES, work(ordered, counting) // (jobs * 8)))
     batches: list[tuple[str, ...]] = []
     batch: list[str] = []
     weight = 0
     for entry in ordered:
         batch.append(entry.path)
-        weight += entry.size + FILE_COST
+        weight += cost(entry, counting)
         if weight >= target or len(batch) >= MAX_BATCH_FILES:
             batches.append(tuple(batch))
             batch, weight = [], 0
@@ -102,7 +113,7 @@ def make_tasks(entries: Sequence[FileEntry], jobs: int, job: Job) -> list[Task]:
             pieces.extend(cut)
         else:
             whole.append(entry)
-    return pieces + list(make_batches(whole, jobs))
+    return pieces + list(make_batches(whole, jobs, job.counting))
 
 
 def stream_tasks(entries: Iterable[FileEntry], jobs: int, job: Job, stdin: list[FileEntry]) -> Iterator[Task]:
@@ -121,7 +132,7 @@ def stream_tasks(entries: Iterable[FileEntry], jobs: int, job: Job, stdin: list[
             yield from cut
             continue
         batch.append(entry.path)
-        weight += entry.size + FILE_COST
+        weight += cost(entry, job.counting)
         if weight >= target or len(batch) >= MAX_BATCH_FILES:
             yield tuple(batch)
             batch, weight = [], 0

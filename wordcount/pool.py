@@ -65,7 +65,7 @@ def run(
         yield from _run_known(entries, job, jobs, on_progress, on_warning)
         return
     stream = iter(entries)
-    found, ended = _first_entries(stream, jobs)
+    found, ended = _first_entries(stream, jobs, job)
     if ended:  # the walk ended first: everything is known
         yield from _run_known(found, job, jobs, on_progress, on_warning)
         return
@@ -82,14 +82,14 @@ def run(
         yield from run_serial([(STDIN,)], job, on_progress)
 
 
-def _first_entries(stream: Iterator[FileEntry], jobs: int) -> tuple[list[FileEntry], bool]:
+def _first_entries(stream: Iterator[FileEntry], jobs: int, job: Job) -> tuple[list[FileEntry], bool]:
     """The entries of `stream` up to where they are enough work for a pool of `jobs` (the walk
     then goes on), or all of them; and whether that was all."""
     found: list[FileEntry] = []
     work = 0
     for entry in stream:
         found.append(entry)
-        work += entry.size + plan.FILE_COST
+        work += plan.cost(entry, job.counting)
         if jobs > 1 and work >= plan.SERIAL_BELOW:
             return found, False
     return found, True
@@ -104,7 +104,7 @@ def _run_known(
     stdin, files = plan.split_stdin(entries)
     if stdin:
         yield from run_serial([(STDIN,)], job, on_progress)
-    tasks = plan.make_tasks(files, jobs, job) if jobs > 1 and plan.work(files) >= plan.SERIAL_BELOW else []
+    tasks = plan.make_tasks(files, jobs, job) if jobs > 1 and plan.work(files, job.counting) >= plan.SERIAL_BELOW else []
     if len(tasks) > 1:
         try:
             yield from run_pool(tasks, job, min(jobs, len(tasks)), on_progress)

@@ -30,6 +30,8 @@ LISTED = 50  # a table shows this many rows, then says how many more there are
 CHARTED = 25  # the bar charts show this many bars
 CURVE_POINTS = 120  # the rank-frequency curve is sampled at about this many ranks, log-evenly
 LARGEST = 10  # the largest files listed when the per-file rows were not asked for
+# A card's name when its number is 1 (the others, as `max-line`, name no count).
+ONE = {"files": "file", "lines": "line", "words": "word", "chars": "char", "bytes": "byte", "bytes stored": "byte stored"}
 ROOTS_NAMED = 3  # the paths named in the title
 
 STYLE = """
@@ -83,10 +85,12 @@ def _totals(summary: Summary) -> str:
     if layout.stored:
         cards.append(("bytes stored", totals.stored_bytes))
     out = ['<section id="totals"><h2>Totals</h2><div class="cards">']
-    out += [f'<div class="card"><strong>{value:,}</strong><span>{escape(name)}</span></div>' for name, value in cards]
+    out += [f'<div class="card"><strong>{value:,}</strong><span>{escape(ONE.get(name, name) if value == 1 else name)}'
+            "</span></div>" for name, value in cards]
     out.append("</div>")
     if summary.cjk:
-        out.append(f'<p class="note">{totals.cjk_chars:,} of the words are single CJK characters</p>')
+        some = "is a single CJK character" if totals.cjk_chars == 1 else "are single CJK characters"
+        out.append(f'<p class="note">{totals.cjk_chars:,} of the words {some}</p>')
     return "".join(out) + "</section>"
 
 
@@ -97,7 +101,7 @@ def _top_words(summary: Summary) -> str:
         return ""
     charted = [(printable(word), count) for word, count in top[:CHARTED]]
     out = [f'<section id="top"><h2>Top {plural(len(top), "word")}</h2>',
-           svg.bars(charted, f"the {len(charted)} most frequent words", unit="times")]
+           svg.bars(charted, _most_frequent(len(charted)), unit="time")]
     if len(top) > CHARTED:
         out.append(_table(["rank", "word", "count"], [[rank, word, count] for rank, (word, count) in
                                                       enumerate(top[:LISTED * 10], 1)], len(top), "word", {0, 2}))
@@ -129,10 +133,14 @@ def _curve(summary: Summary) -> str:
         return ""
     points = [(rank, counts[rank - 1]) for rank in sampled_ranks(len(counts))]
     chart = svg.loglog(points, "rank-frequency curve of the words, on log-log axes", "rank", "count")
-    drawn = (plural(len(counts), "distinct word") if len(counts) < CURVE_RANKS
-             else f"the {CURVE_RANKS:,} most frequent words")
+    drawn = plural(len(counts), "distinct word") if len(counts) < CURVE_RANKS else _most_frequent(CURVE_RANKS)
     return (f'<section id="zipf"><h2>Rank and frequency</h2>{chart}<p class="note">'
-            f"{drawn}, {len(points):,} ranks drawn; the dashed line falls as 1/rank (Zipf's law).</p></section>")
+            f"{drawn}, {plural(len(points), 'rank')} drawn; the dashed line falls as 1/rank (Zipf's law).</p></section>")
+
+
+def _most_frequent(count: int) -> str:
+    """`the 10 most frequent words`, or `the most frequent word` when there is one."""
+    return "the most frequent word" if count == 1 else f"the {count:,} most frequent words"
 
 
 def word_bins(words: Sequence[int]) -> tuple[list[int], list[int]]:
@@ -156,7 +164,7 @@ def _histogram(summary: Summary) -> str:
     if len(summary.files) < 2:
         return ""
     edges, counts = word_bins(sorted(row.words for row in summary.files))
-    tips = [f"{low:,} word{'s' if low != 1 else ''}" if high - low == 1 else f"{low:,}\u2013{high - 1:,} words"
+    tips = [plural(low, "word") if high - low == 1 else f"{low:,}\u2013{high - 1:,} words"
             for low, high in zip(edges, edges[1:])]
     chart = svg.histogram(counts, [svg.short(edge) for edge in edges], tips, "how many files hold how many words")
     return f'<section id="per-file"><h2>Words per file</h2>{chart}</section>'
@@ -169,7 +177,7 @@ def _groups(summary: Summary) -> str:
         return ""
     groups = summary.groups()
     chart = svg.bars([(printable(group.name), group.totals.words) for group in groups[:CHARTED]],
-                     f"words {layout.by.title}", svg.GROUP, "words")
+                     f"words {layout.by.title}", svg.GROUP, "word")
     rows = [[group.name, group.totals.files, *layout.values(group.totals)] for group in groups[:LISTED]]
     table = _table([layout.by.title.removeprefix("by "), "files", *(HEADINGS[c] for c in layout.columns)], rows,
                    len(groups), "group", set(range(1, 2 + len(layout.columns))))

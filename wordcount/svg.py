@@ -13,6 +13,8 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from wordcount.wording import plural
+
 BAR = "#4e79a7"  # the top words' bars (and the tests look for this colour in a screenshot)
 CURVE = "#e15759"  # the rank-frequency points
 HISTOGRAM = "#59a14f"  # the files' words histogram
@@ -46,7 +48,8 @@ def _open(width: int, height: int, title: str, kind: str) -> str:
 
 def bars(items: Sequence[tuple[str, int]], title: str, colour: str = BAR, unit: str = "") -> str:
     """Horizontal bars, one a row, the longest for the largest value: `items` are (label, value),
-    drawn in the order given. `unit` names what is counted in the tooltips (`words`)."""
+    drawn in the order given. `unit` names what is counted, in the singular (`word`): the tooltips
+    say `1 word`, `2 words`."""
     row, left, right = 20, 200, 80
     height = row * len(items) + 8
     largest = max((value for _, value in items), default=0) or 1
@@ -55,7 +58,7 @@ def bars(items: Sequence[tuple[str, int]], title: str, colour: str = BAR, unit: 
     for index, (label, value) in enumerate(items):
         y = 4 + index * row
         length = span * value / largest
-        tip = f"{label}: {value:,}{' ' + unit if unit else ''}"
+        tip = f"{label}: {plural(value, unit) if unit else f'{value:,}'}"
         out.append(
             f'<g><title>{escape(tip)}</title>'
             f'<text x="{left - 6}" y="{y + 14}" text-anchor="end">{escape(_cut(label))}</text>'

@@ -1,10 +1,10 @@
-"""Speed of the compiled counting core (wordcount._core) against Python, on one core.
+"""Speed of the compiled counting core (wordcount.counting._core) against Python, on one core.
 
     python setup.py build_ext --inplace        # once, to build wordcount/_core*.so
     python bench/core.py                       # 64 MB of each corpus, best of 3
     python bench/core.py --mb 256 --repeat 5 --corpus kernel
 
-Measures MB/s (10^6 bytes a second) over 1 MiB blocks, as count.py reads files, of:
+Measures MB/s (10^6 bytes a second) over 1 MiB blocks, as counting/reader.py reads files, of:
   counter   Counter.update(block.split())              (the floor: no validation, no counts)
   tally     tally.PyScanner (the pure core) with frequencies, fed as count._count_pass feeds it
   c-table   _core.Scanner with a Table
@@ -29,13 +29,13 @@ from collections.abc import Callable
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from wordcount.freq import PyTable  # noqa: E402
-from wordcount.tally import PyScanner  # noqa: E402
+from wordcount.counting.freq import PyTable  # noqa: E402
+from wordcount.counting.tally import PyScanner  # noqa: E402
 
 try:
-    from wordcount import _core
+    from wordcount.counting import _core
 except ImportError:
-    sys.exit("wordcount._core is not built: run `python setup.py build_ext --inplace` first")
+    sys.exit("wordcount.counting._core is not built: run `python setup.py build_ext --inplace` first")
 
 CACHE = pathlib.Path(os.environ.get("WORDCOUNT_BENCH_CACHE", pathlib.Path.home() / ".cache" / "wordcount-bench"))
 BLOCK = 1 << 20

@@ -199,7 +199,7 @@ class Cluster:
     def __init__(self) -> None:
         self.folder = tempfile.mkdtemp(prefix="wordcount-bench-cluster-")
         self.scheduler_file = os.path.join(self.folder, "scheduler.json")
-        self.process = subprocess.Popen([PY, os.path.join(HERE, "cluster.py"), self.scheduler_file],
+        self.process = subprocess.Popen([PY, os.path.join(HERE, "execute/dask/backend.py"), self.scheduler_file],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while not os.path.exists(self.scheduler_file):

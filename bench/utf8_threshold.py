@@ -1,5 +1,5 @@
 """Where "UTF-8 with a few bad bytes" ends and "another encoding" begins: the evidence behind
-replan.MIN_SHARE and replan.MIN_VALID.
+not_utf8.MIN_SHARE and not_utf8.MIN_VALID.
 
     python bench/utf8_threshold.py CHARDET_TESTS [TEXT...]
 
@@ -11,7 +11,7 @@ wfrench, wngerman, witalian, wspanish), each spoiled three ways: a Latin-1 tail 
 na\\xefve" appended), Latin-1 words spliced in at 1, 3 and 10 random line starts, and one
 character cut short. A TEXT that is not valid UTF-8 is taken as a real file of that kind, as it is
 (the `flex` package's changelog, whose one Latin-1 name sits among UTF-8 ones). For every file the share is measured as wordcount measures it
-(`replan.share_at`, in the window around the file's first byte that is not UTF-8); the whole
+(`not_utf8.share_at`, in the window around the file's first byte that is not UTF-8); the whole
 file's shares, of sequences and of bytes, are printed for comparison.
 """
 
@@ -26,7 +26,7 @@ import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from wordcount import replan  # noqa: E402
+from wordcount.text import not_utf8  # noqa: E402
 
 UNICODE_FOLDERS = ("ascii", "utf-8", "utf-8-sig", "utf-16", "utf-16be", "utf-16le", "utf-32", "utf-32be",
                    "utf-32le")
@@ -56,9 +56,9 @@ def measured(group: str, name: str, data: bytes) -> dict | None:
     offset = first_bad(data)
     if offset is None:
         return None
-    share = replan.share_at(io.BytesIO(data), offset)
+    share = not_utf8.share_at(io.BytesIO(data), offset)
     return {"group": group, "name": name, "bytes": len(data), "valid": share.valid, "invalid": share.invalid,
-            "share": share.ratio, "utf8": share.mostly_utf8, "file_share": replan.share_of(data).ratio,
+            "share": share.ratio, "utf8": share.mostly_utf8, "file_share": not_utf8.share_of(data).ratio,
             "file_byte_share": byte_share(data)}
 
 
@@ -127,8 +127,8 @@ def main() -> None:
     parser.add_argument("--details", action="store_true", help="print every file's figures")
     args = parser.parse_args()
     old, new = legacy(args.corpus), mostly_utf8(args.corpus, args.texts)
-    print(f"rule: share >= {replan.MIN_SHARE} and valid >= {replan.MIN_VALID}, in the window of "
-          f"{replan.BEFORE_BYTES // 1024} KiB before and {replan.AFTER_BYTES // 1024} KiB after the first bad byte\n")
+    print(f"rule: share >= {not_utf8.MIN_SHARE} and valid >= {not_utf8.MIN_VALID}, in the window of "
+          f"{not_utf8.BEFORE_BYTES // 1024} KiB before and {not_utf8.AFTER_BYTES // 1024} KiB after the first bad byte\n")
     summary(old)
     print()
     summary(new)
@@ -141,8 +141,8 @@ def main() -> None:
     print(f"spoiled UTF-8 files: {len(new)}, read as UTF-8: {sum(row['utf8'] for row in new)}; "
           f"lowest share {least_utf8['share']:.3f} ({least_utf8['group']}/{least_utf8['name']}); "
           f"fewest valid {min(row['valid'] for row in new)}")
-    enough = [row for row in new if row["valid"] >= replan.MIN_VALID]
-    print(f"spoiled UTF-8 files with at least {replan.MIN_VALID} valid characters: {len(enough)}, lowest share "
+    enough = [row for row in new if row["valid"] >= not_utf8.MIN_VALID]
+    print(f"spoiled UTF-8 files with at least {not_utf8.MIN_VALID} valid characters: {len(enough)}, lowest share "
           f"{min(row['share'] for row in enough):.3f}")
     if args.details:
         for row in old + new:

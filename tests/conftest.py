@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from wc_reference import WC_SPACES, reference_words  # noqa: F401  (tests import them from here)
-from wordcount.cli import app
+from wordcount.cli.command import app
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "fixtures" / "sample"

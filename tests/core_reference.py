@@ -18,10 +18,10 @@ from types import ModuleType
 from typing import Union
 
 from wc_reference import WC_SPACES, reference_words
-from wordcount.freq import PyTable
-from wordcount.tally import MAX_WORD_BYTES, NotUtf8, PyScanner
+from wordcount.counting.freq import PyTable
+from wordcount.counting.tally import MAX_WORD_BYTES, NotUtf8, PyScanner
 
-# Whitespace, as written out in wc_reference.py rather than taken from tally.py.
+# Whitespace, as written out in wc_reference.py rather than taken from counting/tally.py.
 SPACES = "".join(sorted(WC_SPACES))
 
 Counts = tuple[int, int, int, Counter]  # lines, words, chars, frequencies

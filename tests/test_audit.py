@@ -14,12 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke, invoke_json, run_process
-from wordcount import audit, count, plan, pool
+from wordcount import audit
+from wordcount.counting import reader
+from wordcount.execute import planning
+from wordcount.execute.local import pool
 from wordcount.audit import Searcher, compile_forbidden
-from wordcount.count import count_file
-from wordcount.job import Counting
+from wordcount.counting.reader import count_file
+from wordcount.counting.spec import Counting
 from wordcount.progress import NoProgress
-from wordcount.results import FileCounts
+from wordcount.model import FileCounts
 
 
 def violations(*args: str) -> list[dict[str, Any]]:
@@ -121,7 +124,7 @@ def test_a_match_across_the_block_boundary_is_found(tmp_path: pathlib.Path, enco
     unit = len("x".encode(encoding)) if encoding != "utf-16" else 2
     # Enough padding that "FIXME" begins `shift` characters before the end of the first block.
     skip = 2 if encoding == "utf-16" else 0
-    padding = (count.BLOCK_BYTES - skip - len(head.encode(encoding if encoding != "utf-16" else "utf-16-le"))) // unit
+    padding = (reader.BLOCK_BYTES - skip - len(head.encode(encoding if encoding != "utf-16" else "utf-16-le"))) // unit
     text = head + "y" * (padding + shift) + " FIXME tail\n"
     data = text.encode(encoding)  # Python's utf-16 writes a BOM
     path = write(tmp_path, "big.txt", data)
@@ -177,15 +180,15 @@ def test_files_read_in_small_blocks_are_searched_exactly(
     path = tmp_path / "t.txt"
     path.write_bytes(text.encode(encoding))
     patterns = tuple((pattern, compile_forbidden(pattern, False)) for pattern in PATTERNS)
-    original = count.BLOCK_BYTES
-    count.BLOCK_BYTES = block
+    original = reader.BLOCK_BYTES
+    reader.BLOCK_BYTES = block
     try:
         # GB18030 is named: detection cannot tell from a few bytes, and is not what is tested here.
         forced = "gb18030" if encoding == "gb18030" else None
         options = Counting(frequencies=False, encoding=forced)
         counted = count_file(str(path), options, None, NoProgress(), patterns)
     finally:
-        count.BLOCK_BYTES = original
+        reader.BLOCK_BYTES = original
     assert isinstance(counted, FileCounts)
     found = sorted((v.line, v.column, v.match, v.message) for v in counted.hits)
     expected = sorted(
@@ -246,19 +249,19 @@ def test_a_file_that_is_searched_is_not_cut(
 ) -> None:
     """A large file is cut into pieces, but not when it is searched for forbidden words (one
     reader gives exact line numbers); rules on counts still judge the assembled pieces."""
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
     big = write(tmp_path, "big.txt", codecs.BOM_UTF8 + b"word TODO\n" * 40_000)
     write(tmp_path, "small.txt", "few words\n")
     cut: list[str] = []
-    original = plan.plan_pieces
+    original = planning.plan_pieces
 
     def spy(path: str, *args: Any) -> Any:
         cut.append(path)
         return original(path, *args)
 
-    monkeypatch.setattr(plan, "plan_pieces", spy)
+    monkeypatch.setattr(planning, "plan_pieces", spy)
     counted = violations(str(tmp_path), "-j", "2", "--max-words", "5", "--no-bom")
     assert cut == [big]
     assert [v["rule"] for v in counted] == ["max-words", "no-bom"]

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from conftest import invoke
-from wordcount import cache, count, plan, settings
+from wordcount import cache, settings
+from wordcount.counting import reader
+from wordcount.execute import planning
 
 REPORT = ["--per-file", "--format", "json", "--top", "50"]
 
@@ -46,20 +48,20 @@ def bump(path: pathlib.Path, text: str) -> None:
 def no_reading(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Records every file counted (that is, read) in this process."""
     read: list[str] = []
-    real = count.count_file
+    real = reader.count_file
 
     def spy(path: str, *args: Any, **kwargs: Any) -> Any:
         read.append(path)
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(count, "count_file", spy)
+    monkeypatch.setattr(reader, "count_file", spy)
     return read
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_second_run_reads_nothing_and_reports_the_same(tmp_path: pathlib.Path, no_reading: list[str],
                                                        monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
     root, store = tmp_path / "tree", tmp_path / "cache"
     make_tree(root)
     expected = fresh(root, "-j", "1")
@@ -167,9 +169,9 @@ def test_an_unusable_cache_folder_is_a_warning_not_a_failure(tmp_path: pathlib.P
 def test_a_cut_file_is_cached_too(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
                                   no_reading: list[str]) -> None:
     """A large file counted in pieces by the pool stores its frequencies like any other."""
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
     root, store = tmp_path / "tree", tmp_path / "cache"
     make_tree(root)
     (root / "big.txt").write_text("many words in a big file alpha\n" * 20_000)

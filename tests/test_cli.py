@@ -18,7 +18,11 @@ import unicodedata
 import pytest
 
 from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, repo_env, run_process
-from wordcount import __version__, atomic, cli, core, pool
+from wordcount import __version__
+from wordcount.cli import command
+from wordcount.counting import core
+from wordcount.execute.local import pool
+from wordcount.report import atomic
 
 # The true encoding of every text file in the sample corpus, and the name the report gives it.
 SAMPLE_TEXTS = {
@@ -309,7 +313,7 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
 )
 def test_max_filesize_values(text: str, size: int) -> None:
     """SIZE is bytes, or a number (a fraction too) with k/K, M or G, in powers of 1024."""
-    assert cli.parse_size(text) == size
+    assert command.parse_size(text) == size
 
 
 def test_dangling_link_argument_is_an_error_of_its_own(tmp_path: pathlib.Path) -> None:
@@ -342,7 +346,7 @@ def test_version() -> None:
     completed = run_process(["--version"])
     assert completed.returncode == 0 and completed.stdout.decode() == expected
     pure = run_process(["--version"], env={**os.environ, "WORDCOUNT_PURE_PYTHON": "1"})
-    built = importlib.util.find_spec("wordcount._core") is not None
+    built = importlib.util.find_spec("wordcount.counting._core") is not None
     why = "WORDCOUNT_PURE_PYTHON=1" if built else "the compiled one was not built"
     assert pure.stdout.decode() == f"wordcount {__version__} (pure-Python counting core: {why})\n"
 

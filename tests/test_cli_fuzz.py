@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from wordcount.cli import app
+from wordcount.cli.command import app
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 

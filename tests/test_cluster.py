@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, SAMPLE, invoke, repo_env, run_process, write_busy_corpus
-from wordcount import plan
+from wordcount.execute import planning
 
 # Each scheduler also serves HTTP (health checks), on 8787 if it is free: a second one says so.
 pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
@@ -88,8 +88,8 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 @pytest.fixture
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut files of a few hundred kilobytes (the client plans the pieces, so this reaches it)."""
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 16 * 1024)
 
 
 OPTIONS = {
@@ -156,7 +156,7 @@ def test_cluster_cuts_large_files(local_cluster: Any, mixed: pathlib.Path, small
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Large files really are cut into pieces for the cluster, and put together again."""
     cut: list[str] = []
-    original = plan.plan_pieces
+    original = planning.plan_pieces
 
     def spy(path: str, *args: Any, **kwargs: Any) -> Any:
         pieces = original(path, *args, **kwargs)
@@ -164,7 +164,7 @@ def test_cluster_cuts_large_files(local_cluster: Any, mixed: pathlib.Path, small
             cut.append(os.path.basename(path))
         return pieces
 
-    monkeypatch.setattr(plan, "plan_pieces", spy)
+    monkeypatch.setattr(planning, "plan_pieces", spy)
     local, remote = _local_and_cluster(local_cluster.scheduler_address, [*OPTIONS["json"], str(mixed)])
     assert {"big-utf8.txt", "big-utf16.txt", "big-gb18030.txt", "late-koi8.txt", "late-latin1.txt"} <= set(cut)
     assert remote.stdout == local.stdout
@@ -239,7 +239,7 @@ def test_local_runs_never_import_dask() -> None:
     script = ("import sys, runpy; sys.argv = ['wordcount', '-q', '-j', '2', sys.argv[1]]\n"
               "try:\n    runpy.run_module('wordcount', run_name='__main__')\n"
               "except SystemExit:\n    pass\n"
-              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'wordcount.cluster')))")
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed', 'wordcount.execute.dask.backend')))")
     done = subprocess.run([sys.executable, "-c", script, str(SAMPLE)], capture_output=True, env=repo_env(),
                           cwd=REPO, timeout=120)
     assert done.stdout.decode().strip().splitlines()[-1] == "[]", done.stderr.decode()
@@ -407,16 +407,16 @@ class Poison(WorkerPlugin):  # type: ignore[misc]
     name = "wordcount-poison"
 
     def setup(self, worker: Any) -> None:
-        from wordcount import count
+        from wordcount.counting import reader
 
-        real = count.count_file
+        real = reader.count_file
 
         def deadly(path: str, *args: Any, **kwargs: Any) -> Any:
             if path.endswith(POISON):
                 os.kill(os.getpid(), signal.SIGKILL)
             return real(path, *args, **kwargs)
 
-        count.count_file = deadly
+        reader.count_file = deadly
 
     def teardown(self, worker: Any) -> None:
         pass
@@ -455,7 +455,7 @@ def test_a_file_that_kills_every_worker_ends_in_errors(tmp_path: pathlib.Path) -
 @pytest.fixture(scope="module")
 def cluster_module() -> Any:
     _distributed()
-    from wordcount import cluster_tasks as cluster
+    from wordcount.execute.dask import tasks as cluster
 
     return cluster
 
@@ -467,8 +467,8 @@ def test_merging_on_the_cluster_in_any_grouping_gives_the_same_report(cluster_mo
     from hypothesis import strategies as st
 
     from test_merge import batches, merged
-    from wordcount.render import render_json, render_table
-    from wordcount.summary import Summary
+    from wordcount.report.render import render_json, render_table
+    from wordcount.report.summary import Summary
 
     @settings(max_examples=150, deadline=None)
     @given(batches(), st.randoms(use_true_random=False), st.integers(1, 5))

@@ -26,10 +26,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke, invoke_json, repo_env
-from wordcount import compressed, core, count, decode, plan
-from wordcount.job import Counting, Job
+from wordcount.counting import core, reader
+from wordcount.execute import planning
+from wordcount.text import compressed, decoding
+from wordcount.counting.spec import Counting, Job
 from wordcount.progress import NoProgress
-from wordcount.results import FileCounts, FileEntry, Shipped, Skipped
+from wordcount.model import FileCounts, FileEntry, Shipped, Skipped
 
 ZSTD = compressed.zstd_module()
 WITH_CHECKSUM = {ZSTD.CompressionParameter.checksum_flag: 1}  # as the zstd command writes by default
@@ -351,13 +353,13 @@ def test_the_cache_key_changes_with_z(tmp_path: pathlib.Path, monkeypatch: pytes
     """-z counts are not reused without -z (nor the other way round); each is reused by a run like
     it, which reads no file; a damaged file is never cached."""
     read: list[str] = []
-    real = count.count_file
+    real = reader.count_file
 
     def spy(path: str, *args: Any, **kwargs: Any) -> Any:
         read.append(os.path.basename(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(count, "count_file", spy)
+    monkeypatch.setattr(reader, "count_file", spy)
     write(tmp_path / "tree" / "a.txt.gz", gzip.compress(TEXT))
     write(tmp_path / "tree" / "b.txt", b"plain words\n")
     write(tmp_path / "tree" / "cut.gz", gzip.compress(BIG_TEXT)[:5000])
@@ -378,7 +380,7 @@ def test_the_cache_key_changes_with_z(tmp_path: pathlib.Path, monkeypatch: pytes
 def test_jobs_1_and_2_give_the_same_report(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Many compressed files of every format, plain ones, a damaged one and a bomb: byte-identical
     JSON (and CSV) from -j 1 and -j 2, through a real pool."""
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
     for index in range(24):
         suffix = sorted(COMPRESSORS)[index % 4]
         text = TEXT * (index + 1) + f"file {index}\n".encode()
@@ -400,18 +402,18 @@ def test_jobs_1_and_2_give_the_same_report(tmp_path: pathlib.Path, monkeypatch: 
 def test_a_large_compressed_file_is_counted_whole(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Larger than the size at which files are cut into pieces, a compressed file is not cut (a
     plain one of that size is), and -j 2 counts it as -j 1 does."""
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
     text = os.urandom(400_000).hex().encode() + b"\n" + BIG_TEXT  # compresses to more than SPLIT_BYTES
     for suffix, compress in COMPRESSORS.items():
         path = write(tmp_path / f"big.txt.{suffix}", compress(text))
-        assert path.stat().st_size > plan.SPLIT_BYTES
+        assert path.stat().st_size > planning.SPLIT_BYTES
         with monkeypatch.context() as patched:  # even if its first block held no NUL, to look like text
-            patched.setattr(decode, "plan", lambda head, forced=None: decode.UTF8)
-            assert plan.cut_file(FileEntry(str(path), path.stat().st_size), 2, Job(Counting(decompress=True))) is None
+            patched.setattr(decoding, "plan", lambda head, forced=None: decoding.UTF8)
+            assert planning.cut_file(FileEntry(str(path), path.stat().st_size), 2, Job(Counting(decompress=True))) is None
     plain = write(tmp_path / "plain" / "big.txt", text)
-    assert plan.cut_file(FileEntry(str(plain), plain.stat().st_size), 2, Job(Counting())) is not None
+    assert planning.cut_file(FileEntry(str(plain), plain.stat().st_size), 2, Job(Counting())) is not None
     one = invoke_json(str(tmp_path), "-z", "-j", "1", "--per-file")
     two = invoke_json(str(tmp_path), "-z", "-j", "2", "--per-file")
     assert one == two
@@ -444,11 +446,11 @@ def test_shipped_bytes_are_decompressed_too(tmp_path: pathlib.Path) -> None:
     data = lzma.compress(BIG_TEXT)
     path = write(tmp_path / "s.xz", data)
     counting = Counting(frequencies=False, decompress=True)
-    shipped = count.count_file(str(path), counting, None, NoProgress(), shipped=Shipped(str(path), data, size=len(data)))
-    direct = count.count_file(str(path), counting, None, NoProgress())
+    shipped = reader.count_file(str(path), counting, None, NoProgress(), shipped=Shipped(str(path), data, size=len(data)))
+    direct = reader.count_file(str(path), counting, None, NoProgress())
     assert isinstance(shipped, FileCounts) and shipped == direct
     assert not shipped.changed and shipped.stored == len(data) and shipped.bytes == len(BIG_TEXT)
-    grown = count.count_file(str(path), counting, None, NoProgress(),
+    grown = reader.count_file(str(path), counting, None, NoProgress(),
                              shipped=Shipped(str(path), data, size=len(data), changed=True))
     assert isinstance(grown, FileCounts) and grown.changed
 
@@ -527,7 +529,7 @@ def test_progress_is_told_in_stored_bytes(tmp_path: pathlib.Path, limit: int | N
     text = b"ascii words\n" * 200_000 + "café crème\n".encode("cp1252") * 50
     path = write(tmp_path / "t.gz", gzip.compress(text))
     recorded = Recorded()
-    outcome = count.count_file(str(path), Counting(decompress=True, max_decompressed=limit), None, recorded)
+    outcome = reader.count_file(str(path), Counting(decompress=True, max_decompressed=limit), None, recorded)
     assert recorded.files == 1 and recorded.bytes == path.stat().st_size
     if limit is None:
         assert isinstance(outcome, FileCounts) and recorded.words == outcome.words == 400_100
@@ -539,10 +541,10 @@ def test_workers_import_the_decompressors_only_for_a_compressed_file(tmp_path: p
     """Counting plain files (with -z on) loads neither gzip nor Zstandard; a gzip file loads gzip."""
     write(tmp_path / "plain.txt", TEXT)
     write(tmp_path / "packed.gz", gzip.compress(TEXT))
-    script = ("import sys\nfrom wordcount import count\nfrom wordcount.job import Counting\n"
+    script = ("import sys\nfrom wordcount import count\nfrom wordcount.counting.spec import Counting\n"
               "from wordcount.progress import NoProgress\n"
               "for path in sys.argv[1:]:\n"
-              "    count.count_file(path, Counting(decompress=True), None, NoProgress())\n"
+              "    reader.count_file(path, Counting(decompress=True), None, NoProgress())\n"
               "    print(sorted(m for m in ('gzip', 'backports.zstd', 'compression.zstd') if m in sys.modules))\n")
     completed = subprocess.run([sys.executable, "-c", script, str(tmp_path / "plain.txt"), str(tmp_path / "packed.gz")],
                                capture_output=True, text=True, env=repo_env(), timeout=60, check=True)

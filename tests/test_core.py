@@ -25,14 +25,14 @@ from hypothesis import strategies as st
 
 import core_reference as ref
 from conftest import REPO
-from wordcount import batch, count, freq, tally, whole
-from wordcount.job import Counting, Job
+from wordcount.counting import batch, freq, reader, tally, whole_files
+from wordcount.counting.spec import Counting, Job
 from wordcount.progress import NoProgress
-from wordcount.results import Failed, FileCounts
+from wordcount.model import Failed, FileCounts
 
 _core = pytest.importorskip(
-    "wordcount._core",
-    reason="wordcount._core is not built (no C compiler when installed?): run `python setup.py build_ext --inplace`",
+    "wordcount.counting._core",
+    reason="wordcount.counting._core is not built (no C compiler when installed?): run `python setup.py build_ext --inplace`",
 )
 
 MAX = tally.MAX_WORD_BYTES
@@ -348,7 +348,7 @@ def test_loads_flipped_bytes(words: dict[bytes, int], data: st.DataObject) -> No
 
 
 def test_core_module_chooses(monkeypatch: pytest.MonkeyPatch) -> None:
-    from wordcount import core
+    from wordcount.counting import core
 
     try:
         monkeypatch.setenv("WORDCOUNT_PURE_PYTHON", "1")
@@ -378,7 +378,7 @@ PEAK = textwrap.dedent(
 LEAK_SCRIPT = PEAK + textwrap.dedent(
     """
     import pickle, sys
-    from wordcount import _core
+    from wordcount.counting import _core
 
     text = (b"lorem ipsum dolor sit amet, \\xc3\\xa9t\\xc3\\xa9 \\xe2\\x80\\x83 caf\\xc3\\xa9\\n" * 40
             + b"".join(b"w%d " % i for i in range(200)))
@@ -498,7 +498,7 @@ SMALL_FILE_PIECES = [b"word ", b"\n", b"\xc3\xa9t\xc3\xa9 ", b"\xe3\x80\x80", b"
 @settings(max_examples=300, deadline=None)
 def test_a_small_file_counted_in_one_call_counts_as_the_long_way(tmp_path_factory: pytest.TempPathFactory,
                                                                   pieces: list[bytes], frequencies: bool) -> None:
-    """_core.count_file either gives exactly what count.count_stream gives (counts, encoding, the
+    """_core.count_file either gives exactly what reader.count_stream gives (counts, encoding, the
     words added) or declines (None) having counted nothing: BOMs, NULs, escapes, bytes that are not
     UTF-8 and files over the limit are left to the long way."""
     data = b"".join(pieces)
@@ -512,7 +512,7 @@ def test_a_small_file_counted_in_one_call_counts_as_the_long_way(tmp_path_factor
             b"\x1b" in data or b"~{" in data or not _is_utf8(data)
         return
     long_table = freq.new_table() if frequencies else None
-    counted = count.count_stream(io.BytesIO(data), str(path), Counting(frequencies=frequencies), long_table,
+    counted = reader.count_stream(io.BytesIO(data), str(path), Counting(frequencies=frequencies), long_table,
                                  NoProgress())
     assert isinstance(counted, FileCounts) and counted.encoding == "utf-8"
     assert fast == (counted.lines, counted.words, counted.chars, counted.bytes, len(data), False)
@@ -537,9 +537,9 @@ def test_count_file_reads_a_file_whose_size_says_nothing_to_its_end() -> None:
     expected = ref.reference(data)
     assert not isinstance(expected, int) and len(data) > 0
     assert fast == (expected[0], expected[1], expected[2], len(data), 0, False)
-    counted = count.count_file("/proc/version", Counting(frequencies=False), None, NoProgress())
+    counted = reader.count_file("/proc/version", Counting(frequencies=False), None, NoProgress())
     assert counted == FileCounts("/proc/version", *expected[:3], len(data), "utf-8", stat_size=0)
-    assert whole.count_small("/proc/version", Counting(frequencies=False), None, "", 1 << 20) == counted
+    assert whole_files.count_small("/proc/version", Counting(frequencies=False), None, "", 1 << 20) == counted
 
 
 def test_count_file_names_the_file_it_cannot_open(tmp_path: pathlib.Path) -> None:
@@ -568,12 +568,12 @@ def test_a_batch_counted_in_one_call_gives_what_counting_file_by_file_gives(
     together = freq.new_table() if frequencies else None
     one_by_one = freq.new_table() if frequencies else None
     fast = batch.count_batch(paths, job, NoProgress(), together)
-    original = whole.count_whole
+    original = whole_files.count_whole
     try:
-        whole.count_whole = lambda paths, *args: paths  # type: ignore[assignment]
+        whole_files.count_whole = lambda paths, *args: paths  # type: ignore[assignment]
         slow = batch.count_batch(paths, job, NoProgress(), one_by_one)
     finally:
-        whole.count_whole = original  # type: ignore[assignment]
+        whole_files.count_whole = original  # type: ignore[assignment]
     assert fast.totals == slow.totals
     assert sorted(fast.problems, key=repr) == sorted(slow.problems, key=repr)
     assert fast.warnings == slow.warnings and fast.uncertain == slow.uncertain

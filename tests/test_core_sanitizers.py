@@ -25,7 +25,7 @@ FLAGS = ["-shared", "-fPIC", "-O1", "-g", "-fsanitize=address,undefined", "-fno-
 SCRIPT = textwrap.dedent(
     """
     import sys
-    from wordcount import _core
+    from wordcount.counting import _core
     assert _core.__file__.startswith(sys.argv[1]), _core.__file__  # the sanitized build, not another
     with open("/proc/self/maps") as maps:
         assert "libasan" in maps.read()

@@ -16,13 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import WC_SPACES, reference_counts, reference_words
-from wordcount import count, decode, freq, tally
-from wordcount.batch import count_batch
-from wordcount.count import count_stream
-from wordcount.job import Counting, Job
+from wordcount.counting import freq, reader, tally
+from wordcount.text import decoding
+from wordcount.counting.batch import count_batch
+from wordcount.counting.reader import count_stream
+from wordcount.counting.spec import Counting, Job
 from wordcount.progress import NoProgress
-from wordcount.summary import Summary
-from wordcount.results import BatchResult, FileCounts, Skipped, Totals
+from wordcount.report.summary import Summary
+from wordcount.model import BatchResult, FileCounts, Skipped, Totals
 
 # Text that exercises the word rule: every kind of whitespace, CJK, combining marks, controls.
 ALPHABET = st.sampled_from(
@@ -43,7 +44,7 @@ def tiny_blocks(monkeypatch: pytest.MonkeyPatch):
     """Make the block size small enough that every file spans many blocks."""
 
     def set_block(size: int) -> None:
-        monkeypatch.setattr(count, "BLOCK_BYTES", size)
+        monkeypatch.setattr(reader, "BLOCK_BYTES", size)
 
     return set_block
 
@@ -74,13 +75,13 @@ def test_definitions(text: str, lines: int, words: int) -> None:
 @settings(max_examples=300, deadline=None)
 def test_utf8_any_block_size(text: str, block: int, frequencies: bool) -> None:
     """Blocks cut at any byte offset give the counts of the whole text, with or without frequencies."""
-    original = count.BLOCK_BYTES
-    count.BLOCK_BYTES = block
+    original = reader.BLOCK_BYTES
+    reader.BLOCK_BYTES = block
     try:
         words = freq.new_table() if frequencies else None
         counted = count_bytes(text.encode("utf-8"), Counting(frequencies=frequencies), words)
     finally:
-        count.BLOCK_BYTES = original
+        reader.BLOCK_BYTES = original
     assert isinstance(counted, FileCounts)
     # A leading U+FEFF in UTF-8 is a byte order mark: it is not counted as a character.
     body = text[1:] if text.startswith("\ufeff") else text
@@ -96,13 +97,13 @@ def test_forced_codec_any_block_size(encoding: str, block: int, data: st.DataObj
     """Multibyte encodings split at any byte offset still decode and count exactly."""
     alphabet = "ab \n\t中文字" + ("日本語カナ" if encoding == "shift_jis" else "") + ("\u3000" if encoding != "big5" else "")
     text = data.draw(st.text(alphabet=alphabet, max_size=120))
-    original = count.BLOCK_BYTES
-    count.BLOCK_BYTES = block
+    original = reader.BLOCK_BYTES
+    reader.BLOCK_BYTES = block
     try:
         words = freq.new_table()
-        counted = count_bytes(text.encode(encoding), Counting(encoding=decode.canonical(encoding)), words)
+        counted = count_bytes(text.encode(encoding), Counting(encoding=decoding.canonical(encoding)), words)
     finally:
-        count.BLOCK_BYTES = original
+        reader.BLOCK_BYTES = original
     assert isinstance(counted, FileCounts)
     assert {"lines": counted.lines, "words": counted.words, "chars": counted.chars} == reference_counts(text)
     assert freq.as_dict(words) == Counter(word.encode("utf-8") for word in reference_words(text))
@@ -200,7 +201,7 @@ def test_replaced_bytes_are_counted_per_file_when_threads_count_at_once(tmp_path
     options = Counting(encoding="utf-8", frequencies=False)
 
     def replaced(path: pathlib.Path) -> int:
-        counted = count.count_file(str(path), options, None, NoProgress())
+        counted = reader.count_file(str(path), options, None, NoProgress())
         assert isinstance(counted, FileCounts)
         return counted.replaced
 

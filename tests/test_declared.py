@@ -11,7 +11,7 @@ import pathlib
 import pytest
 
 from conftest import invoke_json, reference_counts
-from wordcount import decode, declared
+from wordcount.text import declared, decoding
 
 # What the prescan finds, step by step as the HTML Standard says ("prescan a byte stream to
 # determine its encoding", "get an attribute", "extracting a character encoding from a meta
@@ -80,7 +80,7 @@ def test_every_label_reads_with_a_python_codec_named_as_the_report_names_it() ->
     ISO-8859-1 as cp1252."""
     for label, codec in declared.ENCODINGS.items():
         if codec not in ("x-user-defined", "replacement"):
-            assert decode.canonical(codec) == codec, label
+            assert decoding.canonical(codec) == codec, label
     assert [declared.encoding_for(label) for label in ("GB2312", "Shift_JIS", "EUC-KR", "TIS-620", "ISO-8859-1")] \
         == ["gb18030", "cp932", "cp949", "cp874", "cp1252"]
 

@@ -1,4 +1,4 @@
-"""Which files take part: the walker (`wordcount.discover`) directly and through the command line.
+"""Which files take part: the walker (`wordcount.walk.discover`) directly and through the command line.
 
 Every test runs inside its own `tmp_path` (see the autouse `in_tmp` fixture), so trees are built
 and walked with short relative paths and expected paths read the way `find ARG` prints them.
@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 from conftest import invoke, invoke_json, run_process
-from wordcount import plan
-from wordcount.discover import WalkOptions, discover
-from wordcount.results import Failed, FileEntry, LeftOut, Skipped
+from wordcount.execute import planning
+from wordcount.walk.discover import WalkOptions, discover
+from wordcount.model import Failed, FileEntry, LeftOut, Skipped
 
 Found = FileEntry | Skipped | Failed | LeftOut
 
@@ -917,10 +917,10 @@ def test_a_listed_name_that_does_not_exist_is_its_own_error_too() -> None:
 
 def test_json_report_is_identical_with_one_and_two_jobs() -> None:
     """`--per-file` JSON from -j 1 and -j 2 is byte-identical. The tree is larger than
-    plan.SERIAL_BELOW and spread over many files, so -j 2 really runs a worker pool."""
+    planning.SERIAL_BELOW and spread over many files, so -j 2 really runs a worker pool."""
     words = ["apple", "banana", "cherry", "date", "elder", "fig", "grape", "honey"]
     file_count = 12
-    per_file = plan.SERIAL_BELOW // file_count + 64 * 1024
+    per_file = planning.SERIAL_BELOW // file_count + 64 * 1024
     for index in range(file_count):
         line = " ".join(words[index % len(words) :] + words[: index % len(words)]) + "\n"
         folder = f"tree/part{index % 3}/deep{index % 2}"
@@ -930,8 +930,8 @@ def test_json_report_is_identical_with_one_and_two_jobs() -> None:
     os.symlink("small.txt", "tree/link.txt")
     os.mkfifo("tree/pipe")
     entries = [item for item in walk("tree") if isinstance(item, FileEntry)]
-    work = sum(entry.size + plan.FILE_COST for entry in entries)
-    assert work >= plan.SERIAL_BELOW and len(plan.make_batches(entries, 2)) > 1  # a pool, not serial
+    work = sum(entry.size + planning.FILE_COST for entry in entries)
+    assert work >= planning.SERIAL_BELOW and len(planning.make_batches(entries, 2)) > 1  # a pool, not serial
     args = ["--format", "json", "--per-file", "--top", "5", "tree"]
     one = run_process(["-j", "1", *args], timeout=120)
     two = run_process(["-j", "2", *args], timeout=120)

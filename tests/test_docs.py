@@ -28,7 +28,7 @@ import pytest
 import typer.main
 
 from conftest import REPO, repo_env
-from wordcount.cli import app
+from wordcount.cli.command import app
 
 DOCS = REPO / "docs"
 PAGES = [REPO / "README.md", *sorted(DOCS.glob("*.md"))]

@@ -30,11 +30,15 @@ import chardet.registry
 import pytest
 
 from conftest import REPO, invoke, invoke_json, reference_counts, repo_env
-from wordcount import count, decode, globs, plan, pool
-from wordcount.count import count_stream
-from wordcount.job import Counting
+from wordcount import globs
+from wordcount.counting import reader
+from wordcount.execute import planning
+from wordcount.execute.local import pool
+from wordcount.text import decoding
+from wordcount.counting.reader import count_stream
+from wordcount.counting.spec import Counting
 from wordcount.progress import NoProgress
-from wordcount.results import FileCounts, Skipped
+from wordcount.model import FileCounts, Skipped
 
 FIXTURES = REPO / "fixtures" / "encodings"
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.txt"))
@@ -98,7 +102,7 @@ def test_fixture_is_read_as_its_true_text(fixture_report: dict, path: pathlib.Pa
     assert "replaced" not in row
     assert 0.0 <= row["confidence"] <= 1.0 and round(row["confidence"], 2) == row["confidence"]
     if path.parent.name == "unicode":
-        assert row["confidence"] >= decode.MIN_TEXT_SHARE
+        assert row["confidence"] >= decoding.MIN_TEXT_SHARE
 
 
 def test_fixture_run_skips_nothing(fixture_report: dict) -> None:
@@ -112,9 +116,9 @@ def test_fixture_run_skips_nothing(fixture_report: dict) -> None:
 def report_names() -> set[str]:
     """Every encoding name a report can give for a file that was not forced."""
     names = {"utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"}
-    names |= {name for _, name, _ in decode._BOMS}
-    names |= {decode.canonical(name) for name in chardet.registry.REGISTRY}
-    names |= set(decode._DETECTED_SUPERSETS.values()) | set(decode._DETECTED_PREFERRED.values())
+    names |= {name for _, name, _ in decoding._BOMS}
+    names |= {decoding.canonical(name) for name in chardet.registry.REGISTRY}
+    names |= set(decoding._DETECTED_SUPERSETS.values()) | set(decoding._DETECTED_PREFERRED.values())
     return names
 
 
@@ -137,7 +141,7 @@ def test_forced_names_are_codecs_names(tmp_path: pathlib.Path, alias: str, name:
 def test_detected_supersets_hold_every_character_of_the_subset() -> None:
     """Each widening of a detected answer reads every byte (or byte pair) the way the subset
     does, but for C1 control characters, which text does not hold."""
-    for subset, superset in decode._DETECTED_SUPERSETS.items():
+    for subset, superset in decoding._DETECTED_SUPERSETS.items():
         codes = [bytes([byte]) for byte in range(256)]
         if subset == "euc_kr":
             codes = [bytes([lead, trail]) for lead in range(0xA1, 0xFF) for trail in range(0xA1, 0xFF)]
@@ -163,7 +167,7 @@ def test_detected_supersets_hold_every_character_of_the_subset() -> None:
     ("koi8-r", "Привет".encode("koi8-r"), "koi8-r"),
 ])
 def test_detected_answers_are_widened_only_when_the_sample_reads_the_same(detected: str, sample: bytes, read_as: str) -> None:
-    assert decode.widen(detected, sample) == read_as
+    assert decoding.widen(detected, sample) == read_as
 
 
 # --------------------------------------------------------------------------- confidence
@@ -201,7 +205,7 @@ def test_uncertain_encodings_are_listed_whatever_per_file(tmp_path: pathlib.Path
     expected = [
         {"path": row["path"], "encoding": row["encoding"], "confidence": row["confidence"]}
         for row in report["files"]
-        if row["confidence"] < decode.UNCERTAIN_BELOW
+        if row["confidence"] < decoding.UNCERTAIN_BELOW
     ]
     assert [pathlib.Path(item["path"]).name for item in expected] == ["c-short.txt", "d-short.txt"]
     assert report["uncertain"] == expected
@@ -219,7 +223,7 @@ def test_table_and_csv_show_confidence(tmp_path: pathlib.Path) -> None:
     table = invoke(str(tmp_path), "--per-file").stdout
     assert table.splitlines()[0].split() == ["lines", "words", "chars", "bytes", "confidence", "encoding", "path"]
     assert re.search(rf"\s{short['confidence']:.2f}\s+{short['encoding']}\s+\S*short\.txt", table)
-    assert f"1 read with an uncertain encoding (confidence below {decode.UNCERTAIN_BELOW:.2f}" in table
+    assert f"1 read with an uncertain encoding (confidence below {decoding.UNCERTAIN_BELOW:.2f}" in table
     assert f"{tmp_path / 'short.txt'}: {short['encoding']} ({short['confidence']:.2f})" in table
     assert "uncertain" in invoke(str(tmp_path)).stdout  # the table mentions them without --per-file too
     rows = {pathlib.Path(line.split(",")[0]).name: line.split(",") for line in invoke(str(tmp_path), "--per-file", "--format", "csv").stdout.splitlines()}
@@ -235,7 +239,7 @@ def test_the_uncertain_section_fits_80_columns(tmp_path: pathlib.Path) -> None:
     table = invoke(str(tmp_path), "--top", "0").stdout.splitlines()
     start = next(index for index, line in enumerate(table) if "uncertain encoding" in line)
     section = table[start:]
-    assert section[0] == f"2 read with an uncertain encoding (confidence below {decode.UNCERTAIN_BELOW:.2f}):"
+    assert section[0] == f"2 read with an uncertain encoding (confidence below {decoding.UNCERTAIN_BELOW:.2f}):"
     assert [line.split(": ")[0].strip() for line in section[1:3]] == [str(tmp_path / "other.txt"),
                                                                       str(tmp_path / "short.txt")]
     assert section[3:] == ["pin them with --encoding 'GLOB=NAME'"]
@@ -244,8 +248,8 @@ def test_the_uncertain_section_fits_80_columns(tmp_path: pathlib.Path) -> None:
 
 def test_uncertain_list_is_identical_for_any_number_of_jobs(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Doubts travel from the workers as data: -j 1, 2 and 7 (a real pool) print the same report."""
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
-    monkeypatch.setattr(plan, "MIN_BATCH_BYTES", 1)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "MIN_BATCH_BYTES", 1)
     pools: list[int] = []
     original = pool.run_pool
 
@@ -274,7 +278,7 @@ def test_coloured_legacy_logs_are_text(language: str, encoding: str) -> None:
     lead detection astray."""
     text = LOGS[language] + "\x07\x08\x0b\x0c\x7f bell, backspace, tabs and delete are text too\n"
     data = text.encode(encoding)
-    assert decode.plan(data) == decode.UTF8  # only a NUL would make it binary
+    assert decoding.plan(data) == decoding.UTF8  # only a NUL would make it binary
     counted = count_bytes(data)
     assert isinstance(counted, FileCounts)
     assert data.decode(counted.encoding) == text, counted.encoding
@@ -309,7 +313,7 @@ def test_detection_does_not_depend_on_how_the_file_is_read(monkeypatch: pytest.M
     text = "an ascii line before the legacy text\n" * 2000 + UDHR["ru"] * 3
     data = text.encode("koi8-r")
     whole = count_bytes(data)
-    monkeypatch.setattr(count, "BLOCK_BYTES", 100)
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 100)
     in_blocks = count_bytes(data)
     assert isinstance(whole, FileCounts) and isinstance(in_blocks, FileCounts)
     assert (whole.encoding, whole.confidence) == (in_blocks.encoding, in_blocks.confidence) == ("koi8-r", whole.confidence)
@@ -352,7 +356,7 @@ def test_utf16_and_utf32_without_bom_are_text(codec: str, language: str) -> None
     assert counted.encoding == codec
     assert counts(counted) == reference_counts(text)
     assert counted.replaced == 0
-    assert decode.MIN_TEXT_SHARE <= counted.confidence <= 1.0
+    assert decoding.MIN_TEXT_SHARE <= counted.confidence <= 1.0
 
 
 def _png(tmp_path: pathlib.Path) -> bytes:
@@ -421,7 +425,7 @@ BINARIES: dict[str, Callable[[pathlib.Path], bytes]] = {
 def test_real_binaries_stay_binary(tmp_path: pathlib.Path, kind: str) -> None:
     """Binary files are skipped as binary; a gzip file as compressed (issue 14: -z counts it)."""
     data = BINARIES[kind](tmp_path)
-    assert b"\0" in data[: count.BLOCK_BYTES]
+    assert b"\0" in data[: reader.BLOCK_BYTES]
     assert count_bytes(data) == Skipped("mem", "compressed" if kind == "gzip" else "binary")
 
 
@@ -530,19 +534,19 @@ def test_encoding_globs_are_matched_relative_to_the_folder_given(corpus: pathlib
 def test_encoding_rules_reach_workers_and_pieces(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rules travel to the workers in Counting and decide for pieces of cut files too:
     -j 2 (a real pool, a file cut into pieces) reports what -j 1 does."""
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
-    monkeypatch.setattr(plan, "MIN_BATCH_BYTES", 1)
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "MIN_BATCH_BYTES", 1)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 16 * 1024)
     cut: list[int] = []
-    original = plan.plan_pieces
+    original = planning.plan_pieces
 
     def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
         pieces = original(*args, **kwargs)
         cut.append(len(pieces or []))
         return pieces
 
-    monkeypatch.setattr(plan, "plan_pieces", spy)
+    monkeypatch.setattr(planning, "plan_pieces", spy)
     (tmp_path / "legacy").mkdir()
     big = (UDHR["ru"] * 400).encode("cp1251")
     (tmp_path / "legacy" / "big.txt").write_bytes(big)
@@ -579,7 +583,7 @@ def test_workers_import_no_glob_library_for_rules(tmp_path: pathlib.Path) -> Non
     code = (
         "import sys\n"
         "from wordcount.settings import parse_encodings\n"
-        "from wordcount.count import count_file\nfrom wordcount.job import Counting\nfrom wordcount.progress import NoProgress\n"
+        "from wordcount.counting.reader import count_file\nfrom wordcount.counting.spec import Counting\nfrom wordcount.progress import NoProgress\n"
         "rules, fallback = parse_encodings(['*.txt=cp1252'])\n"
         f"count_file({str(tmp_path / 't.txt')!r}, Counting(encoding_rules=rules), None, NoProgress())\n"
         "print('pathspec' in sys.modules)\n"

@@ -16,12 +16,13 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import invoke, invoke_json
-from wordcount import decode, freq
-from wordcount.count import count_file
-from wordcount.job import Counting
+from wordcount.counting import freq
+from wordcount.text import decoding
+from wordcount.counting.reader import count_file
+from wordcount.counting.spec import Counting
 from wordcount.progress import NoProgress
-from wordcount.results import Failed, FileCounts
-from wordcount.tally import normalized
+from wordcount.model import Failed, FileCounts
+from wordcount.counting.tally import normalized
 
 TEXT = "hello wide world\nzwei Wörter\n"
 
@@ -52,7 +53,7 @@ def test_forced_utf16_or_32_without_bom_is_read(tmp_path: pathlib.Path, forced: 
 
 def test_forced_utf16_on_short_ascii_defaults_to_little_endian() -> None:
     """No BOM and too little text to tell: little-endian, as Windows writes it."""
-    assert decode.plan(b"ab", "utf-16") == decode.Plan("utf-16-le", 0, "utf-16-le")
+    assert decoding.plan(b"ab", "utf-16") == decoding.Plan("utf-16-le", 0, "utf-16-le")
 
 
 class _Refusing(codecs.IncrementalDecoder):
@@ -121,10 +122,10 @@ def test_only_text_encodings_in_the_config_file(tmp_path: pathlib.Path, key: str
 
 def test_text_encodings_stay_accepted() -> None:
     """The deny-list is narrow: real text codecs, aliases and odd spellings still pass."""
-    assert [decode.canonical(name) for name in ("UTF8", "latin-1", "GBK", "utf_16", "cp1252", "unicode_escape")] == [
+    assert [decoding.canonical(name) for name in ("UTF8", "latin-1", "GBK", "utf_16", "cp1252", "unicode_escape")] == [
         "utf-8", "iso8859-1", "gb18030", "utf-16", "cp1252", "unicode-escape"]
     with pytest.raises(LookupError, match="unknown encoding"):
-        decode.canonical("a\0b")
+        decoding.canonical("a\0b")
 
 
 
@@ -256,7 +257,7 @@ def test_a_failed_report_write_is_a_usage_error(tmp_path: pathlib.Path, monkeypa
     def full(path: str, data: bytes) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("wordcount.atomic.write_atomically", full)
+    monkeypatch.setattr("wordcount.report.atomic.write_atomically", full)
     target = tmp_path / "report.json"
     result = invoke("-j", "1", "-o", str(target), str(tmp_path / "t.txt"))
     assert result.exit_code == 2

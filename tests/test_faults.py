@@ -131,18 +131,19 @@ def test_two_killed_workers_never_hang_nor_miscount(corpus: pathlib.Path, togeth
 
 POISON = """
 import os, signal, sys
-from wordcount import cli, count
+from wordcount.cli import command
+from wordcount.counting import reader
 
-real = count.count_file
+real = reader.count_file
 
 def deadly(path, *args, **kwargs):
     if path.endswith("poison.txt"):
         os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
     return real(path, *args, **kwargs)
 
-count.count_file = deadly
+reader.count_file = deadly
 sys.argv = ["wordcount", *sys.argv[1:]]
-cli.main()
+command.main()
 """
 
 

@@ -18,7 +18,10 @@ import jsonschema
 import pytest
 
 from conftest import invoke, run_process
-from wordcount import __version__, audit, output, plan, pool
+from wordcount import __version__, audit
+from wordcount.execute import planning
+from wordcount.execute.local import pool
+from wordcount.report import output
 
 RULES = ["--forbid", "TODO", "--forbid", "re:TODO\\s+now", "--forbid", "re:100%", "--max-words", "6",
          "--max-total-words", "15", "--no-bom"]
@@ -302,7 +305,7 @@ def test_jsonl_records_are_written_as_batches_arrive(project: pathlib.Path, monk
 
     monkeypatch.setattr(pool, "run", run)
     monkeypatch.setattr(output, "write_stdout", write)
-    monkeypatch.setattr(plan, "MAX_BATCH_FILES", 1)
+    monkeypatch.setattr(planning, "MAX_BATCH_FILES", 1)
     invoke(".", "--format", "jsonl", "-j", "1")
     counted = [event for event in events if event != "batch 0"]  # the final flush has no file
     assert counted == ["batch 1", "write file"] * 5 + ["write summary"]

@@ -30,8 +30,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from wordcount.discover import WalkOptions, discover
-from wordcount.results import FileEntry
+from wordcount.walk.discover import WalkOptions, discover
+from wordcount.model import FileEntry
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

@@ -1,4 +1,4 @@
-"""What git tracks (`wordcount.gitindex`), read from the index file, with git as the oracle.
+"""What git tracks (`wordcount.walk.gitindex`), read from the index file, with git as the oracle.
 
 Every index git writes (versions 2, 3 with extended flags, 4 with prefix-compressed names,
 SHA-256 object names, a sparse index) must give exactly the paths `git ls-files --cached
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import invoke, invoke_json
-from wordcount import gitindex
+from wordcount.walk import gitindex
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 

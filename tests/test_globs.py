@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke
-from wordcount import filetypes, globs
+from wordcount import globs
+from wordcount.walk import filetypes
 
 FILES = ("a.md", "notes/b.md", "notes/deep/c.md", "notes/deep/d.txt", "drafts/x.txt", "drafts/y.md",
          "legacy/z.txt", "legacy/notes/w.md")

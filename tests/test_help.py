@@ -10,9 +10,9 @@ import typer.main
 from typer.testing import CliRunner
 
 from conftest import invoke
-from wordcount import helptext
+from wordcount.cli import help
 from wordcount.choices import Format
-from wordcount.cli import app
+from wordcount.cli.command import app
 
 
 def help_text() -> str:
@@ -26,7 +26,7 @@ def test_every_option_is_in_exactly_one_section() -> None:
     command = typer.main.get_command(app)
     ctx = command.make_context("wordcount", [], resilient_parsing=True)
     names = {param.name for param in command.get_params(ctx)} - {"paths"}
-    placed = [entry.name for _, entries in helptext.SECTIONS for entry in entries]
+    placed = [entry.name for _, entries in help.SECTIONS for entry in entries]
     assert sorted(placed) == sorted(set(placed)), "an option is in two sections"
     assert set(placed) == names
 
@@ -46,7 +46,7 @@ def test_help_fits_80_columns_each_option_in_one_or_two_lines() -> None:
     assert len(starts) > 50
     for start in starts:
         following = lines[start + 1:start + 3] + [""]
-        assert not (following[0].startswith(" " * helptext.LEFT) and following[1].startswith(" " * helptext.LEFT)), \
+        assert not (following[0].startswith(" " * help.LEFT) and following[1].startswith(" " * help.LEFT)), \
             lines[start]
 
 
@@ -72,8 +72,8 @@ def test_the_help_module_is_not_imported_for_a_run() -> None:
 
     from conftest import REPO, repo_env
 
-    code = "import sys; from wordcount.cli import main; sys.argv = ['wordcount', '--version']\n" \
-           "try:\n    main()\nexcept SystemExit:\n    pass\nprint('wordcount.helptext' in sys.modules)"
+    code = "import sys; from wordcount.cli.command import main; sys.argv = ['wordcount', '--version']\n" \
+           "try:\n    main()\nexcept SystemExit:\n    pass\nprint('wordcount.cli.help' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=repo_env())
     assert done.stdout.strip().splitlines()[-1] == "False", done
 

@@ -18,10 +18,13 @@ from typing import Any
 import pytest
 
 from conftest import REPO, invoke, invoke_json, repo_env
-from wordcount import audit, count, freq, pipeline, plan, pool, whole
-from wordcount.job import Job
-from wordcount.discover import WalkOptions, discover
-from wordcount.results import CHANGED_WHILE_READ, Failed, FileEntry
+from wordcount import audit, pipeline
+from wordcount.counting import freq, reader, whole_files
+from wordcount.execute import planning
+from wordcount.execute.local import pool
+from wordcount.counting.spec import Job
+from wordcount.walk.discover import WalkOptions, discover
+from wordcount.model import CHANGED_WHILE_READ, Failed, FileEntry
 
 NO_SUCH_FILE = "No such file or directory"
 
@@ -38,7 +41,7 @@ def test_file_changed_while_counted_is_counted_as_read_with_a_warning(
         (tmp_path / name).write_text(text)
     assert invoke_json(str(tmp_path))["warnings"] == []
 
-    real = count._count_seekable
+    real = reader._count_seekable
 
     def growing(stream: Any, path: str, *args: Any) -> Any:
         counted = real(stream, path, *args)
@@ -47,9 +50,9 @@ def test_file_changed_while_counted_is_counted_as_read_with_a_warning(
                 handle.write("appended after the count\n")
         return counted
 
-    monkeypatch.setattr(count, "_count_seekable", growing)
-    monkeypatch.setattr(whole, "count_small", lambda *args: None)  # the long way, which the spy watches
-    monkeypatch.setattr(whole, "count_whole", lambda paths, *args: paths)
+    monkeypatch.setattr(reader, "_count_seekable", growing)
+    monkeypatch.setattr(whole_files, "count_small", lambda *args: None)  # the long way, which the spy watches
+    monkeypatch.setattr(whole_files, "count_whole", lambda paths, *args: paths)
     for name, text in texts.items():
         (tmp_path / name).write_text(text)
     result = invoke(str(tmp_path), "--format", "json", "-j", "1")
@@ -92,7 +95,7 @@ def test_file_deleted_between_walk_and_count(tmp_path: pathlib.Path, jobs: int) 
     counted exactly, in the serial path and in a pool (the tree is large enough for one)."""
     contents = write_tree(tmp_path / "tree", 6, 512 * 1024)
     entries = [item for item in discover([str(tmp_path / "tree")], WalkOptions()) if isinstance(item, FileEntry)]
-    assert sum(entry.size for entry in entries) >= plan.SERIAL_BELOW
+    assert sum(entry.size for entry in entries) >= planning.SERIAL_BELOW
     victim = str(tmp_path / "tree" / "f2.txt")
     os.unlink(victim)
     results = list(pool.run(entries, Job(per_file=True), jobs))

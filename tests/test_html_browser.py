@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from conftest import SAMPLE, invoke
-from wordcount import svg
+from wordcount.report import svg
 
 WIDTH, HEIGHT = 1200, 2400
 
@@ -67,7 +67,7 @@ def colour_rows(png: pathlib.Path, colour: str) -> list[int]:
 def test_the_console_check_sees_script_errors_and_blocked_loads(chromium: str, tmp_path: pathlib.Path) -> None:
     """The check the report must pass can fail: a page under the report's policy with a script
     that throws and an image from elsewhere logs both."""
-    from wordcount.report_html import POLICY
+    from wordcount.report.html import POLICY
 
     page = tmp_path / "broken.html"
     page.write_text(f'<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="{POLICY}">'

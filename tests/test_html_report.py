@@ -17,9 +17,9 @@ import pytest
 
 from conftest import SAMPLE, invoke, invoke_json, repo_env, run_process
 from page import Page
-from wordcount import svg
-from wordcount.layout import CURVE_RANKS
-from wordcount.report_html import LARGEST, LISTED, sampled_ranks, word_bins
+from wordcount.report import svg
+from wordcount.report.layout import CURVE_RANKS
+from wordcount.report.html import LARGEST, LISTED, sampled_ranks, word_bins
 
 
 class Pages:
@@ -187,9 +187,9 @@ def test_without_word_frequencies_the_page_has_no_word_charts(html: Pages) -> No
 def test_report_to_standard_output_and_html_is_not_loaded_for_other_formats() -> None:
     result = invoke("--format", "html", "-q", str(SAMPLE))
     assert result.exit_code == 0 and result.stdout.startswith("<!DOCTYPE html>")
-    script = ("import sys\nfrom wordcount.cli import main\nsys.argv = ['wordcount', '-q', sys.argv[1]]\n"
+    script = ("import sys\nfrom wordcount.cli.command import main\nsys.argv = ['wordcount', '-q', sys.argv[1]]\n"
               "try:\n    main()\nexcept SystemExit:\n    pass\n"
-              "print(sorted(m for m in ('wordcount.report_html', 'wordcount.svg') if m in sys.modules), file=sys.stderr)")
+              "print(sorted(m for m in ('wordcount.report.html', 'wordcount.report.svg') if m in sys.modules), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", script, str(SAMPLE)], capture_output=True, env=repo_env(), timeout=120)
     assert done.returncode == 0 and done.stderr.decode().strip().endswith("[]"), done.stderr
 

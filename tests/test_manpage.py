@@ -15,8 +15,9 @@ import pytest
 import typer.main
 
 from conftest import REPO, repo_env
-from wordcount import __version__, manpage
-from wordcount.cli import app
+from wordcount import __version__
+from wordcount.cli import manpage
+from wordcount.cli.command import app
 
 SHIPPED = REPO / "man" / "wordcount.1"
 
@@ -77,7 +78,7 @@ def test_groff_renders_it_without_warnings_and_every_option_shows(page: str, tmp
 
 def test_the_documented_command_prints_the_page(capsys: pytest.CaptureFixture[str],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """`python -m wordcount.manpage > wordcount.1`, dated by SOURCE_DATE_EPOCH for reproducible builds."""
+    """`python -m wordcount.cli.manpage > wordcount.1`, dated by SOURCE_DATE_EPOCH for reproducible builds."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     manpage.main()
     out = capsys.readouterr().out
@@ -85,7 +86,7 @@ def test_the_documented_command_prints_the_page(capsys: pytest.CaptureFixture[st
 
 
 def test_the_shipped_page_is_what_the_command_prints() -> None:
-    """man/wordcount.1, which the wheel installs, is the page `python -m wordcount.manpage`
+    """man/wordcount.1, which the wheel installs, is the page `python -m wordcount.cli.manpage`
     prints today (dated as committed): a change of an option's help shows up here."""
     shipped = SHIPPED.read_text(encoding="ascii")
     dated = re.match(r'\.TH WORDCOUNT 1 "(\d{4}-\d\d-\d\d)"', shipped)
@@ -93,7 +94,7 @@ def test_the_shipped_page_is_what_the_command_prints() -> None:
     command = typer.main.get_command(app)
     ctx = command.make_context("wordcount", [], resilient_parsing=True)
     assert shipped == manpage.render(command, ctx, dated[1]), (
-        "man/wordcount.1 is out of date: python -m wordcount.manpage > man/wordcount.1")
+        "man/wordcount.1 is out of date: python -m wordcount.cli.manpage > man/wordcount.1")
 
 
 def test_the_page_and_the_help_are_the_same_in_every_process() -> None:
@@ -103,7 +104,7 @@ def test_the_page_and_the_help_are_the_same_in_every_process() -> None:
     pages, helps = set(), set()
     for seed in range(6):
         seeded = {**env, "PYTHONHASHSEED": str(seed)}
-        pages.add(subprocess.run([sys.executable, "-m", "wordcount.manpage"], capture_output=True, env=seeded,
+        pages.add(subprocess.run([sys.executable, "-m", "wordcount.cli.manpage"], capture_output=True, env=seeded,
                                  check=True, timeout=60).stdout)
         helps.add(subprocess.run([sys.executable, "-m", "wordcount", "--help"], capture_output=True, env=seeded,
                                  check=True, timeout=60).stdout)

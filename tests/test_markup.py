@@ -24,7 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke, reference_counts, reference_words, repo_env
-from wordcount import markup, plan
+from wordcount.execute import planning
+from wordcount.text import markup
 
 # --------------------------------------------------------------------------- hand-counted documents
 
@@ -441,13 +442,13 @@ def corpus(root: pathlib.Path) -> None:
 def test_one_and_two_jobs_give_the_same_report(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """-j 1 and -j 2 (a real pool; large files cut into pieces, but not marked-up ones) agree byte
     for byte."""
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 4 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 1024)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 4 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 1024)
     corpus(tmp_path)
     cut: list[str] = []  # the files planned in pieces
-    original = plan.plan_pieces
-    monkeypatch.setattr(plan, "plan_pieces", lambda path, *args: cut.append(path) or original(path, *args))
+    original = planning.plan_pieces
+    monkeypatch.setattr(planning, "plan_pieces", lambda path, *args: cut.append(path) or original(path, *args))
     for args in (["--markup", "auto"], ["--markup", "auto", "--markup-code", "--forbid", "TODO", "--word-mode", "unicode"]):
         one = json_report(str(tmp_path), "-j", "1", *args)
         two = json_report(str(tmp_path), "-j", "2", *args)
@@ -463,8 +464,8 @@ def test_documents_are_batched_by_the_cost_of_their_prose() -> None:
     that much smaller, or one worker is left with most of the parsing (a 25 MB tree's last
     batch held 9 MB, 60% of the run, while the other worker waited). Plain text is batched as
     before, and so are documents without --markup auto."""
-    from wordcount.job import Counting, Job
-    from wordcount.results import FileEntry
+    from wordcount.counting.spec import Counting, Job
+    from wordcount.model import FileEntry
 
     documents = [FileEntry(f"docs/page{index}.md", 100_000) for index in range(250)]
     texts = [FileEntry(f"notes/n{index}.txt", 100_000) for index in range(250)]
@@ -474,12 +475,12 @@ def test_documents_are_batched_by_the_cost_of_their_prose() -> None:
         sizes = {entry.path: entry.size for entry in entries}
         return max(sum(sizes[path] for path in task) for task in tasks)
 
-    for tasks in (list(plan.stream_tasks(iter(documents), 2, prose, [])), plan.make_tasks(documents, 2, prose)):
+    for tasks in (list(planning.stream_tasks(iter(documents), 2, prose, [])), planning.make_tasks(documents, 2, prose)):
         assert largest(tasks, documents) <= 1_000_000 and len(tasks) >= 16
     for entries, job in ((texts, prose), (documents, plain)):
-        assert largest(list(plan.stream_tasks(iter(entries), 2, job, [])), entries) >= 8_000_000
-    assert plan.work(documents, prose.counting) > plan.SERIAL_BELOW > plan.work(documents[:10], plain.counting)
-    assert plan.work(documents[:10], prose.counting) > plan.SERIAL_BELOW  # a pool for 1 MB of Markdown
+        assert largest(list(planning.stream_tasks(iter(entries), 2, job, [])), entries) >= 8_000_000
+    assert planning.work(documents, prose.counting) > planning.SERIAL_BELOW > planning.work(documents[:10], plain.counting)
+    assert planning.work(documents[:10], prose.counting) > planning.SERIAL_BELOW  # a pool for 1 MB of Markdown
 
 
 def test_the_cache_keeps_counts_apart_per_markup(tmp_path: pathlib.Path) -> None:
@@ -575,7 +576,7 @@ def test_workers_import_the_parsers_only_for_a_marked_up_file(tmp_path: pathlib.
     write(tmp_path, "b.txt", "x\n")
     parsers = "[name in sys.modules for name in ('markdown_it', 'html.parser')]"
     code = (
-        "import sys\nfrom wordcount.batch import count_batch\nfrom wordcount.job import Counting, Job\n"
+        "import sys\nfrom wordcount.counting.batch import count_batch\nfrom wordcount.counting.spec import Counting, Job\n"
         "from wordcount.progress import NoProgress\n"
         f"count_batch([{str(tmp_path / 'a.md')!r}, {str(tmp_path / 'b.txt')!r}], Job(), NoProgress(), None)\n"
         f"print({parsers})\n"
@@ -590,7 +591,7 @@ def test_workers_import_the_parsers_only_for_a_marked_up_file(tmp_path: pathlib.
 
 RENDERED_ALPHABET = st.sampled_from(list("ab T\n*_`[]()<>!&#;:/\\|-.1~") + ["&amp;", "<b>", "</b>", "```", "    ",
                                                                             "- [ ] ", "[x] ", "|---|"])
-MARKDOWN_IT = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(tasklists_plugin)  # as markup.py parses
+MARKDOWN_IT = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(tasklists_plugin)  # as text/markup.py parses
 
 
 @settings(max_examples=300, deadline=None)
@@ -624,7 +625,7 @@ LINK_ALPHABET = st.sampled_from(list("ab :/()<>\\\"' \n\t\x01\x7f#?&%é") + ["ht
 def test_the_fast_destination_scan_is_markdown_it_pys(text: str, start: int) -> None:
     from markdown_it.helpers import parseLinkDestination
 
-    from wordcount.mdlinks import parse_destination
+    from wordcount.text.markdown_links import parse_destination
 
     start = min(start, len(text))
     theirs = parseLinkDestination(text, start, len(text))

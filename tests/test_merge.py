@@ -11,11 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke
-from wordcount import decode, freq, plan, pool
-from wordcount.job import Job
-from wordcount.render import render_csv, render_json, render_table
-from wordcount.summary import Summary
-from wordcount.results import BatchResult, Failed, FileCounts, Piece, PieceResult, Skipped, Totals
+from wordcount.counting import freq
+from wordcount.execute import planning
+from wordcount.execute.local import pool
+from wordcount.text import decoding
+from wordcount.counting.spec import Job
+from wordcount.report.render import render_csv, render_json, render_table
+from wordcount.report.summary import Summary
+from wordcount.model import BatchResult, Failed, FileCounts, Piece, PieceResult, Skipped, Totals
 
 words = st.dictionaries(st.sampled_from([b"a", b"b", b"c", "\u00e9t\u00e9".encode(), "\u4e2d".encode(), b"x" * 5]),
                         st.integers(1, 50), max_size=6)
@@ -89,14 +92,14 @@ def test_totals_add_up_in_any_grouping(values: list[tuple[int, ...]], rng: rando
 def test_pieces_assemble_the_same_in_any_order(pieces: list[tuple[int, int, dict[bytes, int]]],
                                                rng: random.Random) -> None:
     """A cut file's result does not depend on the order its pieces come back in."""
-    tasks = [Piece("big.txt", index, index * 100, None, decode.UTF8) for index in range(len(pieces))]
+    tasks = [Piece("big.txt", index, index * 100, None, decoding.UTF8) for index in range(len(pieces))]
     results = [
         PieceResult("big.txt", index, Totals(0, lines, count, count, count), 0, found)
         for index, (lines, count, found) in enumerate(pieces)
     ]
     outcomes = []
     for order in (results, rng.sample(results, len(results))):
-        assembly = plan.Assembly(tasks, Job(per_file=True))
+        assembly = planning.Assembly(tasks, Job(per_file=True))
         answers = [assembly.add(result) for result in order]
         assert all(answer is None for answer in answers[:-1])
         outcomes.append(answers[-1])

@@ -16,11 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, invoke, invoke_json, reference_counts
-from wordcount import count, plan, replan
-from wordcount.count import count_stream
-from wordcount.job import Counting
+from wordcount.counting import reader
+from wordcount.execute import planning
+from wordcount.text import not_utf8
+from wordcount.counting.reader import count_stream
+from wordcount.counting.spec import Counting
 from wordcount.progress import NoProgress
-from wordcount.results import FileCounts
+from wordcount.model import FileCounts
 
 _spec = importlib.util.spec_from_file_location("make_encodings", REPO / "fixtures" / "make_encodings.py")
 assert _spec is not None and _spec.loader is not None
@@ -59,13 +61,13 @@ def test_a_long_utf8_list_with_latin1_at_its_end_is_utf8(tmp_path: pathlib.Path)
     """Megabytes of accented UTF-8 text and ` caf\\xe9 na\\xefve` at the end were read as a
     legacy code page, every accented word mojibake: it is UTF-8, the two bytes replaced."""
     data = (ACCENTED * 1200).encode() + LATIN1_TAIL
-    assert len(data) > 2 * count.BLOCK_BYTES
+    assert len(data) > 2 * reader.BLOCK_BYTES
     (tmp_path / "words.txt").write_bytes(data)
     for jobs in ("1", "2"):
         row = row_of(invoke_json(str(tmp_path), "--per-file", "--top", "0", "-j", jobs), "words.txt")
         assert (row["encoding"], row["replaced"]) == ("utf-8", 2)
         assert {key: row[key] for key in ("lines", "words", "chars")} == reference_counts(as_replaced(data))
-        assert row["confidence"] >= replan.MIN_SHARE
+        assert row["confidence"] >= not_utf8.MIN_SHARE
 
 
 def test_bad_bytes_far_apart_are_all_replaced_and_the_verdict_is_the_first_ones() -> None:
@@ -73,7 +75,7 @@ def test_bad_bytes_far_apart_are_all_replaced_and_the_verdict_is_the_first_ones(
     the file was judged UTF-8 at its first bad byte, and is read to its end as UTF-8."""
     text = (ACCENTED * 700).encode()
     data = text[:500_000] + b"\xff" + text[500_000:] + b"\x80" + text + LATIN1_TAIL
-    assert len(data) > 500_000 + replan.AFTER_BYTES + count.BLOCK_BYTES
+    assert len(data) > 500_000 + not_utf8.AFTER_BYTES + reader.BLOCK_BYTES
     result = counted(data)
     assert (result.encoding, result.replaced) == ("utf-8", 4)
     assert {"lines": result.lines, "words": result.words, "chars": result.chars} == reference_counts(as_replaced(data))
@@ -84,7 +86,7 @@ def test_the_verdict_does_not_depend_on_the_block(monkeypatch: pytest.MonkeyPatc
     """The window around the first bad byte is taken from the file, not from the block it was
     met in: the same reading, confidence and counts for any block size."""
     data = (ACCENTED * 40).encode() + b"caf\xe9 " + (ACCENTED * 40).encode()
-    monkeypatch.setattr(count, "BLOCK_BYTES", block)
+    monkeypatch.setattr(reader, "BLOCK_BYTES", block)
     result = counted(data)
     assert (result.encoding, result.replaced, result.confidence) == ("utf-8", 1, 0.99)
     assert result.chars == len(as_replaced(data))
@@ -93,9 +95,9 @@ def test_the_verdict_does_not_depend_on_the_block(monkeypatch: pytest.MonkeyPatc
 def test_a_cut_file_with_a_few_bad_bytes_reads_as_uncut(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Pieces counted in parallel find the file is not UTF-8; the first bad piece's window
     decides it is UTF-8 all the same: -j 2 gives the report of -j 1, bad bytes counted once."""
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
     text = (ACCENTED * 150).encode()
     data = text + b"Bastian K\xf6cher\n" + text + b"na\xefve\n" + text
     (tmp_path / "big.txt").write_bytes(data)
@@ -163,7 +165,7 @@ def test_the_share_counts_what_pythons_decoder_sees(parts: list[bytes]) -> None:
 
     codecs.register_error("test-not-utf8-count", handler)
     text = data.decode("utf-8", "test-not-utf8-count")
-    share = replan.share_of(data)
+    share = not_utf8.share_of(data)
     assert (share.valid, share.invalid) == (sum(1 for char in text if char > "\x7f"), len(calls))
 
 
@@ -204,9 +206,9 @@ def test_fallback_utf8_never_detects(tmp_path: pathlib.Path) -> None:
 
 
 def test_a_cut_file_uses_the_fallback_like_an_uncut_one(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
     text = "plain ascii words first\n" * 4000 + UDHR["ru"] * 200
     (tmp_path / "big.txt").write_bytes(text.encode("cp1251"))
     reports = [invoke(str(tmp_path), "--fallback-encoding", "koi8-r", "--per-file", "--format", "json", "-j", jobs).stdout

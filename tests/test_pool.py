@@ -10,9 +10,9 @@ import pytest
 
 from conftest import invoke
 from test_cli import make_tree
-from wordcount import pool
-from wordcount.job import Counting, Job
-from wordcount.results import FileEntry
+from wordcount.execute.local import pool
+from wordcount.counting.spec import Counting, Job
+from wordcount.model import FileEntry
 
 
 @pytest.mark.parametrize("part", ["Pool", "Array"])

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from conftest import REPO
-from wordcount import core
+from wordcount.counting import core
 
 COUNTING_TESTS = [
     "tests/test_count.py", "tests/test_words.py", "tests/test_encodings.py", "tests/test_split.py",

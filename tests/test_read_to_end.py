@@ -25,8 +25,8 @@ import pytest
 
 from conftest import REPO, reference_top, repo_env, run_process
 from test_wc_format import WC_ENV, gnu_wc_problem
-from wordcount import core
-from wordcount.results import CHANGED_WHILE_READ
+from wordcount.counting import core
+from wordcount.model import CHANGED_WHILE_READ
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/proc/version"), reason="no procfs here")
 

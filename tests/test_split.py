@@ -12,23 +12,25 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import invoke, reference_counts, reference_words
-from wordcount import count, decode, freq, plan
-from wordcount.count import count_piece
-from wordcount.job import Counting, Job
+from wordcount.counting import freq, reader
+from wordcount.execute import planning
+from wordcount.text import decoding
+from wordcount.counting.reader import count_piece
+from wordcount.counting.spec import Counting, Job
 from wordcount.progress import NoProgress
-from wordcount.results import CHANGED_WHILE_READ, BatchResult, Changed, Piece, PieceResult, Totals
+from wordcount.model import CHANGED_WHILE_READ, BatchResult, Changed, Piece, PieceResult, Totals
 
 ALPHABET = list("ab Zé\n\t,.中文字\u3000\u00a0") + ["\U0001f600"]
 ENCODINGS = {
     # name: (how the bytes are made, the plan the engine would use)
-    "utf-8": (lambda text: text.encode("utf-8"), decode.UTF8),
-    "gb18030": (lambda text: text.encode("gb18030"), decode.Plan("gb18030", 0, "gb18030")),
-    "utf-16": (lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"), decode.Plan("utf-16", 2, "utf-16-le")),
-    "utf-16-be": (lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"), decode.Plan("utf-16", 2, "utf-16-be")),
+    "utf-8": (lambda text: text.encode("utf-8"), decoding.UTF8),
+    "gb18030": (lambda text: text.encode("gb18030"), decoding.Plan("gb18030", 0, "gb18030")),
+    "utf-16": (lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"), decoding.Plan("utf-16", 2, "utf-16-le")),
+    "utf-16-be": (lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"), decoding.Plan("utf-16", 2, "utf-16-be")),
 }
 
 
-def count_in_pieces(path: pathlib.Path, offsets: list[int], plan: decode.Plan) -> tuple[Totals, dict[bytes, int], int]:
+def count_in_pieces(path: pathlib.Path, offsets: list[int], plan: decoding.Plan) -> tuple[Totals, dict[bytes, int], int]:
     """Count a file as pieces cut at nominal `offsets`, and add the pieces up."""
     starts = [0, *sorted(set(offset for offset in offsets if offset > 0))]
     totals, words, replaced = Totals(), Counter(), 0
@@ -53,12 +55,12 @@ def test_pieces_add_up_to_the_whole(tmp_path: pathlib.Path, encoding: str, text:
     data = make(text)
     path = tmp_path / "file.txt"
     path.write_bytes(data)
-    original = count.BLOCK_BYTES
-    count.BLOCK_BYTES = block
+    original = reader.BLOCK_BYTES
+    reader.BLOCK_BYTES = block
     try:
         totals, words, replaced = count_in_pieces(path, offsets, plan)
     finally:
-        count.BLOCK_BYTES = original
+        reader.BLOCK_BYTES = original
     expected = reference_counts(text)
     assert (totals.lines, totals.words, totals.chars, totals.bytes) == (
         expected["lines"], expected["words"], expected["chars"], len(data)
@@ -71,7 +73,7 @@ def test_a_piece_without_whitespace_is_empty(tmp_path: pathlib.Path) -> None:
     """A nominal range inside one long token moves past it: nothing is counted twice."""
     path = tmp_path / "long.txt"
     path.write_bytes(b"a" * 5000 + b" tail\n")
-    totals, words, _ = count_in_pieces(path, [1000, 2000, 3000], decode.UTF8)
+    totals, words, _ = count_in_pieces(path, [1000, 2000, 3000], decoding.UTF8)
     assert (totals.words, totals.lines, totals.bytes) == (2, 1, 5006)
     assert words[b"tail"] == 1
 
@@ -79,9 +81,9 @@ def test_a_piece_without_whitespace_is_empty(tmp_path: pathlib.Path) -> None:
 @pytest.fixture
 def small_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut files of a few hundred kilobytes, so the tests stay small."""
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-16-le", "gb18030", "big5"])  # utf-16-le: no BOM
@@ -93,14 +95,14 @@ def test_cut_files_report_like_uncut(tmp_path: pathlib.Path, small_pieces: None,
     (tmp_path / "big.txt").write_bytes(text.encode(encoding))
     (tmp_path / "small.txt").write_text("a few more words\n")
     cut: list[int] = []
-    original = plan.plan_pieces
+    original = planning.plan_pieces
 
     def spy(*args, **kwargs):
         pieces = original(*args, **kwargs)
         cut.append(len(pieces or []))
         return pieces
 
-    monkeypatch.setattr(plan, "plan_pieces", spy)
+    monkeypatch.setattr(planning, "plan_pieces", spy)
     reports = [invoke(str(tmp_path), "--per-file", "--format", "json", "-j", jobs).stdout for jobs in ("1", "2")]
     assert cut and cut[0] > 4  # the pool really cut the file
     assert reports[0] == reports[1]
@@ -113,8 +115,8 @@ def test_a_cut_file_that_changed_size_is_marked(tmp_path: pathlib.Path, size: in
     """Pieces that add up to another size than the file has now: counted as read, with a warning."""
     path = tmp_path / "grows.txt"
     path.write_bytes(b"x " * (size // 2))
-    tasks = [Piece(str(path), index, index * 2000, None, decode.UTF8) for index in range(2)]
-    assembly = plan.Assembly(tasks, Job(per_file=True))
+    tasks = [Piece(str(path), index, index * 2000, None, decoding.UTF8) for index in range(2)]
+    assembly = planning.Assembly(tasks, Job(per_file=True))
     assert assembly.add(PieceResult(str(path), 0, Totals(0, 0, 1000, 2000, 2000))) is None
     whole = assembly.add(PieceResult(str(path), 1, Totals(0, 0, 500, 1000, 1000)))
     assert isinstance(whole, BatchResult)

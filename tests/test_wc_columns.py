@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordcount.linewidth import LineWidth, char_width
+from wordcount.counting.line_width import LineWidth, char_width
 
 from conftest import invoke, invoke_json, repo_env
 from test_wc_format import WC_ENV, contents, names, needs_gnu_wc, ours, write_files

@@ -21,12 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wordcount import count, layout, render, wcwords
-from wordcount.job import Counting
+from wordcount.counting import reader, wc_words
+from wordcount.report import layout, render
+from wordcount.counting.spec import Counting
 from wordcount.progress import NoProgress
-from wordcount.results import FileCounts
-from wordcount.layout import WC_DEFAULT_COLUMNS, Layout
-from wordcount.summary import Summary
+from wordcount.model import FileCounts
+from wordcount.report.layout import WC_DEFAULT_COLUMNS, Layout
+from wordcount.report.summary import Summary
 
 from conftest import invoke, repo_env
 
@@ -307,7 +308,7 @@ def test_the_word_rule_is_glibc_iswprint_and_iswspace_in_c_utf8() -> None:
             pytest.skip(f"Python's Unicode {unicodedata.unidata_version} may not be the C library's")
         libc.iswprint.argtypes = libc.iswspace.argtypes = [ctypes.c_uint32]
         every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF)
-        kept = wcwords.wc_clean(every)
+        kept = wc_words.wc_clean(every)
         printable = [char for char in every if libc.iswprint(ord(char)) or char in "\t\n\v\f\r"]
         assert len(kept) == len(printable)
         assert [char.isspace() for char in kept] == [
@@ -321,7 +322,7 @@ def test_the_word_rule_is_glibc_iswprint_and_iswspace_in_c_utf8() -> None:
 
 def wc_count(data: bytes) -> FileCounts:
     """Count bytes as --format wc does."""
-    counted = count.count_stream(io.BytesIO(data), "x", Counting(wc=True), None, NoProgress())
+    counted = reader.count_stream(io.BytesIO(data), "x", Counting(wc=True), None, NoProgress())
     assert isinstance(counted, FileCounts)
     return counted
 
@@ -348,7 +349,7 @@ def test_wc_counts_do_not_depend_on_block_boundaries(monkeypatch: pytest.MonkeyP
     """A character or a word cut by a block boundary is counted once, as in one block."""
     data = "日本 語\u3000テ\xa0キ\U0001f600スト\x01 a\xffb\n".encode() * 7
     whole = wc_count(data)
-    monkeypatch.setattr(count, "BLOCK_BYTES", 5)
+    monkeypatch.setattr(reader, "BLOCK_BYTES", 5)
     assert wc_count(data) == whole
 
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO, WC_SPACES, invoke, invoke_json
 from wordcount import settings as wordcount_settings
-from wordcount.tally import TextTally
+from wordcount.counting.tally import TextTally
 
 # The first article of the Universal Declaration of Human Rights, in the official Chinese and
 # Japanese translations (free to use).
@@ -156,11 +156,11 @@ def test_text_modes_do_not_depend_on_block_boundaries(text: str, cuts: list[int]
 def test_modes_give_the_same_report_for_any_jobs(tmp_path: pathlib.Path, mode: str,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A file cut into pieces and many small files: -j 1 and -j 2 give byte-identical JSON."""
-    from wordcount import plan
+    from wordcount.execute import planning
 
-    monkeypatch.setattr(plan, "SPLIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(plan, "MIN_PIECE_BYTES", 16 * 1024)
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SPLIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(planning, "MIN_PIECE_BYTES", 16 * 1024)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
     (tmp_path / "big.txt").write_text((UDHR_ZH + " e-mail don't 3.14\n" + UDHR_JA + "\n") * 800, encoding="utf-8")
     for index in range(20):
         (tmp_path / f"s{index}.txt").write_text(UDHR_JA[index:] + f" word{index}\n", encoding="utf-8")
@@ -200,9 +200,9 @@ def test_stopwords_from_a_file(tmp_path: pathlib.Path) -> None:
 
 def test_normalisation_survives_the_pool(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers fold their words before handing them over: the same top for -j 1 and -j 2."""
-    from wordcount import plan
+    from wordcount.execute import planning
 
-    monkeypatch.setattr(plan, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(planning, "SERIAL_BELOW", 0)
     for index in range(30):
         (tmp_path / f"f{index}.txt").write_text("The the ＴＨＥ of Word word\n" * (index + 1), encoding="utf-8")
     args = ["--ignore-case", "--nfkc", "--stopwords", "en", "--format", "json"]

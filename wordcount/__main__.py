@@ -1,5 +1,5 @@
 """`python -m wordcount` runs the command line."""
 
-from wordcount.cli import main
+from wordcount.cli.command import main
 
 main()

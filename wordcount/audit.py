@@ -17,9 +17,10 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from wordcount import decode, globs
-from wordcount.results import STDIN, Failed, FileCounts, Skipped, Totals, Violation
-from wordcount.wording import plural
+from wordcount import globs
+from wordcount.text import decoding
+from wordcount.model import STDIN, Failed, FileCounts, Skipped, Totals, Violation
+from wordcount.messages import plural
 
 # Every rule, by the id the reports use, and what it says (SARIF's rule descriptions).
 RULES: dict[str, str] = {
@@ -87,7 +88,7 @@ class Scope:
 
 @dataclass(frozen=True, slots=True)
 class Audit:
-    """Every audit rule of a run; given to the workers once, inside the `job.Job`."""
+    """Every audit rule of a run; given to the workers once, inside the `spec.Job`."""
 
     rules: Rules = Rules()
     scopes: tuple[Scope, ...] = ()
@@ -178,7 +179,7 @@ def check_glob(glob: str) -> None:
 
 def family(name: str) -> str:
     """The encoding a rule means by `name`: `codecs`' name, BOM and byte order aside."""
-    canonical = decode.canonical(name)
+    canonical = decoding.canonical(name)
     return _FAMILY.get(canonical, canonical)
 
 

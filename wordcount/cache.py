@@ -25,9 +25,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from wordcount.packing import pack_table, unpack_table, unpack_words
-from wordcount.freq import Words
-from wordcount.results import STDIN, FileCounts, FileEntry, Skipped, Violation
+from wordcount.counting.packed_tables import pack_table, unpack_table, unpack_words
+from wordcount.counting.freq import Words
+from wordcount.model import STDIN, FileCounts, FileEntry, Skipped, Violation
 
 FILENAME = "wordcount-cache.sqlite3"
 SCHEMA_VERSION = 1

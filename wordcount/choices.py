@@ -1,9 +1,9 @@
 """The closed sets of values options take (`--format`, `--word-mode`, `--sort`, …), each an enum
-whose members print as the value typed (`wording.Choice`)."""
+whose members print as the value typed (`messages.Choice`)."""
 
 from __future__ import annotations
 
-from wordcount.wording import Choice
+from wordcount.messages import Choice
 
 
 class Format(Choice):

@@ -16,11 +16,10 @@ from typing import Any
 
 import typer
 
-from wordcount import decode
+from wordcount.text import decoding
 from wordcount.audit import Rules, Scope, check_glob, compile_forbidden
-from wordcount.results import STDIN
-from wordcount.wording import say
-from wordcount.usage import MAX_COUNT
+from wordcount.model import STDIN
+from wordcount.cli.usage import MAX_COUNT
 
 DEDICATED = ".wordcount.toml"
 PYPROJECT = "pyproject.toml"
@@ -195,7 +194,7 @@ def check_value(path: str, where: str, key: str, value: str) -> None:
         if key == "forbid":
             compile_forbidden(value, False)
         elif key in ("require-encoding", "encoding", "fallback-encoding"):
-            decode.canonical(value)
+            decoding.canonical(value)
     except ValueError as error:
         raise _error(path, f"{where}: {error}") from None
     except LookupError as error:

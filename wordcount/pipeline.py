@@ -12,16 +12,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from wordcount import pool, progress
-from wordcount.backend import Backend
-from wordcount.job import Job
-from wordcount.discover import discover
-from wordcount.output import Records, write_report
-from wordcount.wording import plural, say
-from wordcount.render import RENDERERS, jsonl_batch, jsonl_records
-from wordcount.results import BatchResult, Failed, FileCounts, FileEntry, LeftOut, Skipped, Violation
+from wordcount import progress
+from wordcount.execute.local import pool
+from wordcount.execute.backend import Backend
+from wordcount.counting.spec import Job
+from wordcount.walk.discover import discover
+from wordcount.report.output import Records, write_report
+from wordcount.messages import plural, say
+from wordcount.report.render import RENDERERS, jsonl_batch, jsonl_records
+from wordcount.model import BatchResult, Failed, FileCounts, FileEntry, LeftOut, Skipped, Violation
 from wordcount.settings import Settings
-from wordcount.summary import Summary
+from wordcount.report.summary import Summary
 
 OnRecords = Callable[[str], object]  # jsonl: each file's record as it is merged
 
@@ -36,9 +37,9 @@ def backend(settings: Settings) -> Iterator[Backend]:
         # Where worker processes cannot be started, the pool counts here and says so, once.
         yield pool.LocalBackend(settings.how.jobs, None if settings.output.quiet else say)
         return
-    from wordcount import cluster  # Dask only when a cluster is asked for
+    from wordcount.execute.dask import backend  # Dask only when a cluster is asked for
 
-    session = cluster.connect(settings.how.cluster)
+    session = backend.connect(settings.how.cluster)
     try:
         yield session
     finally:

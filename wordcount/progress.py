@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol
 
-from wordcount.wording import Choice, plural, say
+from wordcount.messages import Choice, plural, say
 
 # How often, at most, live totals are passed on while they grow.
 POLL_SECONDS = 0.1

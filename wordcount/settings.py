@@ -1,7 +1,7 @@
 """Every setting of a run, derived once from the flags: what is counted, which files take part,
 what the report looks like, and how the run goes.
 
-What is counted (`job.Counting`, inside the `job.Job` every worker is given) stays apart from the
+What is counted (`spec.Counting`, inside the `spec.Job` every worker is given) stays apart from the
 report's shape (`OutputShape`) and the run's (`RunShape`); the cache key is made of the first. Checks that can fail are made here, before anything
 is counted: each failure is a usage error naming the option.
 """
@@ -16,19 +16,22 @@ from dataclasses import dataclass
 from typing import Any
 
 
-from wordcount import __version__, atomic, decode, globs, pool
-from wordcount import stopwords as stopword_lists
+from wordcount import __version__, globs
+from wordcount.execute.local import pool
+from wordcount.report import atomic
+from wordcount.text import decoding
+from wordcount.counting import stopwords as stopword_lists
 from wordcount.audit import Audit, Rules, compile_forbidden
 from wordcount.config import Config
-from wordcount.job import Counting, Job, check_encoding_rules
-from wordcount.tally import fold, jieba_available
-from wordcount.discover import WalkOptions
-from wordcount.groups import Grouping
-from wordcount.layout import COLUMNS, CURVE_RANKS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
-from wordcount.listing import ListError, read_names, readable_stdin
+from wordcount.counting.spec import Counting, Job, check_encoding_rules
+from wordcount.counting.tally import fold, jieba_available
+from wordcount.walk.discover import WalkOptions
+from wordcount.report.groups import Grouping
+from wordcount.report.layout import COLUMNS, CURVE_RANKS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
+from wordcount.walk.lists import ListError, read_names, readable_stdin
 from wordcount.progress import ProgressMode
-from wordcount.results import STDIN, Failed
-from wordcount.usage import usage_error
+from wordcount.model import STDIN, Failed
+from wordcount.cli.usage import usage_error
 from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
 
 
@@ -242,7 +245,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
 def _roots(flags: Flags) -> tuple[tuple[str, ...], tuple[Failed, ...], bool]:
     """The paths to count: the arguments, or the names of a --files0-from/--files-from list
     (with the entries of the list that are no file name, as errors, and whether the list was
-    read as a stream: see `listing.Names`); without either, standard input when it is readable
+    read as a stream: see `lists.Names`); without either, standard input when it is readable
     (a pipe, a file), else the current folder."""
     given = flags.files0_from is not None, flags.files_from is not None
     if not any(given):
@@ -354,7 +357,7 @@ def parse_encodings(values: list[str]) -> tuple[tuple[tuple[str, str], ...], str
         if not name:
             usage_error(f"--encoding {value!r}: no encoding name")
         try:
-            codec = decode.canonical(name)
+            codec = decoding.canonical(name)
         except LookupError as error:
             usage_error(f"--encoding: {error}")
         if not equals:
@@ -378,10 +381,10 @@ def parse_fallback_encoding(name: str | None) -> str | None:
     if name is None:
         return None
     try:
-        codec = decode.canonical(name)
+        codec = decoding.canonical(name)
     except LookupError as error:
         usage_error(f"--fallback-encoding: {error}")
-    if decode.is_wide(codec):
+    if decoding.is_wide(codec):
         usage_error(f"--fallback-encoding: {name} cannot be a fallback: UTF-16 and UTF-32 files are found by "
                     "their BOM or their NUL bytes (use --encoding to pin them)")
     return codec
@@ -402,7 +405,7 @@ def cluster_settings(
     if scheduler is not None and scheduler_file is not None:
         usage_error("give --scheduler or --scheduler-file, not both")
     try:
-        from wordcount.scheduler import Settings as ClusterSettings
+        from wordcount.execute.dask.scheduler import Settings as ClusterSettings
     except ImportError as error:
         usage_error(f"--scheduler needs Dask ({error}): pip install 'wordcount[dask]'")
     return ClusterSettings(scheduler, scheduler_file, connect_timeout, ship_bytes)
@@ -417,7 +420,7 @@ def check_audit(audit: Audit) -> None:
             usage_error(f"--forbid {pattern}: {error}")
     if audit.rules.require_encoding is not None:
         try:
-            decode.canonical(audit.rules.require_encoding)
+            decoding.canonical(audit.rules.require_encoding)
         except LookupError as error:
             usage_error(f"--require-encoding: {error}")
 

@@ -1,0 +1,89 @@
+"""A marked-up document counted by its prose (`--markup auto`): read whole, decoded as any file is,
+its prose extracted (`markup.extract`), counted and searched.
+
+What its counts are: words, characters and the word frequencies are the prose's (with one newline
+between blocks); lines, the longest line (`-L`) and bytes stay the file's as stored, so that `wc -l` and `wc -c` habits
+hold. Forbidden words are looked for in the prose and reported at their line and column in the
+file. A document is read whole, in memory: it is never cut into pieces.
+
+Workers load this module only for a marked-up file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from typing import BinaryIO
+
+from wordcount.text import decoding, markup
+from wordcount.audit import Searcher
+from wordcount.counting.reader import BLOCK_BYTES, Patterns
+from wordcount.text.not_utf8 import replan, sample_at
+from wordcount.text.transcode import Undecodable, decoded_text
+from wordcount.counting.freq import Words
+from wordcount.counting.spec import Counting
+from wordcount.counting.line_width import LineWidth
+from wordcount.progress import Progress
+from wordcount.text.prose_map import Prose, line_starts
+from wordcount.model import FileCounts, Skipped, Violation
+from wordcount.counting.tally import new_scanner
+
+
+def count_document(
+    stream: BinaryIO, path: str, kind: str, counting: Counting, words: Words | None, progress: Progress,
+    forbid: Patterns = (),
+) -> FileCounts | Skipped:
+    """Count the document of `kind` (`markup.kind_of`) in `stream`, from its start, by its prose;
+    `words` receives the prose's frequencies. A binary file is skipped as any file is; a document
+    its parser fails on is that file's error (`Undecodable`, as for a codec that refuses it)."""
+    data = stream.read()
+    plan = counting.plan_for(path, data[:BLOCK_BYTES])
+    if plan.binary:
+        return Skipped(path, "binary")
+    source, plan, replaced = _decoded(data, plan, counting.fallback_encoding)
+    try:
+        prose = markup.extract(source, kind, counting.markup_code)
+    except Exception as error:  # a parser's bug on odd input: this file's problem, not the run's
+        raise Undecodable(f"cannot be read as {kind}: {type(error).__name__}: {error}") from None
+    scanner = new_scanner(counting.words, words)
+    started = scanner.feed(prose.text.encode("utf-8"), True)
+    progress.add(0, len(data), started + scanner.finish())
+    hits: tuple[Violation, ...] = ()
+    if forbid:
+        searcher = Searcher(path, forbid)
+        searcher.feed(prose.text, True)
+        hits = placed(searcher.violations(), prose)
+    widths = LineWidth()
+    if counting.line_width:
+        widths.feed(source)  # the file's lines, as `lines` counts them
+    return FileCounts(
+        path, source.count("\n"), scanner.words, scanner.chars, len(data), plan.encoding or "utf-8", replaced,
+        cjk_chars=getattr(scanner, "cjk", 0), bom=decoding.starts_with_bom(data), hits=hits, confidence=plan.confidence,
+        max_line_length=widths.longest,
+    )
+
+
+def _decoded(data: bytes, plan: decoding.Plan, fallback: str | None) -> tuple[str, decoding.Plan, int]:
+    """The text of a whole file (its BOM aside) as `counting/reader.py` reads it: UTF-8 when it is, else as
+    `replan` reads it from the same sample (`fallback`: `--fallback-encoding`); with how many
+    bytes had to be replaced."""
+    body = data[plan.skip :]
+    if plan.codec is None:
+        try:
+            return body.decode("utf-8"), plan, 0
+        except UnicodeDecodeError as error:
+            plan = replan(plan, sample_at(io.BytesIO(data), plan.skip + error.start), fallback)
+    text, replaced = decoded_text(body, plan.codec or "utf-8")
+    return text, plan, replaced
+
+
+def placed(violations: tuple[Violation, ...], prose: Prose) -> tuple[Violation, ...]:
+    """Violations found in the prose, moved to their line and column in the source."""
+    starts = line_starts(prose.text) if violations else ()
+    moved = []
+    for violation in violations:
+        if violation.line is not None and violation.column is not None:
+            line, column = prose.position(starts[violation.line - 1] + violation.column - 1)
+            violation = dataclasses.replace(violation, line=line, column=column)
+        moved.append(violation)
+    return tuple(moved)

@@ -38,7 +38,7 @@ from wordcount.text import decoding
 from wordcount.counting.reader import count_stream
 from wordcount.counting.spec import Counting
 from wordcount.progress import NoProgress
-from wordcount.model import FileCounts, Skipped
+from wordcount.model import UNCERTAIN_BELOW, FileCounts, Skipped
 
 FIXTURES = REPO / "fixtures" / "encodings"
 FIXTURE_FILES = sorted(FIXTURES.rglob("*.txt"))
@@ -205,7 +205,7 @@ def test_uncertain_encodings_are_listed_whatever_per_file(tmp_path: pathlib.Path
     expected = [
         {"path": row["path"], "encoding": row["encoding"], "confidence": row["confidence"]}
         for row in report["files"]
-        if row["confidence"] < decoding.UNCERTAIN_BELOW
+        if row["confidence"] < UNCERTAIN_BELOW
     ]
     assert [pathlib.Path(item["path"]).name for item in expected] == ["c-short.txt", "d-short.txt"]
     assert report["uncertain"] == expected
@@ -223,7 +223,7 @@ def test_table_and_csv_show_confidence(tmp_path: pathlib.Path) -> None:
     table = invoke(str(tmp_path), "--per-file").stdout
     assert table.splitlines()[0].split() == ["lines", "words", "chars", "bytes", "confidence", "encoding", "path"]
     assert re.search(rf"\s{short['confidence']:.2f}\s+{short['encoding']}\s+\S*short\.txt", table)
-    assert f"1 read with an uncertain encoding (confidence below {decoding.UNCERTAIN_BELOW:.2f}" in table
+    assert f"1 read with an uncertain encoding (confidence below {UNCERTAIN_BELOW:.2f}" in table
     assert f"{tmp_path / 'short.txt'}: {short['encoding']} ({short['confidence']:.2f})" in table
     assert "uncertain" in invoke(str(tmp_path)).stdout  # the table mentions them without --per-file too
     rows = {pathlib.Path(line.split(",")[0]).name: line.split(",") for line in invoke(str(tmp_path), "--per-file", "--format", "csv").stdout.splitlines()}
@@ -239,7 +239,7 @@ def test_the_uncertain_section_fits_80_columns(tmp_path: pathlib.Path) -> None:
     table = invoke(str(tmp_path), "--top", "0").stdout.splitlines()
     start = next(index for index, line in enumerate(table) if "uncertain encoding" in line)
     section = table[start:]
-    assert section[0] == f"2 read with an uncertain encoding (confidence below {decoding.UNCERTAIN_BELOW:.2f}):"
+    assert section[0] == f"2 read with an uncertain encoding (confidence below {UNCERTAIN_BELOW:.2f}):"
     assert [line.split(": ")[0].strip() for line in section[1:3]] == [str(tmp_path / "other.txt"),
                                                                       str(tmp_path / "short.txt")]
     assert section[3:] == ["pin them with --encoding 'GLOB=NAME'"]

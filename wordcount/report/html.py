@@ -22,7 +22,7 @@ from html import escape
 
 from wordcount import __version__
 from wordcount.report import svg
-from wordcount.text.decoding import UNCERTAIN_BELOW
+from wordcount.model import UNCERTAIN_BELOW
 from wordcount.report.layout import CURVE_RANKS, HEADINGS
 from wordcount.report.summary import Summary
 from wordcount.messages import plural, printable

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 
 from wordcount import __version__
-from wordcount.text.decoding import UNCERTAIN_BELOW
+from wordcount.model import UNCERTAIN_BELOW
 from wordcount.report.layout import HEADINGS, Layout
 from wordcount.counting.line_width import shortened
 from wordcount.model import BatchResult, Failed, FileCounts, LeftOut, Skipped, Totals, Violation

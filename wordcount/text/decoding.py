@@ -19,11 +19,6 @@ SAMPLE_BYTES = 64 * 1024
 WINDOW_BYTES = 4 * SAMPLE_BYTES  # how far past the first byte that is not UTF-8 a sample is taken from
 LINE_BACK = 4096  # how far back the start of that byte's line is looked for
 
-# A detected encoding with a lower confidence is listed as uncertain, for the user to pin it.
-# chardet is rarely sure of a single-byte encoding even when right: on bench/encodings.py's
-# ~1,450 real files, below 0.25 holds 24 of the 30 read wrong and 226 of the 1,425 read right.
-UNCERTAIN_BELOW = 0.25
-
 # Longest first: the UTF-32-LE BOM begins with the UTF-16-LE one. Each: (BOM, the name the
 # report gives, the codec that reads what follows the BOM; None: the UTF-8 fast path).
 _BOMS: tuple[tuple[bytes, str, str | None], ...] = (

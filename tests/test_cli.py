@@ -18,8 +18,7 @@ import unicodedata
 import pytest
 
 from conftest import SAMPLE, invoke, invoke_json, reference_counts, reference_top, repo_env, run_process
-from wordcount import __version__
-from wordcount.cli import command
+from wordcount import __version__, values
 from wordcount.counting import core
 from wordcount.execute.local import pool
 from wordcount.report import atomic
@@ -313,7 +312,7 @@ def test_usage_errors_exit_2(args: list[str], message: str) -> None:
 )
 def test_max_filesize_values(text: str, size: int) -> None:
     """SIZE is bytes, or a number (a fraction too) with k/K, M or G, in powers of 1024."""
-    assert command.parse_size(text) == size
+    assert values.parse_size(text) == size
 
 
 def test_dangling_link_argument_is_an_error_of_its_own(tmp_path: pathlib.Path) -> None:

@@ -82,7 +82,7 @@ def values(*good: str) -> st.SearchStrategy[str]:
     )
 
 
-# Whole numbers at and past the options' bounds (usage.MAX_JOBS, MAX_COUNT, MAX_SIZE): past a C
+# Whole numbers at and past the options' bounds (values.MAX_JOBS, MAX_COUNT, MAX_SIZE): past a C
 # integer's size, past Python's conversion limit, negative.
 EDGES = [bound + step for bound in (8192, 10**18, 2**63 - 1) for step in (-1, 0, 1)] + [2**64, 10**20, -2**63]
 HUGE = (st.sampled_from(EDGES) | st.integers(-2**70, 2**70)).map(str) | st.sampled_from(

@@ -181,6 +181,28 @@ def test_bad_config_is_a_usage_error_naming_key_and_file(tree: pathlib.Path, tex
     assert result.exit_code == 2 and f"config file {in_pyproject}: " in result.stderr
 
 
+@pytest.mark.parametrize(("text", "key"), [
+    ("install-completion = true\n", "install-completion"),
+    ("show-completion = 'bash'\n", "show-completion"),
+    ("help = true\n", "help"),
+    ("type-list = true\n", "type-list"),
+    ("paths = ['docs']\n", "paths"),
+])
+def test_only_the_declared_settings_are_keys(tree: pathlib.Path, monkeypatch: pytest.MonkeyPatch, text: str,
+                                             key: str) -> None:
+    """The keys are the options declared as settings: not the ones Typer adds to every command
+    (a file saying `install-completion = true` once installed shell completion, into ~/.bashrc,
+    at every run instead of counting), not those about one invocation, not the paths."""
+    home = tree / "home"
+    monkeypatch.setenv("HOME", str(home))  # where an installed completion would be written
+    monkeypatch.setenv("SHELL", "/bin/bash")
+    write_config(tree / ".wordcount.toml", text)
+    result = invoke("--format", "json")
+    assert result.exit_code == 2, result.output
+    assert f"unknown key: {key}" in result.stderr and result.stdout == ""
+    assert not home.exists()
+
+
 def test_missing_config_file_is_a_usage_error(tree: pathlib.Path) -> None:
     result = invoke("--config", "nowhere.toml")
     assert result.exit_code == 2 and "config file nowhere.toml: No such file or directory" in result.stderr

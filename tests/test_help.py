@@ -26,7 +26,7 @@ def test_every_option_is_in_exactly_one_section() -> None:
     command = typer.main.get_command(app)
     ctx = command.make_context("wordcount", [], resilient_parsing=True)
     names = {param.name for param in command.get_params(ctx)} - {"paths"}
-    placed = [entry.name for _, entries in help.SECTIONS for entry in entries]
+    placed = [entry.name for _, entries in help.sections() for entry in entries]
     assert sorted(placed) == sorted(set(placed)), "an option is in two sections"
     assert set(placed) == names
 

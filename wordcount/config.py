@@ -14,17 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import typer
-
+from wordcount import options
 from wordcount.text import decoding
 from wordcount.audit import Rules, Scope, check_glob, compile_forbidden
 from wordcount.model import STDIN
-from wordcount.cli.usage import MAX_COUNT
+from wordcount.values import MAX_COUNT, UsageError
 
 DEDICATED = ".wordcount.toml"
 PYPROJECT = "pyproject.toml"
-# Options that make no sense in a file: they are about this one invocation.
-NOT_SETTINGS = frozenset({"config", "version", "help", "type-list"})
 RULE_KEYS = ("glob", "max-words", "min-words", "forbid", "require-encoding", "no-bom")
 
 
@@ -201,38 +198,38 @@ def check_value(path: str, where: str, key: str, value: str) -> None:
         raise _error(path, f"{where}: {error}") from None
 
 
-def default_map(config: Config, ctx: typer.Context) -> dict[str, Any]:
+def default_map(config: Config) -> dict[str, Any]:
     """The config's options as click defaults (by parameter name), each checked as the
-    command line would check it; raises ConfigError for an unknown key or a bad value."""
-    by_name: dict[str, Any] = {}
-    for option in ctx.command.params:
-        longs = [opt[2:] for opt in option.opts if opt.startswith("--")]
-        if option.param_type_name == "option" and longs and longs[0] not in NOT_SETTINGS:
-            by_name[longs[0]] = option
+    command line would check it; raises ConfigError for an unknown key or a bad value. The
+    keys are the long names of the options that may be set in a file (`options.Option.setting`)."""
+    known = options.by_key()
     defaults: dict[str, Any] = {}
     for key, value in config.options.items():
-        param = by_name.get(key)
-        if param is None:
+        declared = known.get(key)
+        if declared is None:
             raise _error(config.path, f"unknown key: {key}")
-        if param.multiple:
+        parse = declared.option.parse
+        if declared.multiple:
             items = _strings(value)
             if items is None:
                 raise _error(config.path, f"{key}: not a list of strings: {value!r}")
             value = items
             for item in items:
                 check_value(config.path, key, key, item)
-        elif param.is_flag:
+        elif declared.is_flag:
             if not isinstance(value, bool):
                 raise _error(config.path, f"{key}: not true or false: {value!r}")
         else:
-            _check_type(config.path, key, value, getattr(getattr(param.type, "func", None), "config_types", (str,)))
+            _check_type(config.path, key, value, getattr(parse, "config_types", (str,)))
             if isinstance(value, str):
                 check_value(config.path, key, key, value)
-        try:
-            param.process_value(ctx, value)  # the conversion and checks the command line would make
-        except typer.BadParameter as error:
-            raise _error(config.path, f"{key}: {error.message}") from None
-        defaults[param.name] = value
+        try:  # the conversion and checks the command line would make
+            for item in value if declared.multiple else [value]:
+                if parse is not None:
+                    parse(item)
+        except UsageError as error:
+            raise _error(config.path, f"{key}: {error}") from None
+        defaults[declared.name] = value
     return defaults
 
 

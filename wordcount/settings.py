@@ -26,74 +26,13 @@ from wordcount.config import Config
 from wordcount.counting.spec import Counting, Job, check_encoding_rules
 from wordcount.counting.tally import fold, jieba_available
 from wordcount.walk.discover import WalkOptions
-from wordcount.report.groups import Grouping
 from wordcount.report.layout import COLUMNS, CURVE_RANKS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
 from wordcount.walk.lists import ListError, read_names, readable_stdin
 from wordcount.progress import ProgressMode
 from wordcount.model import STDIN, Failed
-from wordcount.cli.usage import usage_error
-from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
-
-
-@dataclass(frozen=True)
-class Flags:
-    """The command line's values as parsed (config file values included), before any is derived.
-
-    No defaults here: the Typer signature is the one place that says them."""
-
-    paths: list[str] | None
-    jobs: int | None
-    top: int
-    word_mode: WordMode
-    lines: bool  # the count columns asked for (wc's -l -w -m -c -L); none: the format's own
-    words: bool
-    chars: bool
-    bytes: bool
-    max_line_length: bool
-    total: TotalMode
-    by: Grouping | None
-    files0_from: str | None
-    files_from: str | None
-    ignore_case: bool
-    nfkc: bool
-    min_length: int
-    stopwords: list[str] | None
-    per_file: bool
-    sort: SortKey
-    reverse: bool
-    output_format: Format
-    output: str | None
-    encoding: list[str] | None
-    fallback_encoding: str | None
-    progress: ProgressMode
-    use_cache: bool
-    cache_dir: str | None
-    log_interval: float
-    quiet: bool
-    hidden: bool
-    no_ignore: bool
-    no_require_git: bool
-    exclude: list[str] | None
-    max_depth: int | None
-    follow_links: bool
-    max_filesize: int | None
-    max_words: int | None
-    min_words: int | None
-    max_total_words: int | None
-    forbid: list[str] | None
-    forbid_ignore_case: bool
-    require_encoding: str | None
-    no_bom: bool
-    fail_on: list[FailOn] | None
-    scheduler: str | None
-    scheduler_file: str | None
-    ship_bytes: bool
-    connect_timeout: float
-    markup: Markup
-    markup_code: bool
-    decompress: bool
-    glob: list[str] | None
-    types: list[tuple[str, bool]]  # the names of --type (False) and --type-not (True), in the order given
+from wordcount.options import Flags
+from wordcount.values import usage_error
+from wordcount.choices import Format, SortKey, WordMode
 
 
 @dataclass(frozen=True)

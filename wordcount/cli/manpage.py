@@ -1,7 +1,7 @@
 """The man page, written in roff from the command's own definitions: `python -m wordcount.cli.manpage`.
 
-Each option's full text is its `help=` in cli/command.py; the sections and their order are the grouped
-help's (cli/help.py), so the page, `--help` and the CLI cannot disagree. It is committed as
+Each option's long text, its section and their order are declared once (wordcount/options.py), as
+the grouped help's short texts are, so the page, `--help` and the CLI cannot disagree. It is committed as
 man/wordcount.1 (a test keeps it equal to what this prints), which the wheel installs into
 PREFIX/share/man/man1, where `man` looks; elsewhere `python -m wordcount.cli.manpage > FILE`.
 Like __main__, an entry point: it imports the CLI, and nothing imports it.
@@ -60,9 +60,9 @@ def render(command: Any, ctx: Any, date: str) -> str:
            ".nh",  # no hyphenation: an option name broken over two lines cannot be searched for
            ".SH NAME", "wordcount \\- " + roff("count lines, words, characters and bytes, and word frequencies"),
            ".SH SYNOPSIS", f"{bold('wordcount')} [\\fIOPTIONS\\fR] [\\fIPATH\\fR]...",
-           ".SH DESCRIPTION", roff(command.help or ""), ".PP", roff(help.PATH_TEXT),
+           ".SH DESCRIPTION", roff(command.help or ""), ".PP", roff(help.path_text()),
            ".SH OPTIONS"]
-    for title, entries in help.SECTIONS:
+    for title, entries in help.sections():
         out += [f".SS {roff(title)}"]
         for entry in (entry for entry in entries if entry.name in params):
             out += option_item(params[entry.name])

@@ -53,7 +53,7 @@ def test_forced_utf16_or_32_without_bom_is_read(tmp_path: pathlib.Path, forced: 
 
 def test_forced_utf16_on_short_ascii_defaults_to_little_endian() -> None:
     """No BOM and too little text to tell: little-endian, as Windows writes it."""
-    assert decoding.plan(b"ab", "utf-16") == decoding.Plan("utf-16-le", 0, "utf-16-le")
+    assert decoding.decide(b"ab", "utf-16") == decoding.Decoding("utf-16-le", 0, "utf-16-le")
 
 
 class _Refusing(codecs.IncrementalDecoder):

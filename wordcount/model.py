@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from wordcount.text.decoding import UNCERTAIN_BELOW, Plan
+from wordcount.text.decoding import UNCERTAIN_BELOW, Decoding
 from wordcount.counting.freq import Carried, merge, new_table
 
 if TYPE_CHECKING:
@@ -268,13 +268,13 @@ class Piece:
     index: int
     start: int
     stop: int | None
-    plan: Plan
+    decoding: Decoding
 
 
 @dataclass(frozen=True, slots=True)
 class PieceResult:
     """The counts of one piece; `sample` is set when the piece turned out not to be UTF-8 (what
-    `replan` decides from, taken around the piece's first byte that is not)."""
+    `not_utf8.decide_again` decides from, taken around the piece's first byte that is not)."""
 
     path: str
     index: int

@@ -1102,7 +1102,7 @@ static PyTypeObject ScannerType = {
 
 /* Whether a file's bytes need the Python side to decide how they are read: a BOM, a NUL (binary,
  * or UTF-16/32), an XML declaration (its encoding), an ISO-2022 escape or an HZ shift (see
- * decode.plan), or bzip2's magic (see compressed.kind: gzip's, xz's and zstd's are never UTF-8
+ * decoding.decide), or bzip2's magic (see compressed.kind: gzip's, xz's and zstd's are never UTF-8
  * without a NUL, bzip2's "BZh" is). */
 static int needs_a_plan(const uint8_t *p, size_t n)
 {
@@ -1171,7 +1171,7 @@ static int read_to_end(int fd, off_t sized, size_t limit, uint8_t **buf, size_t 
 
 /* Count the file at `cpath` with the scanner `s` (reset first) when it is a regular file of at
  * most `limit` bytes, by fstat and as read to its end, that is UTF-8 with nothing for
- * decode.plan to decide: 1, its counts in `s`, its size by fstat when opened in `*size`, and in
+ * decoding.decide to decide: 1, its counts in `s`, its size by fstat when opened in `*size`, and in
  * `*changed` whether it changed while it was read. 0: declined, nothing counted (`*oserror` set
  * when it could not be opened or read: errno is kept). -1: MemoryError. */
 static int count_one(ScannerObject *s, const char *cpath, Py_ssize_t limit, long long *size, int *changed,
@@ -1221,7 +1221,7 @@ static ScannerObject *new_scanner(PyObject *table)
 }
 
 /* count_file(path, table, limit): a regular file of at most `limit` bytes that is UTF-8 with
- * nothing for decode.plan to decide, counted with one open, fstat, reads to its end, fstat and
+ * nothing for decoding.decide to decide, counted with one open, fstat, reads to its end, fstat and
  * close: (lines, words, chars, bytes read, size by fstat when opened, changed while read); its
  * words go to `table`. None when the Python side must count it (larger, not regular, a BOM, a
  * NUL, escapes, an XML

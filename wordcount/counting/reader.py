@@ -20,13 +20,14 @@ from dataclasses import replace
 from typing import Any, BinaryIO, cast
 
 from wordcount.counting import whole_files
-from wordcount.text import compressed, decoding
+from wordcount.text import compressed
+from wordcount.text.decoding import Decoding, starts_with_bom, wide
 from wordcount.audit import Searcher
 from wordcount.counting.spec import Counting
 from wordcount.counting.line_width import LineWidth
 from wordcount.text.cut_points import piece_bounds
 from wordcount.progress import Progress
-from wordcount.text.not_utf8 import Shifted, replan, sample_at
+from wordcount.text.not_utf8 import Shifted, decide_again, sample_at
 from wordcount.counting.read_to_end import changed_while_read, to_end
 from wordcount.model import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.streams import standard_input
@@ -48,8 +49,8 @@ def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns =
     searcher = Searcher(path, forbid) if forbid else None
     widths = LineWidth() if measure else None
     head = read_head(stream) if head is None else head
-    bom = decoding.starts_with_bom(head)
-    binary = b"\0" in head and not bom and decoding.wide(head) is None
+    bom = starts_with_bom(head)
+    binary = b"\0" in head and not bom and wide(head) is None
     size = 0
     for block, last in _blocks(stream, head):
         size += len(block)
@@ -121,24 +122,24 @@ def _count_pass(
     stream: BinaryIO,
     path: str,
     head: bytes,
-    plan: decoding.Plan,
+    decoding: Decoding,
     counting: Counting,
     words: Words | None,
     progress: Progress,
     bom: bool = False,
     forbid: Patterns = (),
 ) -> FileCounts:
-    """Read a file (or a piece of one) from its first block to its end, as `plan` says, and
+    """Read a file (or a piece of one) from its first block to its end, as `decoding` says, and
     search its text for the `forbid` patterns as it goes.
 
-    On the UTF-8 fast path (`planning.codec` None) a byte that is not UTF-8 raises _NotUtf8
+    On the UTF-8 fast path (`decoding.codec` None) a byte that is not UTF-8 raises _NotUtf8
     before anything of its block is counted. Other encodings are decoded block by block and
     fed to the scanner as UTF-8.
     """
     searcher = Searcher(path, forbid) if forbid else None
     widths = LineWidth() if counting.line_width else None
     search_text = _SearchText()
-    decoder = None if plan.codec is None else new_decoder(plan.codec)
+    decoder = None if decoding.codec is None else new_decoder(decoding.codec)
     # A file read in one block (a short one: see `_blocks`) feeds the batch's frequencies
     # directly; a longer one gets its own, merged only once it has been read to the end.
     table = words if words is None or len(head) < BLOCK_BYTES else new_table()
@@ -150,16 +151,16 @@ def _count_pass(
         size += read
         if first:
             first = False
-            block = block[plan.skip :]
+            block = block[decoding.skip :]
         if decoder is None:
             try:
                 started = scanner.feed(block, last)
             except rejects() as error:
                 progress.add(0, -(size - read), -scanner.words)  # that pass is void
-                raise _NotUtf8(plan.skip + error.offset) from None  # type: ignore[attr-defined]
+                raise _NotUtf8(decoding.skip + error.offset) from None  # type: ignore[attr-defined]
             text = search_text.of(block, last) if searcher is not None or widths is not None else ""
         else:
-            text, data, bad = to_utf8(decoded_block(decoder, block, last, plan.codec))
+            text, data, bad = to_utf8(decoded_block(decoder, block, last, decoding.codec))
             replaced += bad
             started = scanner.feed(data, last)
         if searcher is not None:
@@ -171,9 +172,9 @@ def _count_pass(
     if table is not words:
         words.update(table)  # type: ignore[union-attr]
     return FileCounts(
-        path, scanner.lines, scanner.words, scanner.chars, size, plan.encoding or "utf-8", replaced,
+        path, scanner.lines, scanner.words, scanner.chars, size, decoding.encoding or "utf-8", replaced,
         cjk_chars=getattr(scanner, "cjk", 0), bom=bom, hits=searcher.violations() if searcher is not None else (),
-        confidence=plan.confidence, max_line_length=widths.longest if widths is not None else 0,
+        confidence=decoding.confidence, max_line_length=widths.longest if widths is not None else 0,
     )
 
 
@@ -267,18 +268,18 @@ def _count_compressed(stream: BinaryIO, packed: str, path: str, counting: Counti
 def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, words: Words | None,
                 progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek and whose first block is `head`, as `counting` says."""
-    plan = counting.plan_for(path, head)
-    if plan.binary:
+    decoding = counting.decoding_for(path, head)
+    if decoding.binary:
         return Skipped(path, "binary")
-    bom = decoding.starts_with_bom(head)
-    if plan.codec is None:
+    bom = starts_with_bom(head)
+    if decoding.codec is None:
         try:
-            return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
+            return _count_pass(stream, path, head, decoding, counting, words, progress, bom, forbid)
         except _NotUtf8 as not_utf8:
-            plan = replan(plan, sample_at(stream, not_utf8.offset), counting.fallback_encoding)
+            decoding = decide_again(decoding, sample_at(stream, not_utf8.offset), counting.fallback_encoding)
             stream.seek(0)
             head = read_head(stream)
-    return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
+    return _count_pass(stream, path, head, decoding, counting, words, progress, bom, forbid)
 
 
 class _Window:
@@ -317,7 +318,7 @@ def count_piece(
     A relative path is relative to `cwd` (see `batch.count_batch`).
     """
     words: Words | None = new_table() if counting.frequencies else None
-    plan = piece.plan
+    decoding = piece.decoding
     try:
         with _open(piece.path, shipped, cwd) as stream:
             bounds = shipped.bounds if shipped is not None and shipped.bounds is not None else None
@@ -327,11 +328,11 @@ def count_piece(
             stream.seek(begin)
             window = _Window(stream, end)
             head = window.read(max(BLOCK_BYTES, 4))
-            bom = begin == 0 and decoding.starts_with_bom(head)
+            bom = begin == 0 and starts_with_bom(head)
             if begin:
-                plan = replace(plan, skip=0)
+                decoding = replace(decoding, skip=0)
             try:
-                counted = _count_pass(window, piece.path, head, plan, counting, words, progress, bom)  # type: ignore[arg-type]
+                counted = _count_pass(window, piece.path, head, decoding, counting, words, progress, bom)  # type: ignore[arg-type]
             except _NotUtf8 as not_utf8:
                 sample = sample_at(stream, begin + not_utf8.offset)
                 return PieceResult(piece.path, piece.index, sample=sample)

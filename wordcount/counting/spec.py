@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from wordcount import globs
 from wordcount.audit import Audit
-from wordcount.text.decoding import Plan, plan
+from wordcount.text.decoding import Decoding, decide
 from wordcount.text.declared import is_html
 
 EncodingRules = tuple[tuple[str, str], ...]  # (glob, codec) pairs, the first that matches wins
@@ -29,7 +29,7 @@ class Counting:
 
     `encoding_rules` say how the files their glob matches are read; `encoding` reads the files no
     rule matches (None: detect); `fallback_encoding` reads the files found not to be UTF-8 that
-    say nothing of their encoding, instead of chardet (`not_utf8.replan`). A rule's glob is matched
+    say nothing of their encoding, instead of chardet (`not_utf8.decide_again`). A rule's glob is matched
     relative to the folder given that a path lies in, as every glob is (`globs`): `glob_bases` are
     those folders, then the current folder for files named by themselves (empty without rules: the
     cache key stays the same). `wc` counts raw bytes as GNU wc before 9.5 does (`--format wc`).
@@ -97,9 +97,9 @@ class Counting:
         one's name without its compression suffix too), whose `<meta>` charset is looked for."""
         return any(is_html(name) for name in self._names(path))
 
-    def plan_for(self, path: str, head: bytes) -> Plan:
-        """How the file at `path`, whose first block is `head`, is read (`decoding.plan`)."""
-        return plan(head, self.encoding_for(path), self.is_html(path))
+    def decoding_for(self, path: str, head: bytes) -> Decoding:
+        """How the file at `path`, whose first block is `head`, is read (`decoding.decide`)."""
+        return decide(head, self.encoding_for(path), self.is_html(path))
 
     def _names(self, path: str) -> tuple[str, ...]:
         """The names a file's rules match: its own, and with -z its name without a compression suffix."""

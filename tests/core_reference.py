@@ -19,7 +19,8 @@ from typing import Union
 
 from wc_reference import WC_SPACES, reference_words
 from wordcount.counting.freq import PyTable
-from wordcount.counting.tally import MAX_WORD_BYTES, NotUtf8, PyScanner
+from wordcount.counting.tally import MAX_WORD_BYTES, PyScanner
+from wordcount.text.not_utf8 import NotUtf8
 
 # Whitespace, as written out in wc_reference.py rather than taken from counting/tally.py.
 SPACES = "".join(sorted(WC_SPACES))

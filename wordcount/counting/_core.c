@@ -33,7 +33,7 @@
 #define PREFETCH(p) ((void)(p))
 #endif
 
-static PyObject *NotUtf8;         /* class NotUtf8(ValueError), with .offset */
+static PyObject *NotUtf8;         /* wordcount.text.not_utf8.NotUtf8(offset): the class both cores raise */
 static uint64_t hash_seed;        /* per process, from Python's own hash secret */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -881,10 +881,8 @@ static void Scanner_dealloc(ScannerObject *s)
 
 static void raise_not_utf8(unsigned long long offset)
 {
-    PyObject *exc = PyObject_CallFunction(NotUtf8, "N", PyUnicode_FromFormat("not UTF-8 at byte %llu", offset));
-    PyObject *value = exc ? PyLong_FromUnsignedLongLong(offset) : NULL;
-    if (value && PyObject_SetAttrString(exc, "offset", value) == 0) PyErr_SetObject(NotUtf8, exc);
-    Py_XDECREF(value);
+    PyObject *exc = PyObject_CallFunction(NotUtf8, "K", offset);
+    if (exc) PyErr_SetObject(NotUtf8, exc);
     Py_XDECREF(exc);
 }
 
@@ -1324,11 +1322,11 @@ PyMODINIT_FUNC PyInit__core(void)
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&ScannerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&core_module);
     if (!m) return NULL;
-    if (!NotUtf8) {
-        NotUtf8 = PyErr_NewExceptionWithDoc(
-            "wordcount._core.NotUtf8",
-            "A block is not UTF-8; .offset is the first bad byte's, from the first byte ever fed.",
-            PyExc_ValueError, NULL);
+    if (!NotUtf8) {  /* the pure core's class, so that one `except` catches both cores' */
+        PyObject *owner = PyImport_ImportModule("wordcount.text.not_utf8");
+        if (!owner) goto fail;
+        NotUtf8 = PyObject_GetAttrString(owner, "NotUtf8");
+        Py_DECREF(owner);
         if (!NotUtf8) goto fail;
     }
     if (PyModule_AddIntConstant(m, "MAX_WORD_BYTES", MAX_WORD_BYTES) < 0 ||

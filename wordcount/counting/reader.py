@@ -27,13 +27,13 @@ from wordcount.counting.spec import Counting
 from wordcount.counting.line_width import LineWidth
 from wordcount.text.cut_points import piece_bounds
 from wordcount.progress import Progress
-from wordcount.text.not_utf8 import Shifted, decide_again, sample_at
+from wordcount.text.not_utf8 import NotUtf8, Shifted, decide_again, sample_at
 from wordcount.counting.read_to_end import changed_while_read, to_end
 from wordcount.model import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.streams import standard_input
 from wordcount.counting.freq import Words, new_table, packed
 from wordcount.text.transcode import Undecodable, decoded_block, new_decoder, to_utf8
-from wordcount.counting.tally import new_scanner, normalized, rejects, utf8_block
+from wordcount.counting.tally import new_scanner, normalized, utf8_block
 from wordcount.counting.wc_words import WcTally
 from wordcount.messages import os_message
 
@@ -75,14 +75,6 @@ def read_head(stream: BinaryIO) -> bytes:
     if len(head) == first < wanted:
         head += stream.read(wanted - first)
     return head
-
-
-class _NotUtf8(Exception):
-    """The UTF-8 fast path met a byte that is not UTF-8, `offset` bytes after the pass began."""
-
-    def __init__(self, offset: int) -> None:
-        super().__init__("not UTF-8")
-        self.offset = offset
 
 
 def _blocks(stream: BinaryIO, head: bytes) -> Iterator[tuple[bytes, bool]]:
@@ -132,8 +124,8 @@ def _count_pass(
     """Read a file (or a piece of one) from its first block to its end, as `decoding` says, and
     search its text for the `forbid` patterns as it goes.
 
-    On the UTF-8 fast path (`decoding.codec` None) a byte that is not UTF-8 raises _NotUtf8
-    before anything of its block is counted. Other encodings are decoded block by block and
+    On the UTF-8 fast path (`decoding.codec` None) a byte that is not UTF-8 raises NotUtf8
+    (its offset from the pass's first byte) before anything of its block is counted. Other encodings are decoded block by block and
     fed to the scanner as UTF-8.
     """
     searcher = Searcher(path, forbid) if forbid else None
@@ -155,9 +147,9 @@ def _count_pass(
         if decoder is None:
             try:
                 started = scanner.feed(block, last)
-            except rejects() as error:
+            except NotUtf8 as error:
                 progress.add(0, -(size - read), -scanner.words)  # that pass is void
-                raise _NotUtf8(decoding.skip + error.offset) from None  # type: ignore[attr-defined]
+                raise NotUtf8(decoding.skip + error.offset) from None
             text = search_text.of(block, last) if searcher is not None or widths is not None else ""
         else:
             text, data, bad = to_utf8(decoded_block(decoder, block, last, decoding.codec))
@@ -275,7 +267,7 @@ def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, wo
     if decoding.codec is None:
         try:
             return _count_pass(stream, path, head, decoding, counting, words, progress, bom, forbid)
-        except _NotUtf8 as not_utf8:
+        except NotUtf8 as not_utf8:
             decoding = decide_again(decoding, sample_at(stream, not_utf8.offset), counting.fallback_encoding)
             stream.seek(0)
             head = read_head(stream)
@@ -333,7 +325,7 @@ def count_piece(
                 decoding = replace(decoding, skip=0)
             try:
                 counted = _count_pass(window, piece.path, head, decoding, counting, words, progress, bom)  # type: ignore[arg-type]
-            except _NotUtf8 as not_utf8:
+            except NotUtf8 as not_utf8:
                 sample = sample_at(stream, begin + not_utf8.offset)
                 return PieceResult(piece.path, piece.index, sample=sample)
     except OSError as error:

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from wordcount.counting import core
 from wordcount.counting.freq import MAX_WORD_BYTES, Words, new_table
+from wordcount.text.not_utf8 import NotUtf8
 
 _ASCII_SPACE = b"\t\n\v\f\r "
 # Every byte → b" " if it is ASCII whitespace, else b"x": a word starts at each b" x".
@@ -283,14 +284,6 @@ def new_tally(mode: str, freq: Words | None = None) -> Tally | TextTally:
     return Tally(freq) if mode == "whitespace" else TextTally(mode, freq)  # type: ignore[arg-type]
 
 
-class NotUtf8(ValueError):
-    """A scanner met a byte that is not UTF-8, `offset` bytes after the first byte it was fed."""
-
-    def __init__(self, offset: int) -> None:
-        super().__init__(f"not UTF-8 at byte {offset}")
-        self.offset = offset
-
-
 def utf8_block(data: bytes, last: bool) -> tuple[bytes, bytes, str | None]:
     """A block of UTF-8 (after what the one before left pending): its whole characters, the
     incomplete one it ends with (carried to the next block), and its text (None: ASCII, which
@@ -356,12 +349,6 @@ def new_scanner(mode: str, table: Words | None = None) -> Any:
     if compiled is not None and mode == "whitespace":
         return compiled.Scanner(table)
     return PyScanner(mode, table)
-
-
-def rejects() -> tuple[type[Exception], ...]:
-    """The exceptions a scanner raises for a byte that is not UTF-8."""
-    compiled = core.compiled()
-    return (NotUtf8,) if compiled is None else (NotUtf8, compiled.NotUtf8)
 
 
 def fold(word: str, nfkc: bool, ignore_case: bool) -> str:

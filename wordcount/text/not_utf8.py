@@ -1,5 +1,5 @@
-"""A file that turned out not to be UTF-8: what is looked at around its first byte that is not
-(`Sample`), and how the whole file is read then (`decide_again`).
+"""A file that turned out not to be UTF-8: the exception that says so (`NotUtf8`), what is looked
+at around its first byte that is not (`Sample`), and how the whole file is read then (`decide_again`).
 
 A file that is valid UTF-8 but for a few bytes is UTF-8, those bytes replaced and counted; only a
 file whose non-ASCII bytes are mostly not UTF-8 is read with `--fallback-encoding` or chardet's
@@ -39,6 +39,16 @@ MIN_VALID = 8
 
 _ASCII = bytes(range(0x80))
 _REPLACEMENT = "\ufffd".encode()
+
+
+class NotUtf8(ValueError):
+    """Bytes read as UTF-8 hold one that is not, `offset` bytes after the first byte looked at: the
+    first ever fed to a scanner, raised by both counting cores (the compiled one raises this very
+    class), or the first of a file's pass over the UTF-8 fast path (`counting/reader.py`)."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"not UTF-8 at byte {offset}")
+        self.offset = offset
 
 
 @dataclass(frozen=True, slots=True)

@@ -697,7 +697,7 @@ static PyMappingMethods Table_as_mapping = {.mp_length = (lenfunc)Table_len};
 
 static PyTypeObject TableType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "wordcount._core.Table",
+    .tp_name = "wordcount.counting._core.Table",
     .tp_doc = "Table(words=None): a word-frequency table keyed by bytes, counts as int64.",
     .tp_basicsize = sizeof(TableObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
@@ -1080,7 +1080,7 @@ static PyMemberDef Scanner_members[] = {
 
 static PyTypeObject ScannerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "wordcount._core.Scanner",
+    .tp_name = "wordcount.counting._core.Scanner",
     .tp_doc = "Scanner(table=None): lines, words and characters of UTF-8 blocks fed in order, the\n"
               "words added to `table` if given (tally.Tally's twin for the whitespace word mode).",
     .tp_basicsize = sizeof(ScannerObject),
@@ -1302,7 +1302,7 @@ static PyMethodDef core_functions[] = {
 
 static struct PyModuleDef core_module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "wordcount._core",
+    .m_name = "wordcount.counting._core",
     .m_doc = "The compiled counting core of wordcount: Table, Scanner, NotUtf8, MAX_WORD_BYTES, count_file(s).",
     .m_size = -1,
     .m_methods = core_functions,

@@ -202,7 +202,7 @@ class BatchResult:
     `warnings` the files counted with a warning, and `uncertain` those whose encoding is
     uncertain (they are in the totals too); `violations` the per-file audit rules its files
     failed. `words` maps UTF-8 encoded words to their frequency
-    in the batch: a `freq` table, or a compiled one's bytes (`freq.packed`); empty when off.
+    in the batch: a `freq` table, or a compiled one's bytes (`freq.carried`); empty when off.
     """
 
     totals: Totals

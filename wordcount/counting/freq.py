@@ -55,7 +55,7 @@ class PyTable(Counter):  # type: ignore[type-arg]
         return dict(self)
 
 
-# What a batch carries: a table, a mapping, or a compiled table's bytes (see `packed`).
+# What a batch carries: a table, a mapping, or a compiled table's bytes (see `carried`).
 Carried = Union[Words, Mapping[bytes, int], bytes]
 
 
@@ -68,7 +68,7 @@ def new_table(words: Carried | None = None) -> Words:
     return table
 
 
-def packed(words: Words) -> Words | bytes:
+def carried(words: Words) -> Words | bytes:
     """A table as a worker hands it over: a compiled one as its bytes, which the parent adds up
     straight from the buffer (no table is built of them first), b"" when empty; a pure one as
     it is (pickled as a Counter)."""

@@ -31,7 +31,7 @@ from wordcount.text.not_utf8 import NotUtf8, Shifted, decide_again, sample_at
 from wordcount.counting.read_to_end import changed_while_read, to_end
 from wordcount.model import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.streams import standard_input
-from wordcount.counting.freq import Words, new_table, packed
+from wordcount.counting.freq import Words, carried, new_table
 from wordcount.text.transcode import Undecodable, decoded_block, new_decoder, to_utf8
 from wordcount.counting.tally import new_scanner, normalized, utf8_block
 from wordcount.counting.wc_words import WcTally
@@ -219,9 +219,9 @@ def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Word
                     progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
     head = read_head(stream)
-    packed = compressed.kind(head)
-    if packed is not None:  # by its bytes, whatever its name says
-        return _count_compressed(stream, packed, path, counting, words, progress, forbid)
+    compression = compressed.kind(head)
+    if compression is not None:  # by its bytes, whatever its name says
+        return _count_compressed(stream, compression, path, counting, words, progress, forbid)
     if (kind := counting.markup_for(path)) is not None:
         from wordcount.counting.marked_up import count_document  # only for a marked-up file (--markup auto)
 
@@ -232,16 +232,16 @@ def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Word
     return _count_text(stream, head, path, counting, words, progress, forbid)
 
 
-def _count_compressed(stream: BinaryIO, packed: str, path: str, counting: Counting, words: Words | None,
+def _count_compressed(stream: BinaryIO, compression: str, path: str, counting: Counting, words: Words | None,
                       progress: Progress, forbid: Patterns) -> FileCounts | Skipped:
-    """A compressed file (in format `packed`): skipped as `compressed` unless `counting.decompress`,
+    """A compressed file (in format `compression`): skipped as `compressed` unless `counting.decompress`,
     else its text counted as `zcat FILE | wc` reads it, a pipe. Text longer than
     `counting.max_decompressed` is `too-large`, as discovery calls a file too large to count. Data
     that ends early or is corrupt is counted as far as it could be read, the fault kept."""
     if not counting.decompress:
         return Skipped(path, "compressed")
     stream.seek(0)
-    with compressed.Decompressed(stream, packed, counting.max_decompressed) as text:
+    with compressed.Decompressed(stream, compression, counting.max_decompressed) as text:
         reader = cast(BinaryIO, text)  # it reads, seeks and tells as counting/reader.py asks of a file
         shown = compressed.StoredProgress(progress, text)
         try:
@@ -337,7 +337,7 @@ def count_piece(
         piece.index,
         replace(counted.totals, files=0),  # a piece is not a file
         counted.replaced,
-        packed(normalized(words, counting)) if words is not None else {},  # merged from its bytes
+        carried(normalized(words, counting)) if words is not None else {},  # merged from its bytes
         bom=bom,
     )
 

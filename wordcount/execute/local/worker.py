@@ -18,7 +18,7 @@ from typing import Any
 
 from wordcount.counting.batch import count_batch
 from wordcount.counting.reader import count_piece
-from wordcount.counting.freq import Words, new_table, packed
+from wordcount.counting.freq import Words, carried, new_table
 from wordcount.counting.spec import Job
 from wordcount.execute.planning import Task
 from wordcount.progress import NoProgress, Progress, Snapshot
@@ -163,7 +163,7 @@ class Worker:
     def hand_over(self) -> Words | bytes:
         """The words this worker holds, as the user asked for them (`normalized`); it starts afresh."""
         words, self.words, self.unflushed_bytes = self.words, new_table(), 0
-        return packed(normalized(words, self.job.counting))  # type: ignore[arg-type]
+        return carried(normalized(words, self.job.counting))  # type: ignore[arg-type]
 
 
 # The worker of this process, set only by the pool's initializer (or, on the serial path, for

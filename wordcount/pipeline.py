@@ -113,7 +113,7 @@ def new_summary(settings: Settings, found: Found, ranked: Sequence[tuple[bytes, 
 
     `ranked`: the top words as a cache kept them, when it has every file."""
     summary = Summary(top=settings.output.top, per_file=settings.output.file_rows, layout=settings.output.layout,
-                      cjk=settings.job.counting.words == "cjk", audit=settings.job.audit, ranked=ranked,
+                      cjk=settings.job.counting.word_mode == "cjk", audit=settings.job.audit, ranked=ranked,
                       config=settings.config)
     for item in found.others:
         summary.add(item)

@@ -164,7 +164,8 @@ class Settings:
         """What a cache's stored counts depend on: the tool's version, the counting settings, and
         the audit rules (the violations found in a file are stored with it)."""
         audit = dataclasses.asdict(self.job.audit) if self.job.audit is not None else None
-        fields = [__version__, _canonical(dataclasses.asdict(self.job.counting)), _canonical(audit)]
+        counting = {KEY_NAMES.get(name, name): value for name, value in dataclasses.asdict(self.job.counting).items()}
+        fields = [__version__, _canonical(counting), _canonical(audit)]
         import hashlib  # only with a cache
 
         return hashlib.sha256(json.dumps(fields, sort_keys=True, default=repr).encode()).hexdigest()
@@ -172,6 +173,11 @@ class Settings:
     def cache_job(self) -> Job:
         """The job when a cache stores the counts: each file's row and words come back too."""
         return dataclasses.replace(self.job, per_file=True, file_words=True)
+
+
+# The names the cache key gives counting settings renamed since it was made, so that the caches
+# written before still answer.
+KEY_NAMES = {"word_mode": "words"}
 
 
 def _canonical(value: object) -> object:
@@ -207,7 +213,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
     layout = _layout(flags, roots, streamed)
     counting = Counting(
         frequencies=flags.top > 0 and flags.output_format not in (Format.wc, Format.github, Format.sarif),
-        words=flags.word_mode.value,
+        word_mode=flags.word_mode.value,
         ignore_case=flags.ignore_case,
         nfkc=flags.nfkc,
         min_length=flags.min_length,

@@ -46,7 +46,7 @@ def count_document(
         prose = markup.extract(source, kind, counting.markup_code)
     except Exception as error:  # a parser's bug on odd input: this file's problem, not the run's
         raise Undecodable(f"cannot be read as {kind}: {type(error).__name__}: {error}") from None
-    scanner = new_scanner(counting.words, words)
+    scanner = new_scanner(counting.word_mode, words)
     started = scanner.feed(prose.text.encode("utf-8"), True)
     progress.add(0, len(data), started + scanner.finish())
     hits: tuple[Violation, ...] = ()

@@ -135,7 +135,7 @@ def _count_pass(
     # A file read in one block (a short one: see `_blocks`) feeds the batch's frequencies
     # directly; a longer one gets its own, merged only once it has been read to the end.
     table = words if words is None or len(head) < BLOCK_BYTES else new_table()
-    scanner = new_scanner(counting.words, table)
+    scanner = new_scanner(counting.word_mode, table)
     replaced = size = 0
     first = True
     for block, last in _blocks(stream, head):

@@ -42,7 +42,7 @@ class Counting:
     """
 
     frequencies: bool = True
-    words: str = "whitespace"  # one of tally.WORD_MODES
+    word_mode: str = "whitespace"  # one of tally.WORD_MODES
     ignore_case: bool = False
     nfkc: bool = False
     min_length: int = 0

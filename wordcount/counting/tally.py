@@ -187,11 +187,11 @@ _CARRY_LIMIT = 1 << 16  # characters: a longer stretch without a word boundary i
 
 
 @functools.lru_cache(maxsize=None)
-def _patterns(mode: str) -> tuple[Any, Any, Any]:
+def _patterns(word_mode: str) -> tuple[Any, Any, Any]:
     """(words, CJK single-character words or None, last word boundary) for a word mode."""
     import regex
 
-    if mode == "cjk":
+    if word_mode == "cjk":
         other = rf"[[{_WORD}]--[{_CJK}]]"
         words = regex.compile(rf"(?V1)[{_CJK}][{_CJK_MARKS}]*|{other}+(?:[{_JOINERS}]{other}+)*")
         cjk = regex.compile(rf"(?V1)[{_CJK}]")
@@ -202,7 +202,7 @@ def _patterns(mode: str) -> tuple[Any, Any, Any]:
         return words, cjk, boundary
     words = regex.compile(rf"[{_WORD}]+(?:[{_JOINERS}][{_WORD}]+)*")
     boundary = regex.compile(rf"[^{_WORD}{_JOINERS}]", flags=regex.REVERSE)
-    if mode == "jieba":
+    if word_mode == "jieba":
         return words, regex.compile(r"(\p{Han}[\p{Han}\p{M}]*)"), boundary  # split() keeps the runs
     return words, None, boundary
 
@@ -231,17 +231,17 @@ class TextTally:
     cut in two. `cjk` counts the words that are a single Han, Hiragana or Katakana character.
     """
 
-    __slots__ = ("lines", "words", "chars", "cjk", "carry", "freq", "mode", "patterns")
+    __slots__ = ("lines", "words", "chars", "cjk", "carry", "freq", "word_mode", "patterns")
 
-    def __init__(self, mode: str, freq: Words | None = None) -> None:
+    def __init__(self, word_mode: str, freq: Words | None = None) -> None:
         self.lines = 0
         self.words = 0
         self.chars = 0
         self.cjk = 0
         self.carry = ""
         self.freq = freq
-        self.mode = mode
-        self.patterns = _patterns(mode)
+        self.word_mode = word_mode
+        self.patterns = _patterns(word_mode)
 
     def feed(self, data: bytes, ascii: bool, text: str | None = None) -> int:
         """Count one block of valid UTF-8; returns the words completed in it."""
@@ -265,7 +265,7 @@ class TextTally:
         if not text:
             return 0
         words, special, _ = self.patterns
-        if self.mode == "jieba":
+        if self.word_mode == "jieba":
             tokens = []
             for index, part in enumerate(special.split(text) if special.search(text) else [text]):
                 tokens += _jieba().lcut(part) if index % 2 else words.findall(part)
@@ -279,9 +279,9 @@ class TextTally:
         return len(tokens)
 
 
-def new_tally(mode: str, freq: Words | None = None) -> Tally | TextTally:
+def new_tally(word_mode: str, freq: Words | None = None) -> Tally | TextTally:
     """The tally for a word mode (one of WORD_MODES)."""
-    return Tally(freq) if mode == "whitespace" else TextTally(mode, freq)  # type: ignore[arg-type]
+    return Tally(freq) if word_mode == "whitespace" else TextTally(word_mode, freq)  # type: ignore[arg-type]
 
 
 def utf8_block(data: bytes, last: bool) -> tuple[bytes, bytes, str | None]:
@@ -303,8 +303,8 @@ class PyScanner:
 
     __slots__ = ("tally", "pending", "fed")
 
-    def __init__(self, mode: str, table: Words | None = None) -> None:
-        self.tally = new_tally(mode, table)
+    def __init__(self, word_mode: str, table: Words | None = None) -> None:
+        self.tally = new_tally(word_mode, table)
         self.pending = b""
         self.fed = 0
 
@@ -342,13 +342,13 @@ class PyScanner:
         return self.tally.finish()
 
 
-def new_scanner(mode: str, table: Words | None = None) -> Any:
+def new_scanner(word_mode: str, table: Words | None = None) -> Any:
     """The scanner for a word mode: the compiled core's for whitespace words when it is in use
     (`counting/core.py`), else a `PyScanner`. Both count the same."""
     compiled = core.compiled()
-    if compiled is not None and mode == "whitespace":
+    if compiled is not None and word_mode == "whitespace":
         return compiled.Scanner(table)
-    return PyScanner(mode, table)
+    return PyScanner(word_mode, table)
 
 
 def fold(word: str, nfkc: bool, ignore_case: bool) -> str:

@@ -39,7 +39,7 @@ def count_in_pieces(path: pathlib.Path, offsets: list[int], chosen: decoding.Dec
         result = count_piece(Piece(str(path), index, start, stop, chosen), Counting(), NoProgress())
         assert result.error is None and result.sample is None
         totals += result.totals
-        words.update(freq.as_dict(result.words))
+        words.update(freq.as_dict(result.table))
         replaced += result.replaced
     return totals, dict(words), replaced
 

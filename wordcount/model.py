@@ -201,14 +201,14 @@ class BatchResult:
     every counted file. `problems` lists the files of the batch that were skipped or failed;
     `warnings` the files counted with a warning, and `uncertain` those whose encoding is
     uncertain (they are in the totals too); `violations` the per-file audit rules its files
-    failed. `words` maps UTF-8 encoded words to their frequency
+    failed. `table` maps UTF-8 encoded words to their frequency
     in the batch: a `freq` table, or a compiled one's bytes (`freq.carried`); empty when off.
     """
 
     totals: Totals
     files: tuple[FileCounts, ...] = ()
     problems: tuple[Skipped | Failed, ...] = ()
-    words: Carried = field(default_factory=dict)
+    table: Carried = field(default_factory=dict)
     warnings: tuple[Changed, ...] = ()
     violations: tuple[Violation, ...] = ()
     uncertain: tuple[Uncertain, ...] = ()
@@ -221,16 +221,16 @@ def merge_batches(first: BatchResult, second: BatchResult) -> BatchResult:
     Neither argument is changed (a cluster may still hold them). The parent's `Summary`
     sorts what it renders, so the order of the joined lists does not matter.
     """
-    big, small = (first.words, second.words) if len(first.words) >= len(second.words) else (second.words, first.words)
-    words = big
+    big, small = (first.table, second.table) if len(first.table) >= len(second.table) else (second.table, first.table)
+    table = big
     if small:
-        words = new_table(big)
-        merge(words, small)
+        table = new_table(big)
+        merge(table, small)
     return BatchResult(
         first.totals + second.totals,
         first.files + second.files,
         first.problems + second.problems,
-        words,
+        table,
         first.warnings + second.warnings,
         first.violations + second.violations,
         first.uncertain + second.uncertain,
@@ -280,7 +280,7 @@ class PieceResult:
     index: int
     totals: Totals = Totals()
     replaced: int = 0
-    words: Carried = field(default_factory=dict)  # a table, or a compiled one's bytes
+    table: Carried = field(default_factory=dict)  # a table, or a compiled one's bytes
     sample: Sample | None = None
     error: str | None = None
     bom: bool = False

@@ -165,11 +165,11 @@ def _count_with_cache(settings: Settings, counter: Backend, found: Found, store:
     summary.violations.extend(lookup.violations)
     if on_records is not None and lookup.hits:
         on_records(jsonl_records(sorted(lookup.hits, key=lambda row: row.path), settings.output.layout))
-    if known.words is not None:
-        summary.words.update(known.words)
+    if known.table is not None:
+        summary.table.update(known.table)
     count(list(lookup.misses), summary, settings.cache_job(), counter, settings, on_records, stored)
     try:
-        store.save(lookup, stored.counted, stored.packed, stored.file_violations, summary.words)
+        store.save(lookup, stored.counted, stored.packed, stored.file_violations, summary.table)
     except CacheError as error:
         _warn(settings, f"{error}; this run's counts are not stored")
     return summary

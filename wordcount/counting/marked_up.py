@@ -31,11 +31,11 @@ from wordcount.counting.tally import new_scanner
 
 
 def count_document(
-    stream: BinaryIO, path: str, kind: str, counting: Counting, words: Words | None, progress: Progress,
+    stream: BinaryIO, path: str, kind: str, counting: Counting, table: Words | None, progress: Progress,
     forbid: Patterns = (),
 ) -> FileCounts | Skipped:
     """Count the document of `kind` (`markup.kind_of`) in `stream`, from its start, by its prose;
-    `words` receives the prose's frequencies. A binary file is skipped as any file is; a document
+    `table` receives the prose's frequencies. A binary file is skipped as any file is; a document
     its parser fails on is that file's error (`Undecodable`, as for a codec that refuses it)."""
     data = stream.read()
     decoding = counting.decoding_for(path, data[:BLOCK_BYTES])
@@ -46,7 +46,7 @@ def count_document(
         prose = markup.extract(source, kind, counting.markup_code)
     except Exception as error:  # a parser's bug on odd input: this file's problem, not the run's
         raise Undecodable(f"cannot be read as {kind}: {type(error).__name__}: {error}") from None
-    scanner = new_scanner(counting.word_mode, words)
+    scanner = new_scanner(counting.word_mode, table)
     started = scanner.feed(prose.text.encode("utf-8"), True)
     progress.add(0, len(data), started + scanner.finish())
     hits: tuple[Violation, ...] = ()

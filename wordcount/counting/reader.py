@@ -116,7 +116,7 @@ def _count_pass(
     head: bytes,
     decoding: Decoding,
     counting: Counting,
-    words: Words | None,
+    table: Words | None,
     progress: Progress,
     bom: bool = False,
     forbid: Patterns = (),
@@ -134,8 +134,8 @@ def _count_pass(
     decoder = None if decoding.codec is None else new_decoder(decoding.codec)
     # A file read in one block (a short one: see `_blocks`) feeds the batch's frequencies
     # directly; a longer one gets its own, merged only once it has been read to the end.
-    table = words if words is None or len(head) < BLOCK_BYTES else new_table()
-    scanner = new_scanner(counting.word_mode, table)
+    own = table if table is None or len(head) < BLOCK_BYTES else new_table()
+    scanner = new_scanner(counting.word_mode, own)
     replaced = size = 0
     first = True
     for block, last in _blocks(stream, head):
@@ -161,8 +161,8 @@ def _count_pass(
             widths.feed(text)
         progress.add(0, read, started)
     progress.add(0, 0, scanner.finish())
-    if table is not words:
-        words.update(table)  # type: ignore[union-attr]
+    if own is not table:
+        table.update(own)  # type: ignore[union-attr]
     return FileCounts(
         path, scanner.lines, scanner.words, scanner.chars, size, decoding.encoding or "utf-8", replaced,
         cjk_chars=getattr(scanner, "cjk", 0), bom=bom, hits=searcher.violations() if searcher is not None else (),
@@ -174,11 +174,11 @@ def count_stream(
     stream: BinaryIO,
     path: str,
     counting: Counting,
-    words: Words | None,
+    table: Words | None,
     progress: Progress,
     forbid: Patterns = (),
 ) -> FileCounts | Skipped:
-    """Count one open binary stream, to its end whatever its size says (`toend`); `words`
+    """Count one open binary stream, to its end whatever its size says (`toend`); `table`
     receives its word frequencies.
 
     A stream that cannot seek (a pipe) is spooled to a temporary file as it is read, so that
@@ -199,10 +199,10 @@ def count_stream(
             while chunk := stream.read(BLOCK_BYTES):
                 spool.write(chunk)
             spool.seek(0)
-            counted = _count_seekable(spool, path, counting, words, progress, forbid)  # type: ignore[arg-type]
+            counted = _count_seekable(spool, path, counting, table, progress, forbid)  # type: ignore[arg-type]
         return replace(counted, regular=False) if isinstance(counted, FileCounts) else counted
     else:
-        counted = _count_seekable(stream, path, counting, words, progress, forbid)
+        counted = _count_seekable(stream, path, counting, table, progress, forbid)
     if not isinstance(counted, FileCounts):
         return counted
     if opened is None:  # not a file: an in-memory stream, bytes shipped for one
@@ -215,24 +215,24 @@ def count_stream(
     return counted.as_read(opened.st_size, changed)
 
 
-def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Words | None,
+def _count_seekable(stream: BinaryIO, path: str, counting: Counting, table: Words | None,
                     progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
     head = read_head(stream)
     compression = compressed.kind(head)
     if compression is not None:  # by its bytes, whatever its name says
-        return _count_compressed(stream, compression, path, counting, words, progress, forbid)
+        return _count_compressed(stream, compression, path, counting, table, progress, forbid)
     if (kind := counting.markup_for(path)) is not None:
         from wordcount.counting.marked_up import count_document  # only for a marked-up file (--markup auto)
 
         stream.seek(0)
-        return count_document(stream, path, kind, counting, words, progress, forbid)
+        return count_document(stream, path, kind, counting, table, progress, forbid)
     if counting.wc:
         return count_wc(stream, path, progress, forbid, counting.line_width, head)
-    return _count_text(stream, head, path, counting, words, progress, forbid)
+    return _count_text(stream, head, path, counting, table, progress, forbid)
 
 
-def _count_compressed(stream: BinaryIO, compression: str, path: str, counting: Counting, words: Words | None,
+def _count_compressed(stream: BinaryIO, compression: str, path: str, counting: Counting, table: Words | None,
                       progress: Progress, forbid: Patterns) -> FileCounts | Skipped:
     """A compressed file (in format `compression`): skipped as `compressed` unless `counting.decompress`,
     else its text counted as `zcat FILE | wc` reads it, a pipe. Text longer than
@@ -247,7 +247,7 @@ def _count_compressed(stream: BinaryIO, compression: str, path: str, counting: C
         try:
             head = read_head(reader)
             counted = count_wc(reader, path, shown, forbid, counting.line_width, head) if counting.wc else _count_text(
-                reader, head, path, counting, words, shown, forbid)
+                reader, head, path, counting, table, shown, forbid)
         except compressed.TooLarge:
             shown.void()
             return Skipped(path, "too-large")
@@ -257,7 +257,7 @@ def _count_compressed(stream: BinaryIO, compression: str, path: str, counting: C
     return replace(counted, regular=False, stored=stored, fault=text.fault)
 
 
-def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, words: Words | None,
+def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, table: Words | None,
                 progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek and whose first block is `head`, as `counting` says."""
     decoding = counting.decoding_for(path, head)
@@ -266,12 +266,12 @@ def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, wo
     bom = starts_with_bom(head)
     if decoding.codec is None:
         try:
-            return _count_pass(stream, path, head, decoding, counting, words, progress, bom, forbid)
+            return _count_pass(stream, path, head, decoding, counting, table, progress, bom, forbid)
         except NotUtf8 as not_utf8:
             decoding = decide_again(decoding, sample_at(stream, not_utf8.offset), counting.fallback_encoding)
             stream.seek(0)
             head = read_head(stream)
-    return _count_pass(stream, path, head, decoding, counting, words, progress, bom, forbid)
+    return _count_pass(stream, path, head, decoding, counting, table, progress, bom, forbid)
 
 
 class _Window:
@@ -309,7 +309,7 @@ def count_piece(
     the bytes (and the range, found by the client) come from the client instead of the file.
     A relative path is relative to `cwd` (see `batch.count_batch`).
     """
-    words: Words | None = new_table() if counting.frequencies else None
+    table: Words | None = new_table() if counting.frequencies else None
     decoding = piece.decoding
     try:
         with _open(piece.path, shipped, cwd) as stream:
@@ -324,7 +324,7 @@ def count_piece(
             if begin:
                 decoding = replace(decoding, skip=0)
             try:
-                counted = _count_pass(window, piece.path, head, decoding, counting, words, progress, bom)  # type: ignore[arg-type]
+                counted = _count_pass(window, piece.path, head, decoding, counting, table, progress, bom)  # type: ignore[arg-type]
             except NotUtf8 as not_utf8:
                 sample = sample_at(stream, begin + not_utf8.offset)
                 return PieceResult(piece.path, piece.index, sample=sample)
@@ -337,13 +337,13 @@ def count_piece(
         piece.index,
         replace(counted.totals, files=0),  # a piece is not a file
         counted.replaced,
-        carried(normalized(words, counting)) if words is not None else {},  # merged from its bytes
+        carried(normalized(table, counting)) if table is not None else {},  # merged from its bytes
         bom=bom,
     )
 
 
 def count_file(
-    path: str, counting: Counting, words: Words | None, progress: Progress, forbid: Patterns = (),
+    path: str, counting: Counting, table: Words | None, progress: Progress, forbid: Patterns = (),
     shipped: Shipped | None = None, cwd: str = "",
 ) -> Outcome:
     """Count the file at `path` (`-`: standard input; relative to `cwd`, see `batch.count_batch`), or
@@ -351,14 +351,14 @@ def count_file(
     `Failed` outcome."""
     try:
         if path == STDIN and shipped is None:
-            return count_stream(standard_input(), path, counting, words, progress, forbid)
+            return count_stream(standard_input(), path, counting, table, progress, forbid)
         plain = shipped is None and not forbid and counting.markup_for(path) is None
-        small = whole_files.count_small(path, counting, words, cwd, BLOCK_BYTES) if plain else None
+        small = whole_files.count_small(path, counting, table, cwd, BLOCK_BYTES) if plain else None
         if small is not None:
             progress.add(0, small.bytes, small.words)
             return small
         with _open(path, shipped, cwd) as stream:
-            outcome = count_stream(stream, path, counting, words, progress, forbid)
+            outcome = count_stream(stream, path, counting, table, progress, forbid)
             if isinstance(outcome, Skipped):
                 progress.add(0, len(shipped.data) if shipped is not None else os.fstat(stream.fileno()).st_size, 0)
             elif shipped is not None and shipped.size is not None and outcome.fault is None:

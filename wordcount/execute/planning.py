@@ -243,10 +243,10 @@ class Assembly:
     def _whole(self, path: str, decoding: Decoding, got: list[PieceResult]) -> BatchResult:
         """The result of a file all of whose pieces are in."""
         totals = Totals()
-        words = new_table()
+        table = new_table()
         for piece in got:
             totals += piece.totals
-            merge(words, piece.words)
+            merge(table, piece.table)
         try:
             size = self.sizes.get(path)
             if size is None:
@@ -260,8 +260,8 @@ class Assembly:
             cjk_chars=totals.cjk_chars, bom=any(piece.bom for piece in got), confidence=decoding.confidence,
         )
         parts = BatchParts(self.job.per_file, self.job.audit, self.cwd)
-        parts.add(row, words if self.job.keeps_file_words else None)
-        return parts.result(words)
+        parts.add(row, table if self.job.keeps_file_words else None)
+        return parts.result(table)
 
 
 class Verdict(Enum):

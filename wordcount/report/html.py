@@ -114,7 +114,7 @@ def rank_counts(summary: Summary) -> list[int]:
     table (ranked in C: a vocabulary of millions costs one pass), or from the words a cache
     kept ranked (as many: see `OutputShape.ranks`). Too long words are left out, as from the
     top words."""
-    ranked = summary.words.top(CURVE_RANKS) if summary.words else (summary.ranked or [])[:CURVE_RANKS]
+    ranked = summary.table.top(CURVE_RANKS) if summary.table else (summary.ranked or [])[:CURVE_RANKS]
     return [count for _, count in ranked]
 
 

@@ -51,7 +51,7 @@ class Summary:
         self.errors: dict[str, Failed] = {}
         self.warnings: dict[str, Changed] = {}
         self.uncertain: dict[str, Uncertain] = {}
-        self.words: Words = new_table()
+        self.table: Words = new_table()
         self.ranked = list(ranked) if ranked is not None else None
         self.left_out = LeftOut()  # what the walk left out at the user's word (hidden, ignored, …)
 
@@ -87,8 +87,8 @@ class Summary:
         self.violations.extend(batch.violations)
         for doubt in batch.uncertain:
             self.add(doubt)
-        if batch.words:
-            merge(self.words, batch.words)
+        if batch.table:
+            merge(self.table, batch.table)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -103,10 +103,10 @@ class Summary:
 
     def top(self) -> list[tuple[str, int]]:
         """The `top_n` most frequent words, ties broken by the word (code point order)."""
-        if self.ranked is not None and not self.words:
+        if self.ranked is not None and not self.table:
             ranked = self.ranked[: self.top_n]
         else:
-            ranked = self.words.top(self.top_n)
+            ranked = self.table.top(self.top_n)
         return [(word.decode("utf-8"), count) for word, count in ranked]
 
     def sorted_files(self, given: bool = False) -> list[FileCounts]:

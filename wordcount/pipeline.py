@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wordcount import progress
+from wordcount.choices import WordMode
 from wordcount.execute.local import pool
 from wordcount.execute.backend import Backend
 from wordcount.counting.spec import Job
@@ -68,7 +69,7 @@ def run(settings: Settings) -> Summary:
     records = Records(held=settings.output.output is not None) if settings.output.streams_records else None
     with backend(settings) as counter:
         summary = count_all(settings, counter, records)
-    text = RENDERERS[settings.output.format.value](summary)
+    text = RENDERERS[settings.output.format](summary)
     write_report((records.text() if records else "") + text, settings.output.output, settings.output.name_errors)
     return summary
 
@@ -113,7 +114,7 @@ def new_summary(settings: Settings, found: Found, ranked: Sequence[tuple[bytes, 
 
     `ranked`: the top words as a cache kept them, when it has every file."""
     summary = Summary(top=settings.output.top, per_file=settings.output.file_rows, layout=settings.output.layout,
-                      cjk=settings.job.counting.word_mode == "cjk", audit=settings.job.audit, ranked=ranked,
+                      cjk=settings.job.counting.word_mode is WordMode.cjk, audit=settings.job.audit, ranked=ranked,
                       config=settings.config)
     for item in found.others:
         summary.add(item)

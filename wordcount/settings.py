@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 
@@ -181,7 +182,10 @@ KEY_NAMES = {"word_mode": "words"}
 
 
 def _canonical(value: object) -> object:
-    """`value` with sets sorted and tuples as lists, so that equal settings give equal text."""
+    """`value` with sets sorted, tuples as lists and choices as their values, so that equal
+    settings give equal text."""
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, dict):
         return {str(key): _canonical(item) for key, item in value.items()}
     if isinstance(value, (set, frozenset)):
@@ -213,7 +217,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
     layout = _layout(flags, roots, streamed)
     counting = Counting(
         frequencies=flags.top > 0 and flags.output_format not in (Format.wc, Format.github, Format.sarif),
-        word_mode=flags.word_mode.value,
+        word_mode=flags.word_mode,
         ignore_case=flags.ignore_case,
         nfkc=flags.nfkc,
         min_length=flags.min_length,
@@ -224,7 +228,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         glob_bases=glob_bases(roots) if encoding_rules else (),
         wc=flags.output_format is Format.wc and flags.word_mode is WordMode.whitespace,  # wc's rule, on raw bytes
         line_width="max_line_length" in layout.columns or flags.sort is SortKey.max_line_length,
-        markup=flags.markup.value,
+        markup=flags.markup,
         markup_code=flags.markup_code,
         decompress=flags.decompress,
         max_decompressed=flags.max_filesize if flags.decompress else None,  # a bomb is too large by its text
@@ -280,7 +284,7 @@ def _layout(flags: Flags, roots: tuple[str, ...], streamed: bool) -> Layout:
     rows = flags.per_file or flags.output_format is Format.wc
     stored = flags.decompress and flags.output_format is not Format.wc  # wc prints what `zcat | wc` prints
     unnamed = roots == (STDIN,) and not flags.paths and flags.files0_from is None and flags.files_from is None
-    return Layout(rows, (flags.sort.value, flags.reverse), columns, flags.total.value, flags.by, roots, streamed, stored,
+    return Layout(rows, (flags.sort, flags.reverse), columns, flags.total, flags.by, roots, streamed, stored,
                   unnamed)
 
 
@@ -294,7 +298,7 @@ def _audit(flags: Flags, loaded: Config | None) -> Audit:
         loaded.folder if loaded else os.getcwd(),
         flags.forbid_ignore_case,
         flags.max_total_words,
-        frozenset(item.value for item in flags.fail_on or ()),
+        frozenset(flags.fail_on or ()),
     )
     check_audit(audit)
     return audit

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from wordcount import globs
 from wordcount.audit import Audit
+from wordcount.choices import Markup, WordMode
 from wordcount.text.decoding import Decoding, decide
 from wordcount.text.declared import is_html
 
@@ -42,7 +43,7 @@ class Counting:
     """
 
     frequencies: bool = True
-    word_mode: str = "whitespace"  # one of tally.WORD_MODES
+    word_mode: WordMode = WordMode.whitespace
     ignore_case: bool = False
     nfkc: bool = False
     min_length: int = 0
@@ -53,7 +54,7 @@ class Counting:
     glob_bases: tuple[globs.Base, ...] = ()
     wc: bool = False
     line_width: bool = False
-    markup: str = "none"  # `--markup`: none or auto (`settings.Markup`)
+    markup: Markup = Markup.none  # `--markup`
     markup_code: bool = False  # `--markup-code`: code in marked-up files is prose too
     decompress: bool = False
     max_decompressed: int | None = None  # `--max-filesize` with `-z`: None without either
@@ -72,7 +73,7 @@ class Counting:
 
     def markup_for(self, path: str) -> str | None:
         """The markup `path` is read as (`markup.kind_of`), or None: as plain text."""
-        if self.markup == "none":
+        if self.markup is Markup.none:
             return None
         from wordcount.text.markup import kind_of  # only with --markup auto: it costs every run 3 ms to load
 

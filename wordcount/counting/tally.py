@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from wordcount.choices import WordMode
 from wordcount.counting import core
 from wordcount.counting.freq import MAX_WORD_BYTES, Words, new_table
 from wordcount.text.not_utf8 import NotUtf8
@@ -176,7 +177,6 @@ class Tally:
 
 # Word modes other than whitespace find words with patterns of the `regex` package, which
 # knows Unicode properties and scripts; it is imported only when such a mode is used.
-WORD_MODES = ("whitespace", "unicode", "cjk", "jieba")
 _WORD = r"\p{L}\p{M}\p{N}"
 _JOINERS = r"'\u2019\-\u2010\u2011."  # keep a word whole between two word characters: don't, e-mail, 3.14
 # Han, Hiragana and Katakana (half-width forms included) are one word per character, with any
@@ -187,12 +187,12 @@ _CARRY_LIMIT = 1 << 16  # characters: a longer stretch without a word boundary i
 
 
 @functools.lru_cache(maxsize=None)
-def _patterns(word_mode: str) -> tuple[Any, Any, Any]:
+def _patterns(word_mode: WordMode) -> tuple[Any, Any, Any]:
     """The patterns of a word mode: of its words, of its single-character CJK words (None: it has
     none), and of a block's last word boundary."""
     import regex
 
-    if word_mode == "cjk":
+    if word_mode is WordMode.cjk:
         other = rf"[[{_WORD}]--[{_CJK}]]"
         pattern = regex.compile(rf"(?V1)[{_CJK}][{_CJK_MARKS}]*|{other}+(?:[{_JOINERS}]{other}+)*")
         cjk = regex.compile(rf"(?V1)[{_CJK}]")
@@ -203,7 +203,7 @@ def _patterns(word_mode: str) -> tuple[Any, Any, Any]:
         return pattern, cjk, boundary
     pattern = regex.compile(rf"[{_WORD}]+(?:[{_JOINERS}][{_WORD}]+)*")
     boundary = regex.compile(rf"[^{_WORD}{_JOINERS}]", flags=regex.REVERSE)
-    if word_mode == "jieba":
+    if word_mode is WordMode.jieba:
         return pattern, regex.compile(r"(\p{Han}[\p{Han}\p{M}]*)"), boundary  # split() keeps the runs
     return pattern, None, boundary
 
@@ -234,7 +234,7 @@ class TextTally:
 
     __slots__ = ("lines", "words", "chars", "cjk", "carry", "table", "word_mode", "patterns")
 
-    def __init__(self, word_mode: str, table: Words | None = None) -> None:
+    def __init__(self, word_mode: WordMode, table: Words | None = None) -> None:
         self.lines = 0
         self.words = 0
         self.chars = 0
@@ -266,7 +266,7 @@ class TextTally:
         if not text:
             return 0
         pattern, special, _ = self.patterns
-        if self.word_mode == "jieba":
+        if self.word_mode is WordMode.jieba:
             tokens = []
             for index, part in enumerate(special.split(text) if special.search(text) else [text]):
                 tokens += _jieba().lcut(part) if index % 2 else pattern.findall(part)
@@ -280,9 +280,9 @@ class TextTally:
         return len(tokens)
 
 
-def new_tally(word_mode: str, table: Words | None = None) -> Tally | TextTally:
-    """The tally for a word mode (one of WORD_MODES)."""
-    return Tally(table) if word_mode == "whitespace" else TextTally(word_mode, table)  # type: ignore[arg-type]
+def new_tally(word_mode: WordMode, table: Words | None = None) -> Tally | TextTally:
+    """The tally for a word mode."""
+    return Tally(table) if word_mode is WordMode.whitespace else TextTally(word_mode, table)  # type: ignore[arg-type]
 
 
 def utf8_block(data: bytes, last: bool) -> tuple[bytes, bytes, str | None]:
@@ -304,7 +304,7 @@ class PyScanner:
 
     __slots__ = ("tally", "pending", "fed")
 
-    def __init__(self, word_mode: str, table: Words | None = None) -> None:
+    def __init__(self, word_mode: WordMode, table: Words | None = None) -> None:
         self.tally = new_tally(word_mode, table)
         self.pending = b""
         self.fed = 0
@@ -343,11 +343,11 @@ class PyScanner:
         return self.tally.finish()
 
 
-def new_scanner(word_mode: str, table: Words | None = None) -> Any:
+def new_scanner(word_mode: WordMode, table: Words | None = None) -> Any:
     """The scanner for a word mode: the compiled core's for whitespace words when it is in use
     (`counting/core.py`), else a `PyScanner`. Both count the same."""
     compiled = core.compiled()
-    if compiled is not None and word_mode == "whitespace":
+    if compiled is not None and word_mode is WordMode.whitespace:
         return compiled.Scanner(table)
     return PyScanner(word_mode, table)
 

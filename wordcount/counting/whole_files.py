@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from wordcount.choices import WordMode
 from wordcount.counting import core
 from wordcount.counting.freq import Words
 from wordcount.counting.spec import Counting
@@ -60,7 +61,7 @@ def _core_for(counting: Counting, function: str) -> Any:
     """The compiled core when it has `function` (not on Windows) and counts what the settings
     ask for: whitespace words, not GNU wc's raw bytes, no line widths. Else None."""
     compiled = core.compiled()
-    if (compiled is None or not hasattr(compiled, function) or counting.word_mode != "whitespace" or counting.wc
+    if (compiled is None or not hasattr(compiled, function) or counting.word_mode is not WordMode.whitespace or counting.wc
             or counting.line_width):
         return None
     return compiled

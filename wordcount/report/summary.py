@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 from wordcount.audit import Audit
+from wordcount.choices import SortKey
 from wordcount.counting.freq import Words, merge, new_table
 from wordcount.report.groups import Group, grouped
 from wordcount.report.layout import Layout, given_order
@@ -116,9 +117,8 @@ class Summary:
         order = given_order(self.layout.roots) if given else None
         rows = sorted(self.files, key=lambda row: row.path if order is None else order(row.path))
         by, reverse = self.layout.order
-        if by != "path":
-            field = by.replace("-", "_")  # `max-line-length` is the rows' `max_line_length`
-            rows.sort(key=lambda row: getattr(row, field), reverse=not reverse)  # a stable sort: ties keep path order
+        if by is not SortKey.path:
+            rows.sort(key=lambda row: getattr(row, by.name), reverse=not reverse)  # a key's name is the rows' field  # a stable sort: ties keep path order
         elif reverse:
             rows.reverse()
         return rows

@@ -293,7 +293,7 @@ def test_count_nouns_agree_with_their_numbers(tmp_path: pathlib.Path) -> None:
 
 
 def test_the_log_line_says_file_and_word_as_the_numbers_need(tmp_path: pathlib.Path) -> None:
-    from wordcount.progress import ProgressLog
+    from wordcount.report.live import ProgressLog
 
     log = ProgressLog(30, clock=lambda: 10.0)
     log.expect(1, 2048, done=True)
@@ -305,7 +305,7 @@ def test_the_bar_says_kib_mib_gib_as_the_log_does(monkeypatch: pytest.MonkeyPatc
     """tqdm with unit_divisor=1024 showed MiB values as `MB` and `MB/s`; the log says MiB."""
     import io
 
-    from wordcount.progress import ProgressBar
+    from wordcount.report.live import ProgressBar
 
     screen = io.StringIO()
     monkeypatch.setattr("sys.stderr", screen)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from wordcount import progress
 from wordcount.choices import WordMode
 from wordcount.execute.local import pool
 from wordcount.execute.backend import Backend
@@ -20,6 +19,7 @@ from wordcount.counting.spec import Job
 from wordcount.walk.discover import discover
 from wordcount.report.output import Records, write_report
 from wordcount.messages import plural, say
+from wordcount.report import live
 from wordcount.report.render import RENDERERS, jsonl_batch, jsonl_records
 from wordcount.model import BatchResult, Failed, FileCounts, FileEntry, LeftOut, Skipped, Violation
 from wordcount.settings import Settings
@@ -180,7 +180,7 @@ def count(entries: Iterable[FileEntry], summary: Summary, job: Job, counter: Bac
           settings: Settings, on_records: OnRecords | None, stored: Stored | None = None) -> None:
     """Count `entries` (a list, or files still being found) into `summary`, with progress; into
     `stored`, what a cache keeps of each file (its row, packed frequencies and violations)."""
-    bar = progress.start(settings.how.progress, settings.how.log_interval)
+    bar = live.start(settings.how.progress, settings.how.log_interval)
     if bar is not None and isinstance(entries, list):
         bar.expect(len(entries), sum(entry.size for entry in entries), done=True)
     elif bar is not None:

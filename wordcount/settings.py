@@ -30,10 +30,9 @@ from wordcount.walk.discover import WalkOptions
 from wordcount.report.groups import Grouping
 from wordcount.report.layout import COLUMNS, CURVE_RANKS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
 from wordcount.walk.lists import ListError, read_names, readable_stdin
-from wordcount.progress import ProgressMode
 from wordcount.model import STDIN, Failed
 from wordcount.cli.usage import usage_error
-from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
+from wordcount.choices import FailOn, Format, Markup, ProgressMode, SortKey, TotalMode, WordMode
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,8 @@ from wordcount.counting import core
 from wordcount.execute.backend import Unavailable
 from wordcount.report.output import WriteFailed, tell
 from wordcount.messages import say
-from wordcount.progress import ProgressMode
 from wordcount.report.groups import Grouping
-from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
+from wordcount.choices import FailOn, Format, Markup, ProgressMode, SortKey, TotalMode, WordMode
 from wordcount.report.summary import ExitCode
 from wordcount.cli.usage import (MAX_JOBS, Command, choice_option, file_type, given_order, grouping, operands, parse_size,
                              seconds, usage_error, whole_number)

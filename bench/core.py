@@ -30,6 +30,7 @@ from collections.abc import Callable
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from wordcount.counting.freq import PyTable  # noqa: E402
+from wordcount.choices import WordMode  # noqa: E402
 from wordcount.counting.tally import PyScanner  # noqa: E402
 
 try:
@@ -89,7 +90,7 @@ def run_counter(blocks: list[bytes]) -> int:
 
 
 def run_tally(blocks: list[bytes], frequencies: bool) -> int:
-    scanner = PyScanner("whitespace", PyTable() if frequencies else None)
+    scanner = PyScanner(WordMode.whitespace, PyTable() if frequencies else None)
     for index, block in enumerate(blocks):
         scanner.feed(block, index == len(blocks) - 1)
     scanner.finish()

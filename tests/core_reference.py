@@ -19,7 +19,9 @@ from typing import Union
 
 from wc_reference import WC_SPACES, reference_words
 from wordcount.counting.freq import PyTable
-from wordcount.counting.tally import MAX_WORD_BYTES, NotUtf8, PyScanner
+from wordcount.choices import WordMode
+from wordcount.counting.tally import MAX_WORD_BYTES, PyScanner
+from wordcount.text.not_utf8 import NotUtf8
 
 # Whitespace, as written out in wc_reference.py rather than taken from counting/tally.py.
 SPACES = "".join(sorted(WC_SPACES))
@@ -67,7 +69,7 @@ def tally_reference(blocks: list[bytes]) -> tuple[Result, list[int]]:
     """tally.PyScanner, the pure core, fed as count._count_pass feeds a scanner; also the words
     each block started."""
     table = PyTable()
-    scanner = PyScanner("whitespace", table)
+    scanner = PyScanner(WordMode.whitespace, table)
     started: list[int] = []
     for index, block in enumerate(blocks):
         try:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from conftest import invoke
-from wordcount import cache, settings
+from wordcount import cache, pipeline, settings
 from wordcount.counting import reader
 from wordcount.execute import planning
 
@@ -249,3 +249,46 @@ def test_a_file_whose_size_says_nothing_is_read_again(tmp_path: pathlib.Path, no
     second = run(str(tmp_path / "a.txt"), "/proc/version", "--cache-dir", str(store), "-j", "1").stdout
     assert second == first and json.loads(second)["totals"]["words"] == 2 + len(pathlib.Path("/proc/version").read_bytes().split())
     assert no_reading == ["/proc/version"]
+
+
+# The cache keys of a few runs, as the code that wrote them computed them (with the version set to
+# KEY_VERSION and the working folder to /): a cache written before a refactor must answer after it.
+KEY_VERSION = "0.0.0-key"
+KEYS = {
+    ():
+        "447ccc2012dd99c9e9a159a04f5a0f6710598cc53ab6aed7e7c4e90d5d91b8c9",
+    ("--word-mode", "cjk"):
+        "da15e36d30f25b67ba6715ac6a8bbb37eaff55d793aec66f5ef800ec11644d41",
+    ("--word-mode", "jieba", "--top", "0"):
+        "06223a17245ba7ead07d03a09f937a232ea679ca173b432f05063e605576e251",
+    ("--markup", "auto", "--markup-code"):
+        "47b48c317b2f3386708eab59a0d27b0ed32c40e94bae6d06038d49d475d7f8eb",
+    ("--ignore-case", "--nfkc", "--min-length", "2", "--stopwords", "en"):
+        "351840c0b3a94adb70af31139d9ab88fc7bdbcb283b53f45e3e931063f563c51",
+    ("--encoding", "cp1252", "--fallback-encoding", "latin-1", "-z", "--max-filesize", "1M"):
+        "a937c5118f43de901f3e9735aef20ea0c906b0d4d76ed1ae7616d821d884fe24",
+    ("--format", "wc", "-L"):
+        "5c8aa2cf45c849e3be8db70f4a275d648ac3cac3df29e75eaf7fad0aa6d87069",
+    ("--fail-on", "skipped", "--fail-on", "binary", "--max-words", "10", "--forbid", "TODO", "--no-bom"):
+        "f3d052b97fd8061ccbba4361547213a0019a1872e77af5a6ace1e8112bfd1f6c",
+}
+
+
+@pytest.mark.parametrize("options", list(KEYS))
+def test_the_cache_key_of_given_settings_stays_the_same(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch,
+                                                        options: tuple[str, ...]) -> None:
+    """The key is made of the counting settings' names and values as the JSON of earlier versions
+    has them: renaming a field or changing a value's type must not change it."""
+    if "jieba" in options:
+        monkeypatch.setattr(settings, "jieba_available", lambda: True)
+    monkeypatch.setattr(settings, "__version__", KEY_VERSION)
+    monkeypatch.setattr(settings.os, "getcwd", lambda: "/")
+    keys: list[str] = []
+
+    def spy(chosen: settings.Settings) -> Any:
+        keys.append(chosen.cache_key())
+        raise SystemExit(0)
+
+    monkeypatch.setattr(pipeline, "run", spy)
+    invoke("--quiet", str(tmp_path), *options)
+    assert keys == [KEYS[options]]

@@ -473,7 +473,7 @@ def test_merging_on_the_cluster_in_any_grouping_gives_the_same_report(cluster_mo
     @settings(max_examples=150, deadline=None)
     @given(batches(), st.randoms(use_true_random=False), st.integers(1, 5))
     def check(results: list[Any], rng: Any, width: int) -> None:
-        before = [dict(result.words) for result in results]
+        before = [dict(result.table) for result in results]
         level = results[:]
         rng.shuffle(level)
         while len(level) > 1:
@@ -484,6 +484,6 @@ def test_merging_on_the_cluster_in_any_grouping_gives_the_same_report(cluster_mo
         expected = merged(results, 5)
         assert render_json(summary) == render_json(expected)
         assert render_table(summary) == render_table(expected)
-        assert [dict(result.words) for result in results] == before
+        assert [dict(result.table) for result in results] == before
 
     check()

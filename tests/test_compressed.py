@@ -410,7 +410,7 @@ def test_a_large_compressed_file_is_counted_whole(tmp_path: pathlib.Path, monkey
         path = write(tmp_path / f"big.txt.{suffix}", compress(text))
         assert path.stat().st_size > planning.SPLIT_BYTES
         with monkeypatch.context() as patched:  # even if its first block held no NUL, to look like text
-            patched.setattr(decoding, "plan", lambda head, forced=None: decoding.UTF8)
+            patched.setattr(decoding, "decide", lambda head, forced=None: decoding.UTF8)
             assert planning.cut_file(FileEntry(str(path), path.stat().st_size), 2, Job(Counting(decompress=True))) is None
     plain = write(tmp_path / "plain" / "big.txt", text)
     assert planning.cut_file(FileEntry(str(plain), plain.stat().st_size), 2, Job(Counting())) is not None

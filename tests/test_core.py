@@ -485,9 +485,9 @@ def test_a_pure_table_takes_what_a_compiled_core_hands_over() -> None:
     pure = freq.PyTable({b"a": 1})
     freq.merge(pure, compiled)
     freq.merge(pure, compiled.dumps())
-    freq.merge(pure, freq.packed(compiled))  # type: ignore[arg-type]
+    freq.merge(pure, freq.carried(compiled))  # type: ignore[arg-type]
     assert pure == {b"a": 7, b"b": 3}
-    assert freq.packed(_core.Table()) == b"" and freq.packed(pure) is pure
+    assert freq.carried(_core.Table()) == b"" and freq.carried(pure) is pure
 
 
 SMALL_FILE_PIECES = [b"word ", b"\n", b"\xc3\xa9t\xc3\xa9 ", b"\xe3\x80\x80", b"\x00", b"\xff", b"\xef\xbb\xbf",

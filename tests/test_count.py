@@ -236,7 +236,7 @@ def test_long_tokens_count_as_words_but_not_frequencies(tiny_blocks) -> None:
     # What is kept of a token running over many blocks stays bounded by the limit and a block.
     assert max(len(word) for word in freq.as_dict(words)) <= tally.MAX_WORD_BYTES + 1 + 100
     summary = Summary(top=10)
-    summary.add_batch(BatchResult(Totals(), words=words))
+    summary.add_batch(BatchResult(Totals(), table=words))
     assert summary.top() == [("short", 2)]
 
 

@@ -278,7 +278,7 @@ def test_coloured_legacy_logs_are_text(language: str, encoding: str) -> None:
     lead detection astray."""
     text = LOGS[language] + "\x07\x08\x0b\x0c\x7f bell, backspace, tabs and delete are text too\n"
     data = text.encode(encoding)
-    assert decoding.plan(data) == decoding.UTF8  # only a NUL would make it binary
+    assert decoding.decide(data) == decoding.UTF8  # only a NUL would make it binary
     counted = count_bytes(data)
     assert isinstance(counted, FileCounts)
     assert data.decode(counted.encoding) == text, counted.encoding

@@ -53,7 +53,7 @@ def test_forced_utf16_or_32_without_bom_is_read(tmp_path: pathlib.Path, forced: 
 
 def test_forced_utf16_on_short_ascii_defaults_to_little_endian() -> None:
     """No BOM and too little text to tell: little-endian, as Windows writes it."""
-    assert decoding.plan(b"ab", "utf-16") == decoding.Plan("utf-16-le", 0, "utf-16-le")
+    assert decoding.decide(b"ab", "utf-16") == decoding.Decoding("utf-16-le", 0, "utf-16-le")
 
 
 class _Refusing(codecs.IncrementalDecoder):
@@ -293,7 +293,7 @@ def test_count_nouns_agree_with_their_numbers(tmp_path: pathlib.Path) -> None:
 
 
 def test_the_log_line_says_file_and_word_as_the_numbers_need(tmp_path: pathlib.Path) -> None:
-    from wordcount.progress import ProgressLog
+    from wordcount.report.live import ProgressLog
 
     log = ProgressLog(30, clock=lambda: 10.0)
     log.expect(1, 2048, done=True)
@@ -305,7 +305,7 @@ def test_the_bar_says_kib_mib_gib_as_the_log_does(monkeypatch: pytest.MonkeyPatc
     """tqdm with unit_divisor=1024 showed MiB values as `MB` and `MB/s`; the log says MiB."""
     import io
 
-    from wordcount.progress import ProgressBar
+    from wordcount.report.live import ProgressBar
 
     screen = io.StringIO()
     monkeypatch.setattr("sys.stderr", screen)

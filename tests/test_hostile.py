@@ -109,7 +109,7 @@ def test_file_deleted_between_walk_and_count(tmp_path: pathlib.Path, jobs: int) 
     ]
     words: Counter[bytes] = Counter()
     for result in results:
-        words.update(freq.as_dict(result.words))
+        words.update(freq.as_dict(result.table))
     assert words == Counter(word for data in kept.values() for word in data.split())
 
 

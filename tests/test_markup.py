@@ -464,12 +464,13 @@ def test_documents_are_batched_by_the_cost_of_their_prose() -> None:
     that much smaller, or one worker is left with most of the parsing (a 25 MB tree's last
     batch held 9 MB, 60% of the run, while the other worker waited). Plain text is batched as
     before, and so are documents without --markup auto."""
+    from wordcount.choices import Markup
     from wordcount.counting.spec import Counting, Job
     from wordcount.model import FileEntry
 
     documents = [FileEntry(f"docs/page{index}.md", 100_000) for index in range(250)]
     texts = [FileEntry(f"notes/n{index}.txt", 100_000) for index in range(250)]
-    prose, plain = Job(Counting(markup="auto")), Job()
+    prose, plain = Job(Counting(markup=Markup.auto)), Job()
 
     def largest(tasks: list[Any], entries: list[FileEntry]) -> int:
         sizes = {entry.path: entry.size for entry in entries}
@@ -577,12 +578,12 @@ def test_workers_import_the_parsers_only_for_a_marked_up_file(tmp_path: pathlib.
     parsers = "[name in sys.modules for name in ('markdown_it', 'html.parser')]"
     code = (
         "import sys\nfrom wordcount.counting.batch import count_batch\nfrom wordcount.counting.spec import Counting, Job\n"
-        "from wordcount.progress import NoProgress\n"
+        "from wordcount.progress import NoProgress\nfrom wordcount.choices import Markup\n"
         f"count_batch([{str(tmp_path / 'a.md')!r}, {str(tmp_path / 'b.txt')!r}], Job(), NoProgress(), None)\n"
         f"print({parsers})\n"
-        f"count_batch([{str(tmp_path / 'b.txt')!r}], Job(Counting(markup='auto')), NoProgress(), None)\n"
+        f"count_batch([{str(tmp_path / 'b.txt')!r}], Job(Counting(markup=Markup.auto)), NoProgress(), None)\n"
         f"print({parsers})\n"
-        f"count_batch([{str(tmp_path / 'a.md')!r}], Job(Counting(markup='auto')), NoProgress(), None)\n"
+        f"count_batch([{str(tmp_path / 'a.md')!r}], Job(Counting(markup=Markup.auto)), NoProgress(), None)\n"
         f"print({parsers})\n"
     )
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, env=repo_env(), timeout=60)

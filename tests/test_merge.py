@@ -67,8 +67,8 @@ def test_merge_order_does_not_change_the_report(results: list[BatchResult], rng:
         assert render(first) == render(second)
     expected = Counter[bytes]()
     for result in results:
-        expected.update(freq.as_dict(result.words))
-    assert freq.as_dict(first.words) == expected
+        expected.update(freq.as_dict(result.table))
+    assert freq.as_dict(first.table) == expected
     assert first.totals == sum((result.totals for result in results), Totals())
 
 
@@ -111,7 +111,7 @@ def test_pieces_assemble_the_same_in_any_order(pieces: list[tuple[int, int, dict
     expected = Counter[bytes]()
     for _, _, found in pieces:
         expected.update(found)
-    assert freq.as_dict(whole.words) == expected
+    assert freq.as_dict(whole.table) == expected
 
 
 def test_per_file_json_is_identical_for_any_number_of_jobs(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch

@@ -19,12 +19,12 @@ import pytest
 import tqdm
 
 from conftest import REPO, repo_env, terminal_output
-from wordcount import progress
+from wordcount.report import live
 
 
 def drawn(ncols: int, files: tuple[int, int], words: int, done: int = 1_200_000_000) -> str:
     """The bar's line at `ncols` columns, as ProgressBar draws it."""
-    bar = progress._binary_units(tqdm.tqdm)(total=3_400_000_000, bar_format=progress.LAYOUTS[0], file=io.StringIO(),
+    bar = live._binary_units(tqdm.tqdm)(total=3_400_000_000, bar_format=live.LAYOUTS[0], file=io.StringIO(),
                                             ncols=ncols, desc="counting", leave=False, mininterval=0)
     try:
         bar.set_postfix_str(f"{files[0]:,}/{files[1]:,} files, {words:,} words", refresh=False)
@@ -38,7 +38,7 @@ def drawn(ncols: int, files: tuple[int, int], words: int, done: int = 1_200_000_
 @pytest.mark.parametrize("files, words", [((0, 1), 0), ((3, 50), 12_345), ((12_345, 79_000), 123_456_789)])
 def test_the_counts_are_shown_at_any_width_from_60(ncols: int, files: tuple[int, int], words: int) -> None:
     line = drawn(ncols, files, words)
-    assert len(line) <= ncols - progress.ECHO_ROOM
+    assert len(line) <= ncols - live.ECHO_ROOM
     assert f"{files[0]:,}/{files[1]:,} files, {words:,} words" in line
     assert "%|" in line  # the bar itself, with its percentage
 
@@ -132,7 +132,7 @@ FIELDS = {  # what each field of a layout looks like when drawn
 
 def layout_of(frame: str) -> int | None:
     """Which of the bar's LAYOUTS `frame` is drawn in (None: none of them)."""
-    for index, layout in enumerate(progress.LAYOUTS):
+    for index, layout in enumerate(live.LAYOUTS):
         pattern = re.escape(layout)
         for field, drawn_as in FIELDS.items():
             pattern = pattern.replace(re.escape(field), drawn_as)

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from conftest import invoke
-from wordcount.progress import ProgressLog
+from wordcount.report.live import ProgressLog
 
 LINE = re.compile(
     r"wordcount: ([\d,]+)/([\d,]+) files, [\d.,]+ (?:B|KiB|MiB|GiB)/[\d.,]+ (?:B|KiB|MiB|GiB), ([\d,]+) words, "

@@ -22,24 +22,24 @@ from wordcount.model import CHANGED_WHILE_READ, BatchResult, Changed, Piece, Pie
 
 ALPHABET = list("ab Zé\n\t,.中文字\u3000\u00a0") + ["\U0001f600"]
 ENCODINGS = {
-    # name: (how the bytes are made, the plan the engine would use)
+    # name: (how the bytes are made, the decoding the engine would decide)
     "utf-8": (lambda text: text.encode("utf-8"), decoding.UTF8),
-    "gb18030": (lambda text: text.encode("gb18030"), decoding.Plan("gb18030", 0, "gb18030")),
-    "utf-16": (lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"), decoding.Plan("utf-16", 2, "utf-16-le")),
-    "utf-16-be": (lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"), decoding.Plan("utf-16", 2, "utf-16-be")),
+    "gb18030": (lambda text: text.encode("gb18030"), decoding.Decoding("gb18030", 0, "gb18030")),
+    "utf-16": (lambda text: codecs.BOM_UTF16_LE + text.encode("utf-16-le"), decoding.Decoding("utf-16", 2, "utf-16-le")),
+    "utf-16-be": (lambda text: codecs.BOM_UTF16_BE + text.encode("utf-16-be"), decoding.Decoding("utf-16", 2, "utf-16-be")),
 }
 
 
-def count_in_pieces(path: pathlib.Path, offsets: list[int], plan: decoding.Plan) -> tuple[Totals, dict[bytes, int], int]:
+def count_in_pieces(path: pathlib.Path, offsets: list[int], chosen: decoding.Decoding) -> tuple[Totals, dict[bytes, int], int]:
     """Count a file as pieces cut at nominal `offsets`, and add the pieces up."""
     starts = [0, *sorted(set(offset for offset in offsets if offset > 0))]
     totals, words, replaced = Totals(), Counter(), 0
     for index, start in enumerate(starts):
         stop = starts[index + 1] if index + 1 < len(starts) else None
-        result = count_piece(Piece(str(path), index, start, stop, plan), Counting(), NoProgress())
+        result = count_piece(Piece(str(path), index, start, stop, chosen), Counting(), NoProgress())
         assert result.error is None and result.sample is None
         totals += result.totals
-        words.update(freq.as_dict(result.words))
+        words.update(freq.as_dict(result.table))
         replaced += result.replaced
     return totals, dict(words), replaced
 
@@ -51,14 +51,14 @@ def count_in_pieces(path: pathlib.Path, offsets: list[int], plan: decoding.Plan)
 def test_pieces_add_up_to_the_whole(tmp_path: pathlib.Path, encoding: str, text: str, offsets: list[int], block: int) -> None:
     """Cut at any byte offsets, in UTF-8, GB18030 and UTF-16, the pieces' counts and word
     frequencies equal those of the unsplit file."""
-    make, plan = ENCODINGS[encoding]
+    make, chosen = ENCODINGS[encoding]
     data = make(text)
     path = tmp_path / "file.txt"
     path.write_bytes(data)
     original = reader.BLOCK_BYTES
     reader.BLOCK_BYTES = block
     try:
-        totals, words, replaced = count_in_pieces(path, offsets, plan)
+        totals, words, replaced = count_in_pieces(path, offsets, chosen)
     finally:
         reader.BLOCK_BYTES = original
     expected = reference_counts(text)

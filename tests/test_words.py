@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO, WC_SPACES, invoke, invoke_json
 from wordcount import settings as wordcount_settings
+from wordcount.choices import WordMode
 from wordcount.counting.tally import TextTally
 
 # The first article of the Universal Declaration of Human Rights, in the official Chinese and
@@ -130,9 +131,9 @@ mixed = st.text(st.sampled_from(list("ab1 .-'\u2019\n中文かなカナｶﾞﾟ
 
 
 @settings(max_examples=300, deadline=None)
-@given(mixed, st.lists(st.integers(0, 80), max_size=4), st.sampled_from(["unicode", "cjk"]))
-@example(text="かﾞ", cuts=[1], mode="cjk")  # a voiced sound mark that begins the next block
-def test_text_modes_do_not_depend_on_block_boundaries(text: str, cuts: list[int], mode: str) -> None:
+@given(mixed, st.lists(st.integers(0, 80), max_size=4), st.sampled_from([WordMode.unicode, WordMode.cjk]))
+@example(text="かﾞ", cuts=[1], mode=WordMode.cjk)  # a voiced sound mark that begins the next block
+def test_text_modes_do_not_depend_on_block_boundaries(text: str, cuts: list[int], mode: WordMode) -> None:
     """Feeding text in blocks cut anywhere gives the counts and words of feeding it whole."""
     whole_words: Counter[bytes] = Counter()
     whole = TextTally(mode, whole_words)
@@ -148,7 +149,7 @@ def test_text_modes_do_not_depend_on_block_boundaries(text: str, cuts: list[int]
     assert (parts.words, parts.cjk, parts.lines) == (whole.words, whole.cjk, whole.lines)
     assert parts_words == whole_words
     assert whole.words == sum(whole_words.values())
-    if mode == "cjk":
+    if mode is WordMode.cjk:
         assert (whole.words, whole.cjk) == word_count_like_microsoft_word(text)
 
 

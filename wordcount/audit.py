@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wordcount import globs
+from wordcount.choices import FailOn
 from wordcount.text import decoding
 from wordcount.model import STDIN, Failed, FileCounts, Skipped, Totals, Violation
 from wordcount.messages import plural
@@ -35,7 +36,6 @@ RULES: dict[str, str] = {
     "no-bom": "A file starts with a byte order mark (--no-bom).",
     "require-encoding": "A file is not in the required encoding, or not cleanly (--require-encoding).",
 }
-FAIL_ON = ("binary", "undecodable", "skipped", "errors")
 REGEX_PREFIX = "re:"
 # Forbidden matches listed per file; beyond that they are only counted, in one more violation.
 MAX_HITS_PER_FILE = 1000
@@ -95,7 +95,7 @@ class Audit:
     base: str = "."  # the folder scope globs are relative to: the config file's
     forbid_ignore_case: bool = False
     max_total_words: int | None = None
-    fail_on: frozenset[str] = frozenset()
+    fail_on: frozenset[FailOn] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.rules or self.scopes or self.max_total_words is not None or self.fail_on)
@@ -137,9 +137,9 @@ class Audit:
             found.append(Violation("require-encoding", path, f"not {rules.require_encoding}: {why}"))
         if rules.no_bom and row.bom:
             found.append(Violation("no-bom", path, f"starts with a byte order mark ({row.encoding})"))
-        if "binary" in self.fail_on and row.encoding == "binary":  # counted, as --format wc counts them
+        if FailOn.binary in self.fail_on and row.encoding == "binary":  # counted, as --format wc counts them
             found.append(Violation("fail-on-binary", path, "binary file"))
-        if "undecodable" in self.fail_on and row.replaced:
+        if FailOn.undecodable in self.fail_on and row.replaced:
             found.append(
                 Violation("fail-on-undecodable", path, f"{plural(row.replaced, 'byte')} could not be decoded as {row.encoding}")
             )
@@ -148,12 +148,12 @@ class Audit:
     def check_problem(self, problem: Skipped | Failed) -> Violation | None:
         """The `--fail-on` rule a file that was not counted fails, if any."""
         if isinstance(problem, Failed):
-            if "errors" in self.fail_on:
+            if FailOn.errors in self.fail_on:
                 return Violation("fail-on-errors", problem.path, f"could not be read: {problem.error}")
             return None
-        if problem.reason == "binary" and "binary" in self.fail_on:
+        if problem.reason == "binary" and FailOn.binary in self.fail_on:
             return Violation("fail-on-binary", problem.path, "binary file")
-        if "skipped" in self.fail_on:
+        if FailOn.skipped in self.fail_on:
             return Violation("fail-on-skipped", problem.path, f"skipped: {problem.reason}")
         return None
 

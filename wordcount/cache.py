@@ -116,7 +116,7 @@ class Known:
 
     lookup: Lookup
     ranked: list[tuple[bytes, int]] | None  # the top words as stored, when every file is unchanged
-    words: Counter[bytes] | None  # else the unchanged files' frequencies (None: none asked for)
+    table: Counter[bytes] | None  # else the unchanged files' frequencies (None: none asked for)
     warning: str | None = None  # the cache was found damaged, and built again
 
 
@@ -201,7 +201,7 @@ class Cache:
         if ranks is None:
             return Known(lookup, None, None)
         ranked = self.ranked(lookup, ranks)
-        return Known(lookup, ranked, self.words(lookup) if ranked is None else None)
+        return Known(lookup, ranked, self.table(lookup) if ranked is None else None)
 
     def split(self, entries: Sequence[FileEntry]) -> Lookup:
         """What is known of the unchanged files (counts, or that they are binary, and the rule
@@ -235,15 +235,15 @@ class Cache:
         last = lookup.last
         if last is None or lookup.misses or last.stamps != _stamps(lookup.entries):
             return None
-        table = self._last_table("ranked", last)
-        if table is None:
+        packed = self._last_table("ranked", last)
+        if packed is None:
             return None
-        ranked = list(unpack_table(table).items())
+        ranked = list(unpack_table(packed).items())
         if wanted > len(ranked) and len(ranked) == RANKED:
             return None
         return ranked[:wanted]
 
-    def words(self, lookup: Lookup) -> Counter[bytes]:
+    def table(self, lookup: Lookup) -> Counter[bytes]:
         """The frequencies of the unchanged files.
 
         From the last run over the same paths when there is one: its table, less the files that
@@ -251,8 +251,8 @@ class Cache:
         """
         hit_paths = {row.path for row in lookup.hits}
         last = lookup.last
-        table = None if last is None else self._last_table("words", last)
-        if last is None or table is None:
+        packed = None if last is None else self._last_table("words", last)
+        if last is None or packed is None:
             return self._merged(hit_paths)
         manifest = last.stamps
         current = _stamps(entry for entry in lookup.entries if entry.path in hit_paths)
@@ -260,17 +260,17 @@ class Cache:
         olds = [self._stored_words(path, manifest[path]) for path in gone]
         if any(old is None for old in olds):  # a version no longer stored: start from the files
             return self._merged(hit_paths)
-        words: Counter[bytes] = Counter()
-        words.update(unpack_table(table))
+        table: Counter[bytes] = Counter()
+        table.update(unpack_table(packed))
         added = hit_paths.difference(manifest.keys() - set(gone))
         for old in olds:
-            words.subtract(old)
+            table.subtract(old)
             for word in old:  # type: ignore[union-attr]
-                if words[word] <= 0:
-                    del words[word]
+                if table[word] <= 0:
+                    del table[word]
         for path in added:
-            words.update(self._stored_words(path, current[path]) or {})
-        return words
+            table.update(self._stored_words(path, current[path]) or {})
+        return table
 
     def _last_run(self) -> LastRun | None:
         """The last run over the same paths: what it was made of (path → size and modification
@@ -305,11 +305,11 @@ class Cache:
 
     def _merged(self, paths: set[str]) -> Counter[bytes]:
         wanted = {os.path.abspath(path) for path in paths}
-        words: Counter[bytes] = Counter()
+        table: Counter[bytes] = Counter()
         for path, blob in self.db.execute("SELECT path, words FROM files WHERE key = ?", (self.key,)):
             if path in wanted and blob is not None:
-                words.update(unpack_words(blob))
-        return words
+                table.update(unpack_words(blob))
+        return table
 
     def save(
         self,
@@ -317,7 +317,7 @@ class Cache:
         counted: Sequence[FileCounts | Skipped],
         packed: dict[str, bytes],
         violations: dict[str, list[Violation]],
-        words: Words,
+        table: Words,
     ) -> None:
         """Store what this run counted (and the binary files it found) and, when its frequencies
         are all accounted for by stored files, its merged frequency table; in one transaction."""
@@ -348,8 +348,8 @@ class Cache:
                 manifest = {row.path: stamps[row.path] for row in [*hits, *counted]}
                 self.db.execute(
                     "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?)",
-                    (self.key, self.scope, json.dumps(manifest, sort_keys=True), pack_table(words.to_dict()),
-                     pack_table(dict(words.top(RANKED)))),
+                    (self.key, self.scope, json.dumps(manifest, sort_keys=True), pack_table(table.to_dict()),
+                     pack_table(dict(table.top(RANKED)))),
                 )
             self.db.execute("COMMIT")
         except BaseException as error:

@@ -56,3 +56,12 @@ class TotalMode(Choice):
     always = "always"
     only = "only"
     never = "never"
+
+
+class ProgressMode(Choice):
+    """What shows the run's progress on stderr (`--progress`): `auto` is a bar when stderr is a terminal."""
+
+    auto = "auto"
+    bar = "bar"
+    log = "log"
+    none = "none"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the stages' own types, named here only in annotations: the model imports no stage
     from wordcount.counting.freq import Carried
-    from wordcount.text.decoding import Plan
+    from wordcount.text.decoding import Decoding
     from wordcount.text.not_utf8 import Sample
 
 STDIN = "-"  # the path that means standard input
@@ -204,14 +204,14 @@ class BatchResult:
     every counted file. `problems` lists the files of the batch that were skipped or failed;
     `warnings` the files counted with a warning, and `uncertain` those whose encoding is
     uncertain (they are in the totals too); `violations` the per-file audit rules its files
-    failed. `words` maps UTF-8 encoded words to their frequency
-    in the batch: a `freq` table, or a compiled one's bytes (`freq.packed`); empty when off.
+    failed. `table` maps UTF-8 encoded words to their frequency
+    in the batch: a `freq` table, or a compiled one's bytes (`freq.carried`); empty when off.
     """
 
     totals: Totals
     files: tuple[FileCounts, ...] = ()
     problems: tuple[Skipped | Failed, ...] = ()
-    words: Carried = field(default_factory=dict)
+    table: Carried = field(default_factory=dict)
     warnings: tuple[Changed, ...] = ()
     violations: tuple[Violation, ...] = ()
     uncertain: tuple[Uncertain, ...] = ()
@@ -229,7 +229,7 @@ def merge_batches(first: BatchResult, second: BatchResult) -> BatchResult:
         first.totals + second.totals,
         first.files + second.files,
         first.problems + second.problems,
-        first.words,
+        first.table,
         first.warnings + second.warnings,
         first.violations + second.violations,
         first.uncertain + second.uncertain,
@@ -267,19 +267,19 @@ class Piece:
     index: int
     start: int
     stop: int | None
-    plan: Plan
+    decoding: Decoding
 
 
 @dataclass(frozen=True, slots=True)
 class PieceResult:
     """The counts of one piece; `sample` is set when the piece turned out not to be UTF-8 (what
-    `replan` decides from, taken around the piece's first byte that is not)."""
+    `not_utf8.decide_again` decides from, taken around the piece's first byte that is not)."""
 
     path: str
     index: int
     totals: Totals = Totals()
     replaced: int = 0
-    words: Carried = field(default_factory=dict)  # a table, or a compiled one's bytes
+    table: Carried = field(default_factory=dict)  # a table, or a compiled one's bytes
     sample: Sample | None = None
     error: str | None = None
     bom: bool = False

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
-from wordcount.choices import FailOn, Format, Markup, SortKey, TotalMode, WordMode
-from wordcount.progress import ProgressMode
+from wordcount.choices import FailOn, Format, Markup, ProgressMode, SortKey, TotalMode, WordMode
 from wordcount.report.groups import Grouping
 from wordcount.values import MAX_JOBS, choice, choices, grouping, parse_size, seconds, type_name, whole_number
 

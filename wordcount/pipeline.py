@@ -12,13 +12,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from wordcount import progress
+from wordcount.choices import WordMode
 from wordcount.execute.local import pool
 from wordcount.execute.backend import Backend
 from wordcount.counting.spec import Job
 from wordcount.walk.discover import discover
 from wordcount.report.output import Records, write_report
 from wordcount.messages import plural, say
+from wordcount.report import live
 from wordcount.report.render import RENDERERS, jsonl_batch, jsonl_records
 from wordcount.model import BatchResult, Failed, FileCounts, FileEntry, LeftOut, Skipped, Violation
 from wordcount.settings import Settings
@@ -68,7 +69,7 @@ def run(settings: Settings) -> Summary:
     records = Records(held=settings.output.output is not None) if settings.output.streams_records else None
     with backend(settings) as counter:
         summary = count_all(settings, counter, records)
-    text = RENDERERS[settings.output.format.value](summary)
+    text = RENDERERS[settings.output.format](summary)
     write_report((records.text() if records else "") + text, settings.output.output, settings.output.name_errors)
     return summary
 
@@ -113,7 +114,7 @@ def new_summary(settings: Settings, found: Found, ranked: Sequence[tuple[bytes, 
 
     `ranked`: the top words as a cache kept them, when it has every file."""
     summary = Summary(top=settings.output.top, per_file=settings.output.file_rows, layout=settings.output.layout,
-                      cjk=settings.job.counting.words == "cjk", audit=settings.job.audit, ranked=ranked,
+                      cjk=settings.job.counting.word_mode is WordMode.cjk, audit=settings.job.audit, ranked=ranked,
                       config=settings.config)
     for item in found.others:
         summary.add(item)
@@ -165,11 +166,11 @@ def _count_with_cache(settings: Settings, counter: Backend, found: Found, store:
     summary.violations.extend(lookup.violations)
     if on_records is not None and lookup.hits:
         on_records(jsonl_records(sorted(lookup.hits, key=lambda row: row.path), settings.output.layout))
-    if known.words is not None:
-        summary.words.update(known.words)
+    if known.table is not None:
+        summary.table.update(known.table)
     count(list(lookup.misses), summary, settings.cache_job(), counter, settings, on_records, stored)
     try:
-        store.save(lookup, stored.counted, stored.packed, stored.file_violations, summary.words)
+        store.save(lookup, stored.counted, stored.packed, stored.file_violations, summary.table)
     except CacheError as error:
         _warn(settings, f"{error}; this run's counts are not stored")
     return summary
@@ -179,7 +180,7 @@ def count(entries: Iterable[FileEntry], summary: Summary, job: Job, counter: Bac
           settings: Settings, on_records: OnRecords | None, stored: Stored | None = None) -> None:
     """Count `entries` (a list, or files still being found) into `summary`, with progress; into
     `stored`, what a cache keeps of each file (its row, packed frequencies and violations)."""
-    bar = progress.start(settings.how.progress, settings.how.log_interval)
+    bar = live.start(settings.how.progress, settings.how.log_interval)
     if bar is not None and isinstance(entries, list):
         bar.expect(len(entries), sum(entry.size for entry in entries), done=True)
     elif bar is not None:

@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 
@@ -28,11 +29,10 @@ from wordcount.counting.tally import fold, jieba_available
 from wordcount.walk.discover import WalkOptions
 from wordcount.report.layout import COLUMNS, CURVE_RANKS, DEFAULT_COLUMNS, WC_DEFAULT_COLUMNS, Layout
 from wordcount.walk.lists import ListError, read_names, readable_stdin
-from wordcount.progress import ProgressMode
 from wordcount.model import STDIN, Failed
 from wordcount.options import Flags
 from wordcount.values import usage_error
-from wordcount.choices import Format, SortKey, WordMode
+from wordcount.choices import Format, ProgressMode, SortKey, WordMode
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ class Settings:
         """What a cache's stored counts depend on: the tool's version, the counting settings, and
         the audit rules (the violations found in a file are stored with it)."""
         audit = dataclasses.asdict(self.job.audit) if self.job.audit is not None else None
-        fields = [__version__, _canonical(dataclasses.asdict(self.job.counting)), _canonical(audit)]
+        counting = {KEY_NAMES.get(name, name): value for name, value in dataclasses.asdict(self.job.counting).items()}
+        fields = [__version__, _canonical(counting), _canonical(audit)]
         import hashlib  # only with a cache
 
         return hashlib.sha256(json.dumps(fields, sort_keys=True, default=repr).encode()).hexdigest()
@@ -113,8 +114,16 @@ class Settings:
         return dataclasses.replace(self.job, per_file=True, file_words=True)
 
 
+# The names the cache key gives counting settings renamed since it was made, so that the caches
+# written before still answer.
+KEY_NAMES = {"word_mode": "words"}
+
+
 def _canonical(value: object) -> object:
-    """`value` with sets sorted and tuples as lists, so that equal settings give equal text."""
+    """`value` with sets sorted, tuples as lists and choices as their values, so that equal
+    settings give equal text."""
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, dict):
         return {str(key): _canonical(item) for key, item in value.items()}
     if isinstance(value, (set, frozenset)):
@@ -146,7 +155,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
     layout = _layout(flags, roots, streamed)
     counting = Counting(
         frequencies=flags.top > 0 and flags.output_format not in (Format.wc, Format.github, Format.sarif),
-        words=flags.word_mode.value,
+        word_mode=flags.word_mode,
         ignore_case=flags.ignore_case,
         nfkc=flags.nfkc,
         min_length=flags.min_length,
@@ -157,7 +166,7 @@ def from_flags(flags: Flags, loaded: Config | None) -> Settings:
         glob_bases=glob_bases(roots) if encoding_rules else (),
         wc=flags.output_format is Format.wc and flags.word_mode is WordMode.whitespace,  # wc's rule, on raw bytes
         line_width="max_line_length" in layout.columns or flags.sort is SortKey.max_line_length,
-        markup=flags.markup.value,
+        markup=flags.markup,
         markup_code=flags.markup_code,
         decompress=flags.decompress,
         max_decompressed=flags.max_filesize if flags.decompress else None,  # a bomb is too large by its text
@@ -213,7 +222,7 @@ def _layout(flags: Flags, roots: tuple[str, ...], streamed: bool) -> Layout:
     rows = flags.per_file or flags.output_format is Format.wc
     stored = flags.decompress and flags.output_format is not Format.wc  # wc prints what `zcat | wc` prints
     unnamed = roots == (STDIN,) and not flags.paths and flags.files0_from is None and flags.files_from is None
-    return Layout(rows, (flags.sort.value, flags.reverse), columns, flags.total.value, flags.by, roots, streamed, stored,
+    return Layout(rows, (flags.sort, flags.reverse), columns, flags.total, flags.by, roots, streamed, stored,
                   unnamed)
 
 
@@ -227,7 +236,7 @@ def _audit(flags: Flags, loaded: Config | None) -> Audit:
         loaded.folder if loaded else os.getcwd(),
         flags.forbid_ignore_case,
         flags.max_total_words,
-        frozenset(item.value for item in flags.fail_on or ()),
+        frozenset(flags.fail_on or ()),
     )
     check_audit(audit)
     return audit

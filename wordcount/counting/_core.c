@@ -33,7 +33,7 @@
 #define PREFETCH(p) ((void)(p))
 #endif
 
-static PyObject *NotUtf8;         /* class NotUtf8(ValueError), with .offset */
+static PyObject *NotUtf8;         /* wordcount.text.not_utf8.NotUtf8(offset): the class both cores raise */
 static uint64_t hash_seed;        /* per process, from Python's own hash secret */
 
 /* ------------------------------------------------------------------------------------------ */
@@ -697,7 +697,7 @@ static PyMappingMethods Table_as_mapping = {.mp_length = (lenfunc)Table_len};
 
 static PyTypeObject TableType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "wordcount._core.Table",
+    .tp_name = "wordcount.counting._core.Table",
     .tp_doc = "Table(words=None): a word-frequency table keyed by bytes, counts as int64.",
     .tp_basicsize = sizeof(TableObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
@@ -881,10 +881,8 @@ static void Scanner_dealloc(ScannerObject *s)
 
 static void raise_not_utf8(unsigned long long offset)
 {
-    PyObject *exc = PyObject_CallFunction(NotUtf8, "N", PyUnicode_FromFormat("not UTF-8 at byte %llu", offset));
-    PyObject *value = exc ? PyLong_FromUnsignedLongLong(offset) : NULL;
-    if (value && PyObject_SetAttrString(exc, "offset", value) == 0) PyErr_SetObject(NotUtf8, exc);
-    Py_XDECREF(value);
+    PyObject *exc = PyObject_CallFunction(NotUtf8, "K", offset);
+    if (exc) PyErr_SetObject(NotUtf8, exc);
     Py_XDECREF(exc);
 }
 
@@ -1082,7 +1080,7 @@ static PyMemberDef Scanner_members[] = {
 
 static PyTypeObject ScannerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "wordcount._core.Scanner",
+    .tp_name = "wordcount.counting._core.Scanner",
     .tp_doc = "Scanner(table=None): lines, words and characters of UTF-8 blocks fed in order, the\n"
               "words added to `table` if given (tally.Tally's twin for the whitespace word mode).",
     .tp_basicsize = sizeof(ScannerObject),
@@ -1102,7 +1100,7 @@ static PyTypeObject ScannerType = {
 
 /* Whether a file's bytes need the Python side to decide how they are read: a BOM, a NUL (binary,
  * or UTF-16/32), an XML declaration (its encoding), an ISO-2022 escape or an HZ shift (see
- * decode.plan), or bzip2's magic (see compressed.kind: gzip's, xz's and zstd's are never UTF-8
+ * decoding.decide), or bzip2's magic (see compressed.kind: gzip's, xz's and zstd's are never UTF-8
  * without a NUL, bzip2's "BZh" is). */
 static int needs_a_plan(const uint8_t *p, size_t n)
 {
@@ -1171,7 +1169,7 @@ static int read_to_end(int fd, off_t sized, size_t limit, uint8_t **buf, size_t 
 
 /* Count the file at `cpath` with the scanner `s` (reset first) when it is a regular file of at
  * most `limit` bytes, by fstat and as read to its end, that is UTF-8 with nothing for
- * decode.plan to decide: 1, its counts in `s`, its size by fstat when opened in `*size`, and in
+ * decoding.decide to decide: 1, its counts in `s`, its size by fstat when opened in `*size`, and in
  * `*changed` whether it changed while it was read. 0: declined, nothing counted (`*oserror` set
  * when it could not be opened or read: errno is kept). -1: MemoryError. */
 static int count_one(ScannerObject *s, const char *cpath, Py_ssize_t limit, long long *size, int *changed,
@@ -1221,7 +1219,7 @@ static ScannerObject *new_scanner(PyObject *table)
 }
 
 /* count_file(path, table, limit): a regular file of at most `limit` bytes that is UTF-8 with
- * nothing for decode.plan to decide, counted with one open, fstat, reads to its end, fstat and
+ * nothing for decoding.decide to decide, counted with one open, fstat, reads to its end, fstat and
  * close: (lines, words, chars, bytes read, size by fstat when opened, changed while read); its
  * words go to `table`. None when the Python side must count it (larger, not regular, a BOM, a
  * NUL, escapes, an XML
@@ -1304,7 +1302,7 @@ static PyMethodDef core_functions[] = {
 
 static struct PyModuleDef core_module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "wordcount._core",
+    .m_name = "wordcount.counting._core",
     .m_doc = "The compiled counting core of wordcount: Table, Scanner, NotUtf8, MAX_WORD_BYTES, count_file(s).",
     .m_size = -1,
     .m_methods = core_functions,
@@ -1324,11 +1322,11 @@ PyMODINIT_FUNC PyInit__core(void)
     if (PyType_Ready(&TableType) < 0 || PyType_Ready(&ScannerType) < 0) return NULL;
     PyObject *m = PyModule_Create(&core_module);
     if (!m) return NULL;
-    if (!NotUtf8) {
-        NotUtf8 = PyErr_NewExceptionWithDoc(
-            "wordcount._core.NotUtf8",
-            "A block is not UTF-8; .offset is the first bad byte's, from the first byte ever fed.",
-            PyExc_ValueError, NULL);
+    if (!NotUtf8) {  /* the pure core's class, so that one `except` catches both cores' */
+        PyObject *owner = PyImport_ImportModule("wordcount.text.not_utf8");
+        if (!owner) goto fail;
+        NotUtf8 = PyObject_GetAttrString(owner, "NotUtf8");
+        Py_DECREF(owner);
         if (!NotUtf8) goto fail;
     }
     if (PyModule_AddIntConstant(m, "MAX_WORD_BYTES", MAX_WORD_BYTES) < 0 ||

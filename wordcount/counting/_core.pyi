@@ -7,8 +7,7 @@ from typing_extensions import Buffer
 
 MAX_WORD_BYTES: int
 
-class NotUtf8(ValueError):
-    offset: int
+from wordcount.text.not_utf8 import NotUtf8 as NotUtf8  # the class the compiled core raises
 
 class Table:
     def __init__(self, words: Table | Mapping[bytes, int] | None = None) -> None: ...

@@ -56,8 +56,8 @@ class BatchParts:
         self.uncertain: list[Uncertain] = []
         self.packed: list[tuple[str, bytes]] = []
 
-    def add(self, outcome: Outcome, words: Words | None = None, rules: Rules | None = None) -> None:
-        """Add one file's share. `words`, its own frequencies as shown (normalized), are packed
+    def add(self, outcome: Outcome, table: Words | None = None, rules: Rules | None = None) -> None:
+        """Add one file's share. `table`, its own frequencies as shown (normalized), are packed
         for the cache unless the file changed while it was read; `rules` are those that apply to
         it when the caller already has them (else they are looked up)."""
         if not isinstance(outcome, FileCounts):
@@ -78,8 +78,8 @@ class BatchParts:
             self.problems.append(Failed(path, outcome.fault))
         if outcome.changed:
             self.warnings.append(Changed(path, CHANGED_WHILE_READ))
-        elif words is not None and outcome.fault is None:
-            self.packed.append((path, pack_words(words)))
+        elif table is not None and outcome.fault is None:
+            self.packed.append((path, pack_words(table)))
         if outcome.uncertain:
             self.uncertain.append(outcome.doubt())
 
@@ -89,21 +89,21 @@ class BatchParts:
         self.totals += totals
         self.warnings += [Changed(path, CHANGED_WHILE_READ) for path in changed]
 
-    def result(self, words: Words | None = None) -> BatchResult:
-        """The batch's result; `words`: its frequencies, when they travel with it."""
+    def result(self, table: Words | None = None) -> BatchResult:
+        """The batch's result; `table`: its frequencies, when they travel with it."""
         return BatchResult(
-            self.totals, tuple(self.rows), tuple(self.problems), {} if words is None else words, tuple(self.warnings),
+            self.totals, tuple(self.rows), tuple(self.problems), {} if table is None else table, tuple(self.warnings),
             tuple(self.violations), tuple(self.uncertain), tuple(self.packed),
         )
 
 
 def count_batch(
-    paths: Sequence[str], job: Job, progress: Progress, words: Words | None,
+    paths: Sequence[str], job: Job, progress: Progress, table: Words | None,
     shipped: Mapping[str, Shipped] | None = None, cwd: str = "",
 ) -> BatchResult:
     """Count a batch of files into one small result for the parent.
 
-    Word frequencies go into `words`, which the caller keeps across batches (a worker returns
+    Word frequencies go into `table`, which the caller keeps across batches (a worker returns
     them once, at the end: shipping a large Counter per batch costs more than counting).
     `shipped` holds the files' bytes when the client read them for us (`--ship-bytes`).
 
@@ -114,15 +114,15 @@ def count_batch(
     parts = BatchParts(job.per_file, job.audit, cwd)
     audit = job.audit
     if shipped is None and not job.per_file and audit is None and not job.file_words:
-        paths = whole_files.count_whole(paths, job.counting, words, progress, parts.add_whole, reader.BLOCK_BYTES, cwd)
+        paths = whole_files.count_whole(paths, job.counting, table, progress, parts.add_whole, reader.BLOCK_BYTES, cwd)
     for path in paths:
-        own: Words | None = new_table() if job.file_words and words is not None else None
+        own: Words | None = new_table() if job.file_words and table is not None else None
         rules = None if audit is None else audit.rules_for(os.path.join(cwd, path))
         forbid = () if audit is None or rules is None else audit.patterns(rules)
         # Through the module, so that a test can make `count_file` fail in a worker.
-        outcome = reader.count_file(path, job.counting, words if own is None else own, progress, forbid,
+        outcome = reader.count_file(path, job.counting, table if own is None else own, progress, forbid,
                                    shipped[path] if shipped else None, cwd)
         if own is not None:
-            words.update(own)  # type: ignore[union-attr]
+            table.update(own)  # type: ignore[union-attr]
         parts.add(outcome, None if own is None else normalized(own, job.counting), rules)
     return parts.result()

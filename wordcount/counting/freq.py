@@ -55,66 +55,66 @@ class PyTable(Counter):  # type: ignore[type-arg]
         return dict(self)
 
 
-# What a batch carries: a table, a mapping, or a compiled table's bytes (see `packed`).
+# What a batch carries: a table, a mapping, or a compiled table's bytes (see `carried`).
 Carried = Union[Words, Mapping[bytes, int], bytes]
 
 
-def new_table(words: Carried | None = None) -> Words:
-    """An empty table of the core in use (or one holding a copy of `words`)."""
+def new_table(other: Carried | None = None) -> Words:
+    """An empty table of the core in use (or one holding a copy of `other`)."""
     compiled = core.compiled()
     table: Words = compiled.Table() if compiled is not None else PyTable()
-    if words:
-        merge(table, words)
+    if other:
+        merge(table, other)
     return table
 
 
-def packed(words: Words) -> Words | bytes:
+def carried(table: Words) -> Words | bytes:
     """A table as a worker hands it over: a compiled one as its bytes, which the parent adds up
     straight from the buffer (no table is built of them first), b"" when empty; a pure one as
     it is (pickled as a Counter)."""
-    if isinstance(words, PyTable):
-        return words
-    return words.dumps() if len(words) else b""  # type: ignore[attr-defined,no-any-return]
+    if isinstance(table, PyTable):
+        return table
+    return table.dumps() if len(table) else b""  # type: ignore[attr-defined,no-any-return]
 
 
-def merge(table: Words, words: Carried) -> None:
-    """Add `words` to `table`: a table of either core, a mapping, or a compiled table's bytes
+def merge(table: Words, other: Carried) -> None:
+    """Add `other` to `table`: a table of either core, a mapping, or a compiled table's bytes
     (b"": an empty one)."""
-    if not words:
+    if not other:
         return
-    if isinstance(table, PyTable) and not isinstance(words, Mapping):
-        words = as_dict(words)  # a pure parent given a compiled table (a Dask worker of another build)
-    table.update(words)
+    if isinstance(table, PyTable) and not isinstance(other, Mapping):
+        other = as_dict(other)  # a pure parent given a compiled table (a Dask worker of another build)
+    table.update(other)
 
 
-def as_dict(words: Carried) -> dict[bytes, int]:
+def as_dict(table: Carried) -> dict[bytes, int]:
     """A table, a mapping or a compiled table's bytes as a plain dict of word → count."""
-    if not words:
+    if not table:
         return {}
-    if isinstance(words, Mapping):
-        return dict(words)
-    if isinstance(words, bytes):
+    if isinstance(table, Mapping):
+        return dict(table)
+    if isinstance(table, bytes):
         if core.loaded() is None:
             raise ValueError("a compiled table's bytes, but the compiled core is not built here")
-        return core.loaded().Table.loads(words).to_dict()  # type: ignore[union-attr,no-any-return]
-    return words.to_dict()
+        return core.loaded().Table.loads(table).to_dict()  # type: ignore[union-attr,no-any-return]
+    return table.to_dict()
 
 
-def ranking(words: Mapping[bytes, int], wanted: int) -> list[tuple[bytes, int]]:
+def ranking(table: Mapping[bytes, int], wanted: int) -> list[tuple[bytes, int]]:
     """The `wanted` most frequent words (too long ones left out), ties broken by the word.
 
     Only the words whose count reaches the N-th largest count are looked at closely, so
     a vocabulary of millions costs one pass, not a sort. (The compiled table's `top` does the
     same in C.)
     """
-    if wanted <= 0 or not words:
+    if wanted <= 0 or not table:
         return []
     reach = wanted
     while True:
-        cutoff = heapq.nlargest(reach, words.values())[-1] if reach < len(words) else 0
+        cutoff = heapq.nlargest(reach, table.values())[-1] if reach < len(table) else 0
         eligible = [
             (word, count)
-            for word, count in words.items()
+            for word, count in table.items()
             if count >= cutoff and len(word) <= MAX_WORD_BYTES
         ]
         if len(eligible) >= wanted or cutoff == 0:

@@ -15,10 +15,11 @@ import dataclasses
 import io
 from typing import BinaryIO
 
-from wordcount.text import decoding, markup
+from wordcount.text import markup
 from wordcount.audit import Searcher
 from wordcount.counting.reader import BLOCK_BYTES, Patterns
-from wordcount.text.not_utf8 import replan, sample_at
+from wordcount.text.decoding import Decoding, starts_with_bom
+from wordcount.text.not_utf8 import decide_again, sample_at
 from wordcount.text.transcode import Undecodable, decoded_text
 from wordcount.counting.freq import Words
 from wordcount.counting.spec import Counting
@@ -30,22 +31,22 @@ from wordcount.counting.tally import new_scanner
 
 
 def count_document(
-    stream: BinaryIO, path: str, kind: str, counting: Counting, words: Words | None, progress: Progress,
+    stream: BinaryIO, path: str, kind: str, counting: Counting, table: Words | None, progress: Progress,
     forbid: Patterns = (),
 ) -> FileCounts | Skipped:
     """Count the document of `kind` (`markup.kind_of`) in `stream`, from its start, by its prose;
-    `words` receives the prose's frequencies. A binary file is skipped as any file is; a document
+    `table` receives the prose's frequencies. A binary file is skipped as any file is; a document
     its parser fails on is that file's error (`Undecodable`, as for a codec that refuses it)."""
     data = stream.read()
-    plan = counting.plan_for(path, data[:BLOCK_BYTES])
-    if plan.binary:
+    decoding = counting.decoding_for(path, data[:BLOCK_BYTES])
+    if decoding.binary:
         return Skipped(path, "binary")
-    source, plan, replaced = _decoded(data, plan, counting.fallback_encoding)
+    source, decoding, replaced = _decoded(data, decoding, counting.fallback_encoding)
     try:
         prose = markup.extract(source, kind, counting.markup_code)
     except Exception as error:  # a parser's bug on odd input: this file's problem, not the run's
         raise Undecodable(f"cannot be read as {kind}: {type(error).__name__}: {error}") from None
-    scanner = new_scanner(counting.words, words)
+    scanner = new_scanner(counting.word_mode, table)
     started = scanner.feed(prose.text.encode("utf-8"), True)
     progress.add(0, len(data), started + scanner.finish())
     hits: tuple[Violation, ...] = ()
@@ -57,24 +58,24 @@ def count_document(
     if counting.line_width:
         widths.feed(source)  # the file's lines, as `lines` counts them
     return FileCounts(
-        path, source.count("\n"), scanner.words, scanner.chars, len(data), plan.encoding or "utf-8", replaced,
-        cjk_chars=getattr(scanner, "cjk", 0), bom=decoding.starts_with_bom(data), hits=hits, confidence=plan.confidence,
+        path, source.count("\n"), scanner.words, scanner.chars, len(data), decoding.encoding or "utf-8", replaced,
+        cjk_chars=getattr(scanner, "cjk", 0), bom=starts_with_bom(data), hits=hits, confidence=decoding.confidence,
         max_line_length=widths.longest,
     )
 
 
-def _decoded(data: bytes, plan: decoding.Plan, fallback: str | None) -> tuple[str, decoding.Plan, int]:
+def _decoded(data: bytes, decoding: Decoding, fallback: str | None) -> tuple[str, Decoding, int]:
     """The text of a whole file (its BOM aside) as `counting/reader.py` reads it: UTF-8 when it is, else as
-    `replan` reads it from the same sample (`fallback`: `--fallback-encoding`); with how many
+    `decide_again` reads it from the same sample (`fallback`: `--fallback-encoding`); with how many
     bytes had to be replaced."""
-    body = data[plan.skip :]
-    if plan.codec is None:
+    body = data[decoding.skip :]
+    if decoding.codec is None:
         try:
-            return body.decode("utf-8"), plan, 0
+            return body.decode("utf-8"), decoding, 0
         except UnicodeDecodeError as error:
-            plan = replan(plan, sample_at(io.BytesIO(data), plan.skip + error.start), fallback)
-    text, replaced = decoded_text(body, plan.codec or "utf-8")
-    return text, plan, replaced
+            decoding = decide_again(decoding, sample_at(io.BytesIO(data), decoding.skip + error.start), fallback)
+    text, replaced = decoded_text(body, decoding.codec or "utf-8")
+    return text, decoding, replaced
 
 
 def placed(violations: tuple[Violation, ...], prose: Prose) -> tuple[Violation, ...]:

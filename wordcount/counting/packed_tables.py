@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from wordcount.counting.freq import Words
 
 
-def pack_words(words: Words) -> bytes:
+def pack_words(table: Words) -> bytes:
     """One file's frequencies as compact bytes: marshal (fast, read only by this same version),
     compressed, as there are as many of these as files."""
-    return zlib.compress(marshal.dumps(words.to_dict()), 1)
+    return zlib.compress(marshal.dumps(table.to_dict()), 1)
 
 
 def unpack_words(data: bytes) -> dict[bytes, int]:
@@ -26,13 +26,13 @@ def unpack_words(data: bytes) -> dict[bytes, int]:
     return marshal.loads(zlib.decompress(data))  # type: ignore[no-any-return]
 
 
-def pack_table(words: Mapping[bytes, int]) -> bytes:
+def pack_table(table: Mapping[bytes, int]) -> bytes:
     """A large frequency table as bytes that load fast: the words joined by NUL, then the counts
     as 64-bit integers (marshal, for the rare table with a NUL inside a word)."""
-    keys = b"\0".join(words)
-    if keys.count(b"\0") != len(words) - 1:
-        return b"M" + marshal.dumps(dict(words))
-    return b"T" + len(keys).to_bytes(8, "little") + keys + array.array("q", words.values()).tobytes()
+    keys = b"\0".join(table)
+    if keys.count(b"\0") != len(table) - 1:
+        return b"M" + marshal.dumps(dict(table))
+    return b"T" + len(keys).to_bytes(8, "little") + keys + array.array("q", table.values()).tobytes()
 
 
 def unpack_table(data: bytes) -> dict[bytes, int]:

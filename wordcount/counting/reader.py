@@ -20,19 +20,20 @@ from dataclasses import replace
 from typing import Any, BinaryIO, cast
 
 from wordcount.counting import whole_files
-from wordcount.text import compressed, decoding
+from wordcount.text import compressed
+from wordcount.text.decoding import Decoding, starts_with_bom, wide
 from wordcount.audit import Searcher
 from wordcount.counting.spec import Counting
 from wordcount.counting.line_width import LineWidth
 from wordcount.text.cut_points import piece_bounds
 from wordcount.progress import Progress
-from wordcount.text.not_utf8 import Shifted, replan, sample_at
+from wordcount.text.not_utf8 import NotUtf8, Shifted, decide_again, sample_at
 from wordcount.counting.read_to_end import changed_while_read, to_end
 from wordcount.model import STDIN, FileCounts, Failed, Outcome, Piece, PieceResult, Shipped, Skipped
 from wordcount.streams import standard_input
-from wordcount.counting.freq import Words, new_table, packed
+from wordcount.counting.freq import Words, carried, new_table
 from wordcount.text.transcode import Undecodable, decoded_block, new_decoder, to_utf8
-from wordcount.counting.tally import new_scanner, normalized, rejects, utf8_block
+from wordcount.counting.tally import new_scanner, normalized, utf8_block
 from wordcount.counting.wc_words import WcTally
 from wordcount.messages import os_message
 
@@ -48,8 +49,8 @@ def count_wc(stream: BinaryIO, path: str, progress: Progress, forbid: Patterns =
     searcher = Searcher(path, forbid) if forbid else None
     widths = LineWidth() if measure else None
     head = read_head(stream) if head is None else head
-    bom = decoding.starts_with_bom(head)
-    binary = b"\0" in head and not bom and decoding.wide(head) is None
+    bom = starts_with_bom(head)
+    binary = b"\0" in head and not bom and wide(head) is None
     size = 0
     for block, last in _blocks(stream, head):
         size += len(block)
@@ -74,14 +75,6 @@ def read_head(stream: BinaryIO) -> bytes:
     if len(head) == first < wanted:
         head += stream.read(wanted - first)
     return head
-
-
-class _NotUtf8(Exception):
-    """The UTF-8 fast path met a byte that is not UTF-8, `offset` bytes after the pass began."""
-
-    def __init__(self, offset: int) -> None:
-        super().__init__("not UTF-8")
-        self.offset = offset
 
 
 def _blocks(stream: BinaryIO, head: bytes) -> Iterator[tuple[bytes, bool]]:
@@ -121,28 +114,28 @@ def _count_pass(
     stream: BinaryIO,
     path: str,
     head: bytes,
-    plan: decoding.Plan,
+    decoding: Decoding,
     counting: Counting,
-    words: Words | None,
+    table: Words | None,
     progress: Progress,
     bom: bool = False,
     forbid: Patterns = (),
 ) -> FileCounts:
-    """Read a file (or a piece of one) from its first block to its end, as `plan` says, and
+    """Read a file (or a piece of one) from its first block to its end, as `decoding` says, and
     search its text for the `forbid` patterns as it goes.
 
-    On the UTF-8 fast path (`planning.codec` None) a byte that is not UTF-8 raises _NotUtf8
-    before anything of its block is counted. Other encodings are decoded block by block and
+    On the UTF-8 fast path (`decoding.codec` None) a byte that is not UTF-8 raises NotUtf8
+    (its offset from the pass's first byte) before anything of its block is counted. Other encodings are decoded block by block and
     fed to the scanner as UTF-8.
     """
     searcher = Searcher(path, forbid) if forbid else None
     widths = LineWidth() if counting.line_width else None
     search_text = _SearchText()
-    decoder = None if plan.codec is None else new_decoder(plan.codec)
+    decoder = None if decoding.codec is None else new_decoder(decoding.codec)
     # A file read in one block (a short one: see `_blocks`) feeds the batch's frequencies
     # directly; a longer one gets its own, merged only once it has been read to the end.
-    table = words if words is None or len(head) < BLOCK_BYTES else new_table()
-    scanner = new_scanner(counting.words, table)
+    own = table if table is None or len(head) < BLOCK_BYTES else new_table()
+    scanner = new_scanner(counting.word_mode, own)
     replaced = size = 0
     first = True
     for block, last in _blocks(stream, head):
@@ -150,16 +143,16 @@ def _count_pass(
         size += read
         if first:
             first = False
-            block = block[plan.skip :]
+            block = block[decoding.skip :]
         if decoder is None:
             try:
                 started = scanner.feed(block, last)
-            except rejects() as error:
+            except NotUtf8 as error:
                 progress.add(0, -(size - read), -scanner.words)  # that pass is void
-                raise _NotUtf8(plan.skip + error.offset) from None  # type: ignore[attr-defined]
+                raise NotUtf8(decoding.skip + error.offset) from None
             text = search_text.of(block, last) if searcher is not None or widths is not None else ""
         else:
-            text, data, bad = to_utf8(decoded_block(decoder, block, last, plan.codec))
+            text, data, bad = to_utf8(decoded_block(decoder, block, last, decoding.codec))
             replaced += bad
             started = scanner.feed(data, last)
         if searcher is not None:
@@ -168,12 +161,12 @@ def _count_pass(
             widths.feed(text)
         progress.add(0, read, started)
     progress.add(0, 0, scanner.finish())
-    if table is not words:
-        words.update(table)  # type: ignore[union-attr]
+    if own is not table:
+        table.update(own)  # type: ignore[union-attr]
     return FileCounts(
-        path, scanner.lines, scanner.words, scanner.chars, size, plan.encoding or "utf-8", replaced,
+        path, scanner.lines, scanner.words, scanner.chars, size, decoding.encoding or "utf-8", replaced,
         cjk_chars=getattr(scanner, "cjk", 0), bom=bom, hits=searcher.violations() if searcher is not None else (),
-        confidence=plan.confidence, max_line_length=widths.longest if widths is not None else 0,
+        confidence=decoding.confidence, max_line_length=widths.longest if widths is not None else 0,
     )
 
 
@@ -181,11 +174,11 @@ def count_stream(
     stream: BinaryIO,
     path: str,
     counting: Counting,
-    words: Words | None,
+    table: Words | None,
     progress: Progress,
     forbid: Patterns = (),
 ) -> FileCounts | Skipped:
-    """Count one open binary stream, to its end whatever its size says (`toend`); `words`
+    """Count one open binary stream, to its end whatever its size says (`toend`); `table`
     receives its word frequencies.
 
     A stream that cannot seek (a pipe) is spooled to a temporary file as it is read, so that
@@ -206,10 +199,10 @@ def count_stream(
             while chunk := stream.read(BLOCK_BYTES):
                 spool.write(chunk)
             spool.seek(0)
-            counted = _count_seekable(spool, path, counting, words, progress, forbid)  # type: ignore[arg-type]
+            counted = _count_seekable(spool, path, counting, table, progress, forbid)  # type: ignore[arg-type]
         return replace(counted, regular=False) if isinstance(counted, FileCounts) else counted
     else:
-        counted = _count_seekable(stream, path, counting, words, progress, forbid)
+        counted = _count_seekable(stream, path, counting, table, progress, forbid)
     if not isinstance(counted, FileCounts):
         return counted
     if opened is None:  # not a file: an in-memory stream, bytes shipped for one
@@ -222,39 +215,39 @@ def count_stream(
     return counted.as_read(opened.st_size, changed)
 
 
-def _count_seekable(stream: BinaryIO, path: str, counting: Counting, words: Words | None,
+def _count_seekable(stream: BinaryIO, path: str, counting: Counting, table: Words | None,
                     progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek, from its start: `count_stream` without its checks."""
     head = read_head(stream)
-    packed = compressed.kind(head)
-    if packed is not None:  # by its bytes, whatever its name says
-        return _count_compressed(stream, packed, path, counting, words, progress, forbid)
+    compression = compressed.kind(head)
+    if compression is not None:  # by its bytes, whatever its name says
+        return _count_compressed(stream, compression, path, counting, table, progress, forbid)
     if (kind := counting.markup_for(path)) is not None:
         from wordcount.counting.marked_up import count_document  # only for a marked-up file (--markup auto)
 
         stream.seek(0)
-        return count_document(stream, path, kind, counting, words, progress, forbid)
+        return count_document(stream, path, kind, counting, table, progress, forbid)
     if counting.wc:
         return count_wc(stream, path, progress, forbid, counting.line_width, head)
-    return _count_text(stream, head, path, counting, words, progress, forbid)
+    return _count_text(stream, head, path, counting, table, progress, forbid)
 
 
-def _count_compressed(stream: BinaryIO, packed: str, path: str, counting: Counting, words: Words | None,
+def _count_compressed(stream: BinaryIO, compression: str, path: str, counting: Counting, table: Words | None,
                       progress: Progress, forbid: Patterns) -> FileCounts | Skipped:
-    """A compressed file (in format `packed`): skipped as `compressed` unless `counting.decompress`,
+    """A compressed file (in format `compression`): skipped as `compressed` unless `counting.decompress`,
     else its text counted as `zcat FILE | wc` reads it, a pipe. Text longer than
     `counting.max_decompressed` is `too-large`, as discovery calls a file too large to count. Data
     that ends early or is corrupt is counted as far as it could be read, the fault kept."""
     if not counting.decompress:
         return Skipped(path, "compressed")
     stream.seek(0)
-    with compressed.Decompressed(stream, packed, counting.max_decompressed) as text:
+    with compressed.Decompressed(stream, compression, counting.max_decompressed) as text:
         reader = cast(BinaryIO, text)  # it reads, seeks and tells as counting/reader.py asks of a file
         shown = compressed.StoredProgress(progress, text)
         try:
             head = read_head(reader)
             counted = count_wc(reader, path, shown, forbid, counting.line_width, head) if counting.wc else _count_text(
-                reader, head, path, counting, words, shown, forbid)
+                reader, head, path, counting, table, shown, forbid)
         except compressed.TooLarge:
             shown.void()
             return Skipped(path, "too-large")
@@ -264,21 +257,21 @@ def _count_compressed(stream: BinaryIO, packed: str, path: str, counting: Counti
     return replace(counted, regular=False, stored=stored, fault=text.fault)
 
 
-def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, words: Words | None,
+def _count_text(stream: BinaryIO, head: bytes, path: str, counting: Counting, table: Words | None,
                 progress: Progress, forbid: Patterns = ()) -> FileCounts | Skipped:
     """Count a stream that can seek and whose first block is `head`, as `counting` says."""
-    plan = counting.plan_for(path, head)
-    if plan.binary:
+    decoding = counting.decoding_for(path, head)
+    if decoding.binary:
         return Skipped(path, "binary")
-    bom = decoding.starts_with_bom(head)
-    if plan.codec is None:
+    bom = starts_with_bom(head)
+    if decoding.codec is None:
         try:
-            return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
-        except _NotUtf8 as not_utf8:
-            plan = replan(plan, sample_at(stream, not_utf8.offset), counting.fallback_encoding)
+            return _count_pass(stream, path, head, decoding, counting, table, progress, bom, forbid)
+        except NotUtf8 as not_utf8:
+            decoding = decide_again(decoding, sample_at(stream, not_utf8.offset), counting.fallback_encoding)
             stream.seek(0)
             head = read_head(stream)
-    return _count_pass(stream, path, head, plan, counting, words, progress, bom, forbid)
+    return _count_pass(stream, path, head, decoding, counting, table, progress, bom, forbid)
 
 
 class _Window:
@@ -316,8 +309,8 @@ def count_piece(
     the bytes (and the range, found by the client) come from the client instead of the file.
     A relative path is relative to `cwd` (see `batch.count_batch`).
     """
-    words: Words | None = new_table() if counting.frequencies else None
-    plan = piece.plan
+    table: Words | None = new_table() if counting.frequencies else None
+    decoding = piece.decoding
     try:
         with _open(piece.path, shipped, cwd) as stream:
             bounds = shipped.bounds if shipped is not None and shipped.bounds is not None else None
@@ -327,12 +320,12 @@ def count_piece(
             stream.seek(begin)
             window = _Window(stream, end)
             head = window.read(max(BLOCK_BYTES, 4))
-            bom = begin == 0 and decoding.starts_with_bom(head)
+            bom = begin == 0 and starts_with_bom(head)
             if begin:
-                plan = replace(plan, skip=0)
+                decoding = replace(decoding, skip=0)
             try:
-                counted = _count_pass(window, piece.path, head, plan, counting, words, progress, bom)  # type: ignore[arg-type]
-            except _NotUtf8 as not_utf8:
+                counted = _count_pass(window, piece.path, head, decoding, counting, table, progress, bom)  # type: ignore[arg-type]
+            except NotUtf8 as not_utf8:
                 sample = sample_at(stream, begin + not_utf8.offset)
                 return PieceResult(piece.path, piece.index, sample=sample)
     except OSError as error:
@@ -344,13 +337,13 @@ def count_piece(
         piece.index,
         replace(counted.totals, files=0),  # a piece is not a file
         counted.replaced,
-        packed(normalized(words, counting)) if words is not None else {},  # merged from its bytes
+        carried(normalized(table, counting)) if table is not None else {},  # merged from its bytes
         bom=bom,
     )
 
 
 def count_file(
-    path: str, counting: Counting, words: Words | None, progress: Progress, forbid: Patterns = (),
+    path: str, counting: Counting, table: Words | None, progress: Progress, forbid: Patterns = (),
     shipped: Shipped | None = None, cwd: str = "",
 ) -> Outcome:
     """Count the file at `path` (`-`: standard input; relative to `cwd`, see `batch.count_batch`), or
@@ -358,14 +351,14 @@ def count_file(
     `Failed` outcome."""
     try:
         if path == STDIN and shipped is None:
-            return count_stream(standard_input(), path, counting, words, progress, forbid)
+            return count_stream(standard_input(), path, counting, table, progress, forbid)
         plain = shipped is None and not forbid and counting.markup_for(path) is None
-        small = whole_files.count_small(path, counting, words, cwd, BLOCK_BYTES) if plain else None
+        small = whole_files.count_small(path, counting, table, cwd, BLOCK_BYTES) if plain else None
         if small is not None:
             progress.add(0, small.bytes, small.words)
             return small
         with _open(path, shipped, cwd) as stream:
-            outcome = count_stream(stream, path, counting, words, progress, forbid)
+            outcome = count_stream(stream, path, counting, table, progress, forbid)
             if isinstance(outcome, Skipped):
                 progress.add(0, len(shipped.data) if shipped is not None else os.fstat(stream.fileno()).st_size, 0)
             elif shipped is not None and shipped.size is not None and outcome.fault is None:

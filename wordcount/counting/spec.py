@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from wordcount import globs
 from wordcount.audit import Audit
-from wordcount.text.decoding import Plan, plan
+from wordcount.choices import Markup, WordMode
+from wordcount.text.decoding import Decoding, decide
 from wordcount.text.declared import is_html
 
 EncodingRules = tuple[tuple[str, str], ...]  # (glob, codec) pairs, the first that matches wins
@@ -29,7 +30,7 @@ class Counting:
 
     `encoding_rules` say how the files their glob matches are read; `encoding` reads the files no
     rule matches (None: detect); `fallback_encoding` reads the files found not to be UTF-8 that
-    say nothing of their encoding, instead of chardet (`not_utf8.replan`). A rule's glob is matched
+    say nothing of their encoding, instead of chardet (`not_utf8.decide_again`). A rule's glob is matched
     relative to the folder given that a path lies in, as every glob is (`globs`): `glob_bases` are
     those folders, then the current folder for files named by themselves (empty without rules: the
     cache key stays the same). `wc` counts raw bytes as GNU wc before 9.5 does (`--format wc`).
@@ -42,7 +43,7 @@ class Counting:
     """
 
     frequencies: bool = True
-    words: str = "whitespace"  # one of tally.WORD_MODES
+    word_mode: WordMode = WordMode.whitespace
     ignore_case: bool = False
     nfkc: bool = False
     min_length: int = 0
@@ -53,7 +54,7 @@ class Counting:
     glob_bases: tuple[globs.Base, ...] = ()
     wc: bool = False
     line_width: bool = False
-    markup: str = "none"  # `--markup`: none or auto (`settings.Markup`)
+    markup: Markup = Markup.none  # `--markup`
     markup_code: bool = False  # `--markup-code`: code in marked-up files is prose too
     decompress: bool = False
     max_decompressed: int | None = None  # `--max-filesize` with `-z`: None without either
@@ -72,7 +73,7 @@ class Counting:
 
     def markup_for(self, path: str) -> str | None:
         """The markup `path` is read as (`markup.kind_of`), or None: as plain text."""
-        if self.markup == "none":
+        if self.markup is Markup.none:
             return None
         from wordcount.text.markup import kind_of  # only with --markup auto: it costs every run 3 ms to load
 
@@ -97,9 +98,9 @@ class Counting:
         one's name without its compression suffix too), whose `<meta>` charset is looked for."""
         return any(is_html(name) for name in self._names(path))
 
-    def plan_for(self, path: str, head: bytes) -> Plan:
-        """How the file at `path`, whose first block is `head`, is read (`decoding.plan`)."""
-        return plan(head, self.encoding_for(path), self.is_html(path))
+    def decoding_for(self, path: str, head: bytes) -> Decoding:
+        """How the file at `path`, whose first block is `head`, is read (`decoding.decide`)."""
+        return decide(head, self.encoding_for(path), self.is_html(path))
 
     def _names(self, path: str) -> tuple[str, ...]:
         """The names a file's rules match: its own, and with -z its name without a compression suffix."""

@@ -23,8 +23,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from wordcount.choices import WordMode
 from wordcount.counting import core
 from wordcount.counting.freq import MAX_WORD_BYTES, Words, new_table
+from wordcount.text.not_utf8 import NotUtf8
 
 _ASCII_SPACE = b"\t\n\v\f\r "
 # Every byte → b" " if it is ASCII whitespace, else b"x": a word starts at each b" x".
@@ -102,21 +104,21 @@ class Tally:
     """Counts of a stream of UTF-8 blocks, fed in order; a word may span two blocks.
 
     The pure-Python twin of the compiled core's `Scanner`, which `counting/reader.py` runs instead when that
-    core is in use. With `freq` set (a `freq.PyTable`), words are also added to it (a token that
+    core is in use. With `table` set (a `freq.PyTable`), words are also added to it (a token that
     runs on into the next block is carried until it ends); without, words are counted from where
     they start, which creates no object per word.
     """
 
-    __slots__ = ("lines", "words", "chars", "cjk", "in_word", "carry", "freq")
+    __slots__ = ("lines", "words", "chars", "cjk", "in_word", "carry", "table")
 
-    def __init__(self, freq: Counter[bytes] | None = None) -> None:
+    def __init__(self, table: Counter[bytes] | None = None) -> None:
         self.lines = 0
         self.words = 0
         self.chars = 0
         self.cjk = 0
         self.in_word = False
         self.carry = b""
-        self.freq = freq
+        self.table = table
 
     def feed(self, data: bytes, ascii: bool, text: str | None = None) -> int:
         """Count one block of valid UTF-8 (`text` is its decoded form if at hand).
@@ -128,7 +130,7 @@ class Tally:
         if not ascii:
             data = normalize_spaces(data)
         self.lines += data.count(b"\n")
-        started = self._words(data) if self.freq is None else self._tokens(data, self.freq)
+        started = self._words(data) if self.table is None else self._tokens(data, self.table)
         self.words += started
         return started
 
@@ -140,7 +142,7 @@ class Tally:
         self.in_word = marks[-1] == 0x78
         return started
 
-    def _tokens(self, data: bytes, freq: Counter[bytes]) -> int:
+    def _tokens(self, data: bytes, table: Counter[bytes]) -> int:
         tokens = data.split()
         started = len(tokens)
         if not tokens:
@@ -158,7 +160,7 @@ class Tally:
             carry = tokens.pop()
             self.in_word = True
             self.carry = carry[: MAX_WORD_BYTES + 1]
-        freq.update(tokens)
+        table.update(tokens)
         return started
 
     def finish(self) -> int:
@@ -167,7 +169,7 @@ class Tally:
         Returns the words found only now: none, as each was counted where it started.
         """
         if self.carry:
-            self.freq[self.carry] += 1  # type: ignore[index]
+            self.table[self.carry] += 1  # type: ignore[index]
             self.carry = b""
         self.in_word = False
         return 0
@@ -175,7 +177,6 @@ class Tally:
 
 # Word modes other than whitespace find words with patterns of the `regex` package, which
 # knows Unicode properties and scripts; it is imported only when such a mode is used.
-WORD_MODES = ("whitespace", "unicode", "cjk", "jieba")
 _WORD = r"\p{L}\p{M}\p{N}"
 _JOINERS = r"'\u2019\-\u2010\u2011."  # keep a word whole between two word characters: don't, e-mail, 3.14
 # Han, Hiragana and Katakana (half-width forms included) are one word per character, with any
@@ -186,24 +187,25 @@ _CARRY_LIMIT = 1 << 16  # characters: a longer stretch without a word boundary i
 
 
 @functools.lru_cache(maxsize=None)
-def _patterns(mode: str) -> tuple[Any, Any, Any]:
-    """(words, CJK single-character words or None, last word boundary) for a word mode."""
+def _patterns(word_mode: WordMode) -> tuple[Any, Any, Any]:
+    """The patterns of a word mode: of its words, of its single-character CJK words (None: it has
+    none), and of a block's last word boundary."""
     import regex
 
-    if mode == "cjk":
+    if word_mode is WordMode.cjk:
         other = rf"[[{_WORD}]--[{_CJK}]]"
-        words = regex.compile(rf"(?V1)[{_CJK}][{_CJK_MARKS}]*|{other}+(?:[{_JOINERS}]{other}+)*")
+        pattern = regex.compile(rf"(?V1)[{_CJK}][{_CJK_MARKS}]*|{other}+(?:[{_JOINERS}]{other}+)*")
         cjk = regex.compile(rf"(?V1)[{_CJK}]")
         # After a CJK character a word may still go on with marks, even with marks that begin
         # the next block: so it ends a word only where a character that is not a mark follows.
         boundary = regex.compile(rf"(?V1)[^{_WORD}{_JOINERS}](?![{_CJK_MARKS}])|[{_CJK}](?=[^{_CJK_MARKS}])",
                                  flags=regex.REVERSE)
-        return words, cjk, boundary
-    words = regex.compile(rf"[{_WORD}]+(?:[{_JOINERS}][{_WORD}]+)*")
+        return pattern, cjk, boundary
+    pattern = regex.compile(rf"[{_WORD}]+(?:[{_JOINERS}][{_WORD}]+)*")
     boundary = regex.compile(rf"[^{_WORD}{_JOINERS}]", flags=regex.REVERSE)
-    if mode == "jieba":
-        return words, regex.compile(r"(\p{Han}[\p{Han}\p{M}]*)"), boundary  # split() keeps the runs
-    return words, None, boundary
+    if word_mode is WordMode.jieba:
+        return pattern, regex.compile(r"(\p{Han}[\p{Han}\p{M}]*)"), boundary  # split() keeps the runs
+    return pattern, None, boundary
 
 
 def jieba_available() -> bool:
@@ -230,17 +232,17 @@ class TextTally:
     cut in two. `cjk` counts the words that are a single Han, Hiragana or Katakana character.
     """
 
-    __slots__ = ("lines", "words", "chars", "cjk", "carry", "freq", "mode", "patterns")
+    __slots__ = ("lines", "words", "chars", "cjk", "carry", "table", "word_mode", "patterns")
 
-    def __init__(self, mode: str, freq: Words | None = None) -> None:
+    def __init__(self, word_mode: WordMode, table: Words | None = None) -> None:
         self.lines = 0
         self.words = 0
         self.chars = 0
         self.cjk = 0
         self.carry = ""
-        self.freq = freq
-        self.mode = mode
-        self.patterns = _patterns(mode)
+        self.table = table
+        self.word_mode = word_mode
+        self.patterns = _patterns(word_mode)
 
     def feed(self, data: bytes, ascii: bool, text: str | None = None) -> int:
         """Count one block of valid UTF-8; returns the words completed in it."""
@@ -263,32 +265,24 @@ class TextTally:
     def _count(self, text: str) -> int:
         if not text:
             return 0
-        words, special, _ = self.patterns
-        if self.mode == "jieba":
+        pattern, special, _ = self.patterns
+        if self.word_mode is WordMode.jieba:
             tokens = []
             for index, part in enumerate(special.split(text) if special.search(text) else [text]):
-                tokens += _jieba().lcut(part) if index % 2 else words.findall(part)
+                tokens += _jieba().lcut(part) if index % 2 else pattern.findall(part)
         else:
-            tokens = words.findall(text)
+            tokens = pattern.findall(text)
             if special is not None:
                 self.cjk += len(special.findall(text))
-        if self.freq is not None:
-            self.freq.update(Counter(token.encode("utf-8") for token in tokens))
+        if self.table is not None:
+            self.table.update(Counter(token.encode("utf-8") for token in tokens))
         self.words += len(tokens)
         return len(tokens)
 
 
-def new_tally(mode: str, freq: Words | None = None) -> Tally | TextTally:
-    """The tally for a word mode (one of WORD_MODES)."""
-    return Tally(freq) if mode == "whitespace" else TextTally(mode, freq)  # type: ignore[arg-type]
-
-
-class NotUtf8(ValueError):
-    """A scanner met a byte that is not UTF-8, `offset` bytes after the first byte it was fed."""
-
-    def __init__(self, offset: int) -> None:
-        super().__init__(f"not UTF-8 at byte {offset}")
-        self.offset = offset
+def new_tally(word_mode: WordMode, table: Words | None = None) -> Tally | TextTally:
+    """The tally for a word mode."""
+    return Tally(table) if word_mode is WordMode.whitespace else TextTally(word_mode, table)  # type: ignore[arg-type]
 
 
 def utf8_block(data: bytes, last: bool) -> tuple[bytes, bytes, str | None]:
@@ -310,8 +304,8 @@ class PyScanner:
 
     __slots__ = ("tally", "pending", "fed")
 
-    def __init__(self, mode: str, table: Words | None = None) -> None:
-        self.tally = new_tally(mode, table)
+    def __init__(self, word_mode: WordMode, table: Words | None = None) -> None:
+        self.tally = new_tally(word_mode, table)
         self.pending = b""
         self.fed = 0
 
@@ -349,19 +343,13 @@ class PyScanner:
         return self.tally.finish()
 
 
-def new_scanner(mode: str, table: Words | None = None) -> Any:
+def new_scanner(word_mode: WordMode, table: Words | None = None) -> Any:
     """The scanner for a word mode: the compiled core's for whitespace words when it is in use
     (`counting/core.py`), else a `PyScanner`. Both count the same."""
     compiled = core.compiled()
-    if compiled is not None and mode == "whitespace":
+    if compiled is not None and word_mode is WordMode.whitespace:
         return compiled.Scanner(table)
-    return PyScanner(mode, table)
-
-
-def rejects() -> tuple[type[Exception], ...]:
-    """The exceptions a scanner raises for a byte that is not UTF-8."""
-    compiled = core.compiled()
-    return (NotUtf8,) if compiled is None else (NotUtf8, compiled.NotUtf8)
+    return PyScanner(word_mode, table)
 
 
 def fold(word: str, nfkc: bool, ignore_case: bool) -> str:
@@ -375,7 +363,7 @@ def fold(word: str, nfkc: bool, ignore_case: bool) -> str:
     return word
 
 
-def normalized(words: Words, options: WordRule) -> Words:
+def normalized(table: Words, options: WordRule) -> Words:
     """The frequencies as the user asked for them: folded (`fold`), without words shorter
     than `min_length` characters, and without stopwords (whatever their case).
 
@@ -383,9 +371,9 @@ def normalized(words: Words, options: WordRule) -> Words:
     merging gives what merging then folding would.
     """
     if not options.normalizes:
-        return words
+        return table
     result = new_table()
-    for word, count in words.items():
+    for word, count in table.items():
         if len(word) > MAX_WORD_BYTES:  # never shown, and may be cut inside a character (Tally.carry)
             result.add(word, count)
             continue

@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from wordcount.choices import WordMode
 from wordcount.counting import core
 from wordcount.counting.freq import Words
 from wordcount.counting.spec import Counting
@@ -19,7 +20,7 @@ from wordcount.model import STDIN, FileCounts, Totals
 
 
 def count_whole(
-    paths: Sequence[str], counting: Counting, words: Words | None, progress: Progress,
+    paths: Sequence[str], counting: Counting, table: Words | None, progress: Progress,
     add: Callable[[Totals, list[str]], None], limit: int, cwd: str = "",
 ) -> Sequence[str]:
     """Count together, in one call of the compiled core, the small UTF-8 files of a batch whose
@@ -35,13 +36,13 @@ def count_whole(
     for path in paths:
         one_by_one = path == STDIN or counting.markup_for(path) is not None or counting.is_html(path)
         (apart if one_by_one else files).append(path)
-    totals, declined, changed = compiled.count_files([os.path.join(cwd, path) for path in files], words, limit)
+    totals, declined, changed = compiled.count_files([os.path.join(cwd, path) for path in files], table, limit)
     add(Totals(*totals), [files[index] for index in changed])
     progress.add(totals[0], totals[4], totals[2])
     return [files[index] for index in declined] + apart
 
 
-def count_small(path: str, counting: Counting, words: Words | None, cwd: str, limit: int) -> FileCounts | None:
+def count_small(path: str, counting: Counting, table: Words | None, cwd: str, limit: int) -> FileCounts | None:
     """A small UTF-8 file counted by the compiled core in one call (one open, reads to its end
     and close, no Python object made of its bytes), when nothing about it needs deciding here:
     its counts are those `reader.count_stream` gives. None: count it the long way (nothing was
@@ -49,18 +50,18 @@ def count_small(path: str, counting: Counting, words: Words | None, cwd: str, li
     compiled = _core_for(counting, "count_file")
     if compiled is None or counting.encoding_for(path) is not None or counting.is_html(path):
         return None
-    counted = compiled.count_file(os.path.join(cwd, path), words, limit)
+    counted = compiled.count_file(os.path.join(cwd, path), table, limit)
     if counted is None:
         return None
-    lines, words_found, chars, size, stat_size, changed = counted
-    return FileCounts(path, lines, words_found, chars, size, "utf-8").as_read(stat_size, changed)
+    lines, words, chars, size, stat_size, changed = counted
+    return FileCounts(path, lines, words, chars, size, "utf-8").as_read(stat_size, changed)
 
 
 def _core_for(counting: Counting, function: str) -> Any:
     """The compiled core when it has `function` (not on Windows) and counts what the settings
     ask for: whitespace words, not GNU wc's raw bytes, no line widths. Else None."""
     compiled = core.compiled()
-    if (compiled is None or not hasattr(compiled, function) or counting.words != "whitespace" or counting.wc
+    if (compiled is None or not hasattr(compiled, function) or counting.word_mode is not WordMode.whitespace or counting.wc
             or counting.line_width):
         return None
     return compiled

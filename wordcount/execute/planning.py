@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from enum import Enum
 
 from wordcount.counting import reader
-from wordcount.text import compressed, decoding
+from wordcount.text import compressed
+from wordcount.text.decoding import Decoding
 from wordcount.counting.batch import BatchParts
-from wordcount.text.not_utf8 import Sample, replan
+from wordcount.text.not_utf8 import Sample, decide_again
 from wordcount.counting.freq import merge, new_table
 from wordcount.counting.spec import Counting, Job
 from wordcount.text.cut_points import cut_marks
@@ -92,14 +93,14 @@ def make_batches(entries: Sequence[FileEntry], jobs: int, counting: Counting | N
     return batches
 
 
-def plan_pieces(path: str, size: int, plan: decoding.Plan, jobs: int) -> list[Piece] | None:
+def plan_pieces(path: str, size: int, decoding: Decoding, jobs: int) -> list[Piece] | None:
     """Nominal byte ranges of a large file in an encoding that can be cut, else None."""
-    if plan.binary or cut_marks(plan.codec) is None:
+    if decoding.binary or cut_marks(decoding.codec) is None:
         return None
     piece = min(MAX_PIECE_BYTES, max(MIN_PIECE_BYTES, size // (jobs * 4)))
     starts = list(range(0, size, piece))
     return [
-        Piece(path, index, start, starts[index + 1] if index + 1 < len(starts) else None, plan)
+        Piece(path, index, start, starts[index + 1] if index + 1 < len(starts) else None, decoding)
         for index, start in enumerate(starts)
     ]
 
@@ -162,7 +163,7 @@ def cut_file(entry: FileEntry, jobs: int, job: Job) -> list[Piece] | None:
         return None  # counted whole: the worker reports the error
     if compressed.kind(head) is not None:
         return None
-    return plan_pieces(entry.path, entry.size, job.counting.plan_for(entry.path, head), jobs)
+    return plan_pieces(entry.path, entry.size, job.counting.decoding_for(entry.path, head), jobs)
 
 
 def files_of(task: Task) -> tuple[str, ...]:
@@ -228,24 +229,24 @@ class Assembly:
         first = min((piece for piece in got if piece.sample is not None), key=_index, default=None)
         if first is not None and first.sample is not None:
             return self._recut(pieces, first.sample)
-        return self._whole(result.path, pieces[0].plan, got)
+        return self._whole(result.path, pieces[0].decoding, got)
 
     def _recut(self, pieces: list[Piece], sample: Sample) -> Recut:
         """Every piece is void: cut the file again for the codec found, or count it whole."""
-        plan = replan(pieces[0].plan, sample, self.job.counting.fallback_encoding)
+        decoding = decide_again(pieces[0].decoding, sample, self.job.counting.fallback_encoding)
         again: list[Task] = [(pieces[0].path,)]
-        if cut_marks(plan.codec) is not None:
-            again = [dataclasses.replace(piece, plan=plan) for piece in pieces]
+        if cut_marks(decoding.codec) is not None:
+            again = [dataclasses.replace(piece, decoding=decoding) for piece in pieces]
         self.add_tasks(again)
         return Recut(tuple(again))
 
-    def _whole(self, path: str, plan: decoding.Plan, got: list[PieceResult]) -> BatchResult:
+    def _whole(self, path: str, decoding: Decoding, got: list[PieceResult]) -> BatchResult:
         """The result of a file all of whose pieces are in."""
         totals = Totals()
-        words = new_table()
+        table = new_table()
         for piece in got:
             totals += piece.totals
-            merge(words, piece.words)
+            merge(table, piece.table)
         try:
             size = self.sizes.get(path)
             if size is None:
@@ -255,12 +256,12 @@ class Assembly:
             changed = True
         row = FileCounts(
             path, totals.lines, totals.words, totals.chars, totals.bytes,
-            plan.encoding or "utf-8", sum(piece.replaced for piece in got), changed,
-            cjk_chars=totals.cjk_chars, bom=any(piece.bom for piece in got), confidence=plan.confidence,
+            decoding.encoding or "utf-8", sum(piece.replaced for piece in got), changed,
+            cjk_chars=totals.cjk_chars, bom=any(piece.bom for piece in got), confidence=decoding.confidence,
         )
         parts = BatchParts(self.job.per_file, self.job.audit, self.cwd)
-        parts.add(row, words if self.job.keeps_file_words else None)
-        return parts.result(words)
+        parts.add(row, table if self.job.keeps_file_words else None)
+        return parts.result(table)
 
 
 class Verdict(Enum):

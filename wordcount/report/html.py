@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from html import escape
 
 from wordcount import __version__
+from wordcount.choices import TotalMode
 from wordcount.report import svg
 from wordcount.model import UNCERTAIN_BELOW
 from wordcount.report.layout import CURVE_RANKS, HEADINGS
@@ -80,7 +81,7 @@ def render_html(summary: Summary) -> str:
 def _totals(summary: Summary) -> str:
     """The totals as cards: files, then the count columns asked for."""
     totals, layout = summary.totals, summary.layout
-    if layout.total == "never":
+    if layout.total is TotalMode.never:
         return ""
     cards = [("files", totals.files)] + [(HEADINGS[column], getattr(totals, column)) for column in layout.columns]
     if layout.stored:
@@ -114,7 +115,7 @@ def rank_counts(summary: Summary) -> list[int]:
     table (ranked in C: a vocabulary of millions costs one pass), or from the words a cache
     kept ranked (as many: see `OutputShape.ranks`). Too long words are left out, as from the
     top words."""
-    ranked = summary.words.top(CURVE_RANKS) if summary.words else (summary.ranked or [])[:CURVE_RANKS]
+    ranked = summary.table.top(CURVE_RANKS) if summary.table else (summary.ranked or [])[:CURVE_RANKS]
     return [count for _, count in ranked]
 
 

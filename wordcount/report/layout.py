@@ -9,6 +9,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from wordcount.choices import SortKey, TotalMode
 from wordcount.report.groups import Grouping
 from wordcount.model import FileCounts, Totals
 
@@ -16,7 +17,6 @@ COLUMNS = ("lines", "words", "chars", "bytes", "max_line_length")  # every count
 DEFAULT_COLUMNS = ("lines", "words", "chars", "bytes")
 WC_DEFAULT_COLUMNS = ("lines", "words", "bytes")  # what GNU wc prints without a column option
 HEADINGS = {"lines": "lines", "words": "words", "chars": "chars", "bytes": "bytes", "max_line_length": "max-line"}
-TOTAL_MODES = ("auto", "always", "only", "never")
 # The ranks the HTML report's rank-frequency curve reaches: the words a cache keeps ranked
 # (`cache.RANKED`), so a run served by the cache draws the same curve.
 CURVE_RANKS = 10_000
@@ -34,9 +34,9 @@ class Layout:
     """
 
     rows: bool = False
-    order: tuple[str, bool] = ("path", False)
+    order: tuple[SortKey, bool] = (SortKey.path, False)
     columns: tuple[str, ...] = DEFAULT_COLUMNS
-    total: str = "auto"
+    total: TotalMode = TotalMode.auto
     by: Grouping | None = None
     roots: tuple[str, ...] = ()
     unaligned: bool = False  # `--format wc` pads no number (names read as a stream: wc knew no size)
@@ -46,7 +46,7 @@ class Layout:
     @property
     def shows_rows(self) -> bool:
         """Whether per-file rows are shown: asked for, and not `--total only`."""
-        return self.rows and self.total != "only"
+        return self.rows and self.total is not TotalMode.only
 
     def values(self, counts: Totals | FileCounts) -> list[int]:
         """The chosen columns' numbers of a file or a total."""

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 
 from wordcount import __version__
+from wordcount.choices import Format, TotalMode
 from wordcount.model import UNCERTAIN_BELOW
 from wordcount.report.layout import HEADINGS, Layout
 from wordcount.counting.line_width import shortened
@@ -65,7 +66,7 @@ def _document(summary: Summary, files: bool) -> dict[str, object]:
     """The JSON report's content; `files`: with the per-file rows (when they were asked for)."""
     totals, layout = summary.totals, summary.layout
     document: dict[str, object] = {"schema": SCHEMA, "version": __version__, "config": summary.config}
-    if layout.total != "never":
+    if layout.total is not TotalMode.never:
         document["totals"] = _sums(totals, layout, summary.cjk)
     document["top"] = [{"word": word, "count": count} for word, count in summary.top()]
     if files and layout.shows_rows:
@@ -132,13 +133,13 @@ def _csv_rows(summary: Summary) -> list[list[object]]:
         rows += [[group.name, group.totals.files, *layout.values(group.totals), *kept(group.totals)]
                  for group in summary.groups()]
         return rows + ([["", totals.files, *layout.values(totals), *kept(totals)]]
-                       if layout.total in ("always", "only") else [])
+                       if layout.total in (TotalMode.always, TotalMode.only) else [])
     if layout.shows_rows:
         rows = [["path", *layout.columns, "encoding", "replaced", "confidence", *stored]]
         rows += [[row.path, *layout.values(row), row.encoding, row.replaced, f"{row.confidence:.2f}",
                   *kept(row)] for row in summary.sorted_files()]
-        return rows + ([["", *layout.values(totals), "", "", "", *kept(totals)]] if layout.total == "always" else [])
-    if layout.total in ("always", "only") or (layout.total == "auto" and summary.top_n <= 0):
+        return rows + ([["", *layout.values(totals), "", "", "", *kept(totals)]] if layout.total is TotalMode.always else [])
+    if layout.total in (TotalMode.always, TotalMode.only) or (layout.total is TotalMode.auto and summary.top_n <= 0):
         record = _sums(totals, layout, summary.cjk)
         return [list(record), list(record.values())]
     return [["word", "count"], *map(list, summary.top())]
@@ -175,10 +176,10 @@ def _counts_lines(summary: Summary) -> list[str]:
         for row in summary.sorted_files():
             encoding = row.encoding + (f" ({row.replaced:,} replaced)" if row.replaced else "")
             rows.append([*_numbers(row, layout), f"{row.confidence:.2f}", encoding, printable(row.path)])
-        if layout.total != "never":
+        if layout.total is not TotalMode.never:
             rows.append([*_numbers(totals, layout), "", "", f"total ({plural(totals.files, 'file')})"])
         out += _columns(rows, left=2)
-    elif layout.total != "never":
+    elif layout.total is not TotalMode.never:
         out += _columns([["files", *headings], [f"{totals.files:,}", *_numbers(totals, layout)]])
     if layout.by is not None:
         rows = [["files", *headings, layout.by.title]]
@@ -291,12 +292,12 @@ def render_wc(summary: Summary) -> str:
     rows = summary.sorted_files(given=True)
     size = sum(row.bytes if row.stat_size is None else row.stat_size for row in rows if row.regular)
     width = max(len(str(size)), 1 if all(row.regular for row in rows) else 7)
-    if layout.total == "only" or layout.unaligned or (len(rows) == 1 and len(layout.columns) == 1):
+    if layout.total is TotalMode.only or layout.unaligned or (len(rows) == 1 and len(layout.columns) == 1):
         width = 1
-    lines = [] if layout.total == "only" else [
+    lines = [] if layout.total is TotalMode.only else [
         _wc_line(layout.values(row), width, None if layout.unnamed else wc_name(row.path)) for row in rows]
-    if layout.total in ("always", "only") or (layout.total == "auto" and len(rows) > 1):
-        lines.append(_wc_line(layout.values(summary.totals), width, "total" if layout.total != "only" else None))
+    if layout.total in (TotalMode.always, TotalMode.only) or (layout.total is TotalMode.auto and len(rows) > 1):
+        lines.append(_wc_line(layout.values(summary.totals), width, "total" if layout.total is not TotalMode.only else None))
     return "".join(line + "\n" for line in lines)
 
 
@@ -310,7 +311,7 @@ def jsonl_records(outcomes: Iterable[FileCounts | Skipped | Failed], layout: Lay
     lines = []
     for outcome in outcomes:
         if isinstance(outcome, FileCounts):
-            if layout.total == "only":
+            if layout.total is TotalMode.only:
                 continue
             record = {"type": "file", **_file_row(outcome, layout)}
         elif isinstance(outcome, Skipped):
@@ -354,13 +355,13 @@ def render_sarif(summary: Summary) -> str:
     return annotate.render_sarif(summary)
 
 
-RENDERERS: dict[str, Callable[[Summary], str]] = {
-    "table": render_table,
-    "json": render_json,
-    "csv": render_csv,
-    "wc": render_wc,
-    "github": render_github,
-    "sarif": render_sarif,
-    "jsonl": render_jsonl,
-    "html": render_html,
+RENDERERS: dict[Format, Callable[[Summary], str]] = {
+    Format.table: render_table,
+    Format.json: render_json,
+    Format.csv: render_csv,
+    Format.wc: render_wc,
+    Format.github: render_github,
+    Format.sarif: render_sarif,
+    Format.jsonl: render_jsonl,
+    Format.html: render_html,
 }

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 
 from wordcount.audit import Audit
+from wordcount.choices import SortKey
 from wordcount.counting.freq import Words, merge, new_table
 from wordcount.report.groups import Group, grouped
 from wordcount.report.layout import Layout, given_order
@@ -51,7 +52,7 @@ class Summary:
         self.errors: dict[str, Failed] = {}
         self.warnings: dict[str, Changed] = {}
         self.uncertain: dict[str, Uncertain] = {}
-        self.words: Words = new_table()
+        self.table: Words = new_table()
         self.ranked = list(ranked) if ranked is not None else None
         self.left_out = LeftOut()  # what the walk left out at the user's word (hidden, ignored, …)
 
@@ -87,8 +88,8 @@ class Summary:
         self.violations.extend(batch.violations)
         for doubt in batch.uncertain:
             self.add(doubt)
-        if batch.words:
-            merge(self.words, batch.words)
+        if batch.table:
+            merge(self.table, batch.table)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -103,10 +104,10 @@ class Summary:
 
     def top(self) -> list[tuple[str, int]]:
         """The `top_n` most frequent words, ties broken by the word (code point order)."""
-        if self.ranked is not None and not self.words:
+        if self.ranked is not None and not self.table:
             ranked = self.ranked[: self.top_n]
         else:
-            ranked = self.words.top(self.top_n)
+            ranked = self.table.top(self.top_n)
         return [(word.decode("utf-8"), count) for word, count in ranked]
 
     def sorted_files(self, given: bool = False) -> list[FileCounts]:
@@ -116,9 +117,8 @@ class Summary:
         order = given_order(self.layout.roots) if given else None
         rows = sorted(self.files, key=lambda row: row.path if order is None else order(row.path))
         by, reverse = self.layout.order
-        if by != "path":
-            field = by.replace("-", "_")  # `max-line-length` is the rows' `max_line_length`
-            rows.sort(key=lambda row: getattr(row, field), reverse=not reverse)  # a stable sort: ties keep path order
+        if by is not SortKey.path:
+            rows.sort(key=lambda row: getattr(row, by.name), reverse=not reverse)  # a key's name is the rows' field  # a stable sort: ties keep path order
         elif reverse:
             rows.reverse()
         return rows

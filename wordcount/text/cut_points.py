@@ -79,10 +79,10 @@ def find_cut(stream: BinaryIO, offset: int, base: int, unit: int, marks: tuple[b
 def piece_bounds(stream: BinaryIO, piece: Piece) -> tuple[int, int | None]:
     """The byte range a piece really covers: both nominal ends moved forward to the next cut
     (`find_cut`); (0, 0) when there is nothing to count (it lies inside one long word)."""
-    plan = piece.plan
-    unit, marks = cut_marks(plan.codec)  # type: ignore[misc]  # the engine only cuts what can be cut
-    begin = 0 if piece.start == 0 else find_cut(stream, piece.start, plan.skip, unit, marks)
-    end = None if piece.stop is None else find_cut(stream, piece.stop, plan.skip, unit, marks)
+    skip = piece.decoding.skip
+    unit, marks = cut_marks(piece.decoding.codec)  # type: ignore[misc]  # the engine only cuts what can be cut
+    begin = 0 if piece.start == 0 else find_cut(stream, piece.start, skip, unit, marks)
+    end = None if piece.stop is None else find_cut(stream, piece.stop, skip, unit, marks)
     if begin is None or (end is not None and begin >= end):
         return 0, 0
     return begin, end

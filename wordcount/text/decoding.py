@@ -59,8 +59,8 @@ _DETECTED_PREFERRED = {"shift_jis_2004": "cp932"}
 _CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r") + b"\x7f"
 
 @dataclass(frozen=True, slots=True)
-class Plan:
-    """How to read one file.
+class Decoding:
+    """The verdict on how one file is read (`decide`).
 
     `encoding` is the name the report gives (None: the file is binary); `skip` is the length of
     its BOM; `codec` reads the bytes after the BOM (None: the UTF-8 fast path, which comes back
@@ -79,8 +79,8 @@ class Plan:
         return self.encoding is None
 
 
-BINARY = Plan(None)
-UTF8 = Plan("utf-8")
+BINARY = Decoding(None)
+UTF8 = Decoding("utf-8")
 
 
 # Codecs that CPython flags as text encodings but that cannot read a file's contents: IDNA and
@@ -108,7 +108,7 @@ def is_wide(encoding: str) -> bool:
     return codecs.lookup(encoding).name.replace("-", "_").startswith(_WIDE)
 
 
-def plan(head: bytes, forced: str | None = None, html: bool = False) -> Plan:
+def decide(head: bytes, forced: str | None = None, html: bool = False) -> Decoding:
     """Decide from the first block how a file is read.
 
     A `forced` encoding decides (a NUL still means binary unless it is UTF-16 or UTF-32); else
@@ -122,15 +122,15 @@ def plan(head: bytes, forced: str | None = None, html: bool = False) -> Plan:
             return BINARY
         if forced in _ORDERED_BY_BOM:
             return _byte_order(head, forced)
-        return Plan(forced, 0, forced)
+        return Decoding(forced, 0, forced)
     if head[:1] in _BOM_STARTS:
         for bom, encoding, codec in _BOMS:
             if head.startswith(bom):
-                return Plan(encoding, len(bom), codec)
+                return Decoding(encoding, len(bom), codec)
     if b"\0" in head:
         return wide(head) or BINARY
     if (head.startswith(b"<?xml") or html) and (says := declared.charset(head, html)) is not None:
-        return Plan(says, 0, None if says == "utf-8" else says, 1.0, declared=True)
+        return Decoding(says, 0, None if says == "utf-8" else says, 1.0, declared=True)
     if _may_shift(head) and head.isascii():
         return _escaped(head[:SAMPLE_BYTES]) or UTF8
     return UTF8
@@ -156,8 +156,8 @@ def _may_shift(head: bytes) -> bool:
 _ORDERED_BY_BOM = ("utf-16", "utf-32")
 
 
-def _byte_order(head: bytes, forced: str) -> Plan:
-    """The plan for a file forced to be UTF-16 or UTF-32, whatever its first bytes.
+def _byte_order(head: bytes, forced: str) -> Decoding:
+    """The decoding of a file forced to be UTF-16 or UTF-32, whatever its first bytes.
 
     A BOM of that encoding gives the byte order (and is not read as a character). Without one,
     the byte order is the one the text reads best in (as for detected BOM-less UTF-16), else
@@ -166,11 +166,11 @@ def _byte_order(head: bytes, forced: str) -> Plan:
     """
     for bom, encoding, codec in _BOMS:
         if encoding == forced and head.startswith(bom):
-            return Plan(encoding, len(bom), codec)
+            return Decoding(encoding, len(bom), codec)
     found = wide(head)
     if found is not None and found.codec is not None and found.codec.startswith(forced):
-        return Plan(found.codec, 0, found.codec)
-    return Plan(f"{forced}-le", 0, f"{forced}-le")
+        return Decoding(found.codec, 0, found.codec)
+    return Decoding(f"{forced}-le", 0, f"{forced}-le")
 
 
 def starts_with_bom(head: bytes) -> bool:
@@ -178,10 +178,10 @@ def starts_with_bom(head: bytes) -> bool:
     return head.startswith(_BOM_BYTES)
 
 
-def detected(sample: bytes) -> Plan:
-    """The plan for a file without a BOM that is not UTF-8, from a sample of its bytes."""
+def detected(sample: bytes) -> Decoding:
+    """The decoding of a file without a BOM that is not UTF-8, from a sample of its bytes."""
     encoding, confidence = detect(sample)
-    return Plan(encoding, 0, encoding, confidence)
+    return Decoding(encoding, 0, encoding, confidence)
 
 
 # BOM-less UTF-16 and UTF-32 (docs/encodings.md): the rule looks at the first WIDE_SAMPLE
@@ -198,8 +198,8 @@ _IS_ASCII_TEXT = bytes(1 if byte in _ASCII_TEXT else 0 for byte in range(256))
 _NOT_COUNTED = dict.fromkeys(map(ord, "\t\n\v\f\r \x1b"))
 
 
-def wide(head: bytes) -> Plan | None:
-    """The plan for UTF-16 or UTF-32 text without a BOM, or None if `head` is not such text.
+def wide(head: bytes) -> Decoding | None:
+    """The decoding of UTF-16 or UTF-32 text without a BOM, or None if `head` is not such text.
 
     UTF-32 shows a NUL in every fourth byte; UTF-16 is tried in both byte orders. Either must
     decode strictly to text (see `text_share`) that is not ASCII bytes paired up; of two byte
@@ -214,7 +214,7 @@ def wide(head: bytes) -> Plan | None:
         if not zeros.strip(b"\0"):
             text = _strict_prefix(quads, codec)
             if text is not None and (share := text_share(text)) >= MIN_TEXT_SHARE:
-                return Plan(codec, 0, codec, floor2(share))
+                return Decoding(codec, 0, codec, floor2(share))
     pairs = sample[: len(sample) - len(sample) % 2]
     units = len(pairs) // 2
     low, high = pairs[0::2], pairs[1::2]
@@ -237,7 +237,7 @@ def wide(head: bytes) -> Plan | None:
             best = (blocks, -nuls, codec, share)
     if best is None:
         return None
-    return Plan(best[2], 0, best[2], floor2(best[3]))
+    return Decoding(best[2], 0, best[2], floor2(best[3]))
 
 
 def _strict_prefix(data: bytes, codec: str) -> str | None:
@@ -269,14 +269,14 @@ def floor2(value: float) -> float:
     return int(value * 100) / 100
 
 
-def _escaped(sample: bytes) -> Plan | None:
-    """The plan for ASCII bytes that are ISO-2022 or HZ text, or None if they are plain ASCII."""
+def _escaped(sample: bytes) -> Decoding | None:
+    """The decoding of ASCII bytes that are ISO-2022 or HZ text, or None if they are plain ASCII."""
     encoding, confidence = _chardet(sample)
     if encoding is None or not encoding.startswith(("iso2022", "hz")):
         return None
     if _strict_prefix(sample, encoding) is None:
         return None
-    return Plan(encoding, 0, encoding, confidence)
+    return Decoding(encoding, 0, encoding, confidence)
 
 
 def sample_around(data: bytes, offset: int) -> bytes:
@@ -306,7 +306,7 @@ def _after_low_byte(chunk: bytes) -> int:
     return 0
 
 
-def sample_at(stream: BinaryIO, offset: int) -> bytes:
+def detection_sample(stream: BinaryIO, offset: int) -> bytes:
     """The detection sample of a seekable stream whose first byte that is not UTF-8 is at `offset`.
 
     ASCII bytes read the same in every encoding chardet may answer here, and a few lines of

@@ -1,5 +1,5 @@
-"""A file that turned out not to be UTF-8: what is looked at around its first byte that is not
-(`Sample`), and how the whole file is read then (`replan`).
+"""A file that turned out not to be UTF-8: the exception that says so (`NotUtf8`), what is looked
+at around its first byte that is not (`Sample`), and how the whole file is read then (`decide_again`).
 
 A file that is valid UTF-8 but for a few bytes is UTF-8, those bytes replaced and counted; only a
 file whose non-ASCII bytes are mostly not UTF-8 is read with `--fallback-encoding` or chardet's
@@ -8,7 +8,7 @@ answer. Whether a file is "mostly UTF-8" is measured in a window around its firs
 the same whole or in pieces, in blocks of any size, whatever the number of jobs. The limits were
 chosen by measuring (`bench/utf8_threshold.py`, docs/encodings.md).
 
-Workers load this module with counting/reader.py; it imports only the standard library and `decode`.
+Workers load this module with counting/reader.py; it imports only the standard library and `decoding`.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ import io
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from wordcount.text import decoding
+from wordcount.text.decoding import LINE_BACK, WINDOW_BYTES, Decoding, detected, detection_sample, floor2
 
 # The window the share is measured in: this far before the first byte that is not UTF-8 (what
 # precedes it is valid UTF-8, and a few bad bytes at the end of a long file are judged by it) and
 # this far after it (a legacy file's bad bytes come thick and fast from there).
 BEFORE_BYTES = 1 << 20
-AFTER_BYTES = decoding.WINDOW_BYTES
+AFTER_BYTES = WINDOW_BYTES
 # How far around a piece's range a worker may look (`tasks.ship_piece` sends that much).
-LOOK_BACK = max(BEFORE_BYTES, decoding.LINE_BACK)
-LOOK_AHEAD = max(AFTER_BYTES, decoding.WINDOW_BYTES)
+LOOK_BACK = max(BEFORE_BYTES, LINE_BACK)
+LOOK_AHEAD = max(AFTER_BYTES, WINDOW_BYTES)
 
 # A file is UTF-8 when, in that window, at least MIN_SHARE of its non-ASCII sequences are valid
 # UTF-8 characters and at least MIN_VALID of them are. On chardet's test corpus of legacy files
@@ -39,6 +39,16 @@ MIN_VALID = 8
 
 _ASCII = bytes(range(0x80))
 _REPLACEMENT = "\ufffd".encode()
+
+
+class NotUtf8(ValueError):
+    """Bytes read as UTF-8 hold one that is not, `offset` bytes after the first byte looked at: the
+    first ever fed to a scanner, raised by both counting cores (the compiled one raises this very
+    class), or the first of a file's pass over the UTF-8 fast path (`counting/reader.py`)."""
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(f"not UTF-8 at byte {offset}")
+        self.offset = offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +104,7 @@ def _boundary(data: bytes) -> int:
 @dataclass(frozen=True, slots=True)
 class Sample:
     """What is looked at in a file found not to be UTF-8, around its first byte that is not:
-    chardet's sample (`decoding.sample_at`) and the UTF-8 share."""
+    chardet's sample (`decoding.detection_sample`) and the UTF-8 share."""
 
     data: bytes
     share: Share
@@ -106,7 +116,7 @@ def sample_at(stream: BinaryIO, offset: int) -> Sample:
     begin = max(0, offset - LOOK_BACK)
     stream.seek(begin)
     around = Shifted(stream.read(offset - begin + LOOK_AHEAD), begin)
-    return Sample(decoding.sample_at(around, offset), share_at(around, offset))
+    return Sample(detection_sample(around, offset), share_at(around, offset))
 
 
 class Shifted(io.BytesIO):
@@ -125,18 +135,18 @@ class Shifted(io.BytesIO):
         return super().tell() + self.base
 
 
-def replan(plan: decoding.Plan, sample: Sample, fallback: str | None = None) -> decoding.Plan:
-    """The plan for a file the UTF-8 fast path turned down.
+def decide_again(decoding: Decoding, sample: Sample, fallback: str | None = None) -> Decoding:
+    """The decoding of a file the UTF-8 fast path turned down, `decoding` the one decided first.
 
     A file that says it is UTF-8 (a BOM, a declared charset) stays UTF-8; so does one that is
     mostly UTF-8 (`Share.mostly_utf8`; its confidence is the share). Otherwise the `fallback`
     encoding (`--fallback-encoding`) reads it, else chardet's answer. Bad bytes are replaced
     and counted whichever reads it.
     """
-    if plan.skip or plan.declared:
-        return decoding.Plan(plan.encoding, plan.skip, "utf-8", plan.confidence, plan.declared)
+    if decoding.skip or decoding.declared:
+        return Decoding(decoding.encoding, decoding.skip, "utf-8", decoding.confidence, decoding.declared)
     if sample.share.mostly_utf8:
-        return decoding.Plan("utf-8", 0, "utf-8", decoding.floor2(sample.share.ratio))
+        return Decoding("utf-8", 0, "utf-8", floor2(sample.share.ratio))
     if fallback is not None:
-        return decoding.Plan(fallback, 0, fallback)
-    return decoding.detected(sample.data)
+        return Decoding(fallback, 0, fallback)
+    return detected(sample.data)

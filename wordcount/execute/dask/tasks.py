@@ -35,12 +35,12 @@ def count_task(
     paths: tuple[str, ...], job: Job, shipped: tuple[Shipped, ...] | None, cwd: str
 ) -> BatchResult:
     """Count a batch of files (or the bytes shipped for them) into one result, frequencies included."""
-    words: Words | None = new_table() if job.counting.frequencies else None
+    table: Words | None = new_table() if job.counting.frequencies else None
     by_path = {item.path: item for item in shipped} if shipped is not None else None
-    result = count_batch(paths, job, NoProgress(), words, by_path, cwd)
-    if words is None:
+    result = count_batch(paths, job, NoProgress(), table, by_path, cwd)
+    if table is None:
         return result
-    return BatchResult(result.totals, result.files, result.problems, normalized(words, job.counting), result.warnings,
+    return BatchResult(result.totals, result.files, result.problems, normalized(table, job.counting), result.warnings,
                        result.violations, result.uncertain, result.file_words)
 
 
@@ -70,16 +70,16 @@ def _index(piece: PieceResult) -> int:
 def merge_task(*results: BatchResult) -> BatchResult:
     """One step of the reduction on the cluster: the largest frequency table is copied once
     and the others added to it."""
-    largest, *others = sorted(results, key=lambda result: len(result.words), reverse=True)
-    words: Any = largest.words
-    merged = dataclasses.replace(largest, words={})
+    largest, *others = sorted(results, key=lambda result: len(result.table), reverse=True)
+    table: Any = largest.table
+    merged = dataclasses.replace(largest, table={})
     for result in others:
-        if result.words:
-            if words is largest.words:
-                words = new_table(words)  # a copy: the inputs may still be needed, unchanged
-            merge(words, result.words)
-        merged = merge_batches(merged, dataclasses.replace(result, words={}))
-    return dataclasses.replace(merged, words=words)
+        if result.table:
+            if table is largest.table:
+                table = new_table(table)  # a copy: the inputs may still be needed, unchanged
+            merge(table, result.table)
+        merged = merge_batches(merged, dataclasses.replace(result, table={}))
+    return dataclasses.replace(merged, table=table)
 
 
 Status = tuple[int, int, int, tuple[Task, ...] | None]  # files, bytes, words; tasks to count again

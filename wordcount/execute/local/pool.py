@@ -356,7 +356,7 @@ class _Round:
             for number, earlier in self.held.pop(done.worker, []):
                 todo.finish(number)
                 yield earlier
-            if todo.finish(done.task) or result.words:
+            if todo.finish(done.task) or result.table:
                 yield result
         else:
             self.held.setdefault(done.worker, []).append((done.task, result))

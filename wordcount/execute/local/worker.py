@@ -18,7 +18,7 @@ from typing import Any
 
 from wordcount.counting.batch import count_batch
 from wordcount.counting.reader import count_piece
-from wordcount.counting.freq import Words, new_table, packed
+from wordcount.counting.freq import Words, carried, new_table
 from wordcount.counting.spec import Job
 from wordcount.execute.planning import Task
 from wordcount.progress import NoProgress, Progress, Snapshot
@@ -132,21 +132,21 @@ class Worker:
         self.progress = progress
         self.slot = slot
         self.barrier = barrier
-        self.words: Words | None = new_table() if job.counting.frequencies else None
+        self.table: Words | None = new_table() if job.counting.frequencies else None
         self.unflushed_bytes = 0
 
     def count(self, number: int, task: Task) -> Done:
         """Count one batch, or one piece."""
         if isinstance(task, Piece):
             return Done(number, os.getpid(), count_piece(task, self.job.counting, self.progress), True)
-        result = count_batch(task, self.job, self.progress, self.words)
-        if self.words is None:
+        result = count_batch(task, self.job, self.progress, self.table)
+        if self.table is None:
             return Done(number, os.getpid(), result, True)
         self.unflushed_bytes += result.totals.bytes
-        if len(self.words) > FLUSH_WORDS or self.unflushed_bytes > FLUSH_BYTES:
+        if len(self.table) > FLUSH_WORDS or self.unflushed_bytes > FLUSH_BYTES:
             # A dictionary of millions of words is slow to grow (every look-up misses the cache):
             # past this size it goes to the parent with this batch, and a fresh one starts.
-            return Done(number, os.getpid(), dataclasses.replace(result, words=self.hand_over()), True)
+            return Done(number, os.getpid(), dataclasses.replace(result, table=self.hand_over()), True)
         return Done(number, os.getpid(), result, False)
 
     def flush(self, number: int) -> Done:
@@ -157,13 +157,13 @@ class Worker:
         """
         if self.barrier is not None:
             self.barrier.wait(FLUSH_TIMEOUT_SECONDS)
-        words = self.hand_over() if self.words is not None else b""
-        return Done(number, os.getpid(), BatchResult(Totals(), words=words), True)
+        table = self.hand_over() if self.table is not None else b""
+        return Done(number, os.getpid(), BatchResult(Totals(), table=table), True)
 
     def hand_over(self) -> Words | bytes:
         """The words this worker holds, as the user asked for them (`normalized`); it starts afresh."""
-        words, self.words, self.unflushed_bytes = self.words, new_table(), 0
-        return packed(normalized(words, self.job.counting))  # type: ignore[arg-type]
+        table, self.table, self.unflushed_bytes = self.table, new_table(), 0
+        return carried(normalized(table, self.job.counting))  # type: ignore[arg-type]
 
 
 # The worker of this process, set only by the pool's initializer (or, on the serial path, for

@@ -541,7 +541,7 @@ def test_workers_import_the_decompressors_only_for_a_compressed_file(tmp_path: p
     """Counting plain files (with -z on) loads neither gzip nor Zstandard; a gzip file loads gzip."""
     write(tmp_path / "plain.txt", TEXT)
     write(tmp_path / "packed.gz", gzip.compress(TEXT))
-    script = ("import sys\nfrom wordcount import count\nfrom wordcount.counting.spec import Counting\n"
+    script = ("import sys\nfrom wordcount.counting import reader\nfrom wordcount.counting.spec import Counting\n"
               "from wordcount.progress import NoProgress\n"
               "for path in sys.argv[1:]:\n"
               "    reader.count_file(path, Counting(decompress=True), None, NoProgress())\n"

@@ -1,6 +1,6 @@
 """The compiled core built with AddressSanitizer and UndefinedBehaviorSanitizer, then fuzzed.
 
-wordcount/_core.c is compiled into a copy of the package in a temporary folder, and a
+wordcount/counting/_core.c is compiled into a copy of the package in a temporary folder, and a
 subprocess imports that copy (the ASan runtime preloaded, as the Python binary is not built
 with it) and runs core_reference.fuzz: random blocks and cuts checked against the Python
 reference, table merges, dumps/loads of corrupt buffers. Any report fails the test.
@@ -50,9 +50,9 @@ def test_sanitized_build_survives_the_fuzz(tmp_path: Path) -> None:
         pytest.skip("gcc has no libasan.so here (Debian: apt-get install libasan8)")
     package = tmp_path / "wordcount"
     shutil.copytree(REPO / "wordcount", package, ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
-    target = package / f"_core{sysconfig.get_config_var('EXT_SUFFIX')}"
+    target = package / "counting" / f"_core{sysconfig.get_config_var('EXT_SUFFIX')}"
     include = sysconfig.get_paths()["include"]
-    built = subprocess.run([gcc, *FLAGS, f"-I{include}", str(REPO / "wordcount" / "_core.c"), "-o", str(target)],
+    built = subprocess.run([gcc, *FLAGS, f"-I{include}", str(REPO / "wordcount" / "counting" / "_core.c"), "-o", str(target)],
                            capture_output=True, text=True)
     assert built.returncode == 0, built.stderr
     binary = target.read_bytes()

@@ -1,6 +1,6 @@
 """Speed of the compiled counting core (wordcount.counting._core) against Python, on one core.
 
-    python setup.py build_ext --inplace        # once, to build wordcount/_core*.so
+    python setup.py build_ext --inplace        # once, to build wordcount/counting/_core*.so
     python bench/core.py                       # 64 MB of each corpus, best of 3
     python bench/core.py --mb 256 --repeat 5 --corpus kernel
 

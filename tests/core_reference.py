@@ -1,4 +1,4 @@
-"""What the compiled core (wordcount/_core.c) must compute, in Python, and a seeded fuzz loop.
+"""What the compiled core (wordcount/counting/_core.c) must compute, in Python, and a seeded fuzz loop.
 
 Shared by tests/test_core.py and the sanitizer run of tests/test_core_sanitizers.py, which
 imports its own build of the module: every function here takes the module as `core`.
